@@ -1,0 +1,125 @@
+// Package config loads SRG's configuration file, applies environment overrides and
+// validates the result, reporting every problem at once with the key it concerns.
+package config
+
+import (
+	"time"
+)
+
+// Config is the whole configuration of an srg process. Field tags name the keys of
+// the YAML file; `secret:"true"` marks values that are never printed or logged.
+type Config struct {
+	Mode          string        `koanf:"mode"`
+	Server        Server        `koanf:"server"`
+	Log           Log           `koanf:"log"`
+	Database      Database      `koanf:"database"`
+	Elasticsearch Elasticsearch `koanf:"elasticsearch"`
+	Secrets       Secrets       `koanf:"secrets"`
+	Jobs          Jobs          `koanf:"jobs"`
+	Tenants       []Tenant      `koanf:"tenants"`
+}
+
+// Server configures the HTTP server.
+type Server struct {
+	Listen          string        `koanf:"listen"`
+	PublicURL       string        `koanf:"public_url"`
+	ReadTimeout     time.Duration `koanf:"read_timeout"`
+	WriteTimeout    time.Duration `koanf:"write_timeout"`
+	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `koanf:"level"`
+	Format string `koanf:"format"`
+}
+
+// Database configures the Postgres connection pool and migrations.
+type Database struct {
+	URL             string        `koanf:"url" secret:"true"`
+	MaxOpenConns    int           `koanf:"max_open_conns"`
+	MaxIdleConns    int           `koanf:"max_idle_conns"`
+	ConnMaxLifetime time.Duration `koanf:"conn_max_lifetime"`
+	ConnMaxIdleTime time.Duration `koanf:"conn_max_idle_time"`
+	MigrateOnStart  bool          `koanf:"migrate_on_start"`
+}
+
+// Elasticsearch configures the search cluster client and the per-tenant indices.
+type Elasticsearch struct {
+	URL                 string        `koanf:"url"`
+	Username            string        `koanf:"username"`
+	Password            string        `koanf:"password" secret:"true"`
+	IndexPrefix         string        `koanf:"index_prefix"`
+	NumberOfShards      int           `koanf:"number_of_shards"`
+	NumberOfReplicas    int           `koanf:"number_of_replicas"`
+	HealthcheckInterval time.Duration `koanf:"healthcheck_interval"`
+	MaxRetries          int           `koanf:"max_retries"`
+}
+
+// Secrets configures the box that encrypts credentials at rest.
+type Secrets struct {
+	Key string `koanf:"key" secret:"true"`
+}
+
+// Jobs configures the cron scheduler.
+type Jobs struct {
+	Enabled   bool              `koanf:"enabled"`
+	Schedules map[string]string `koanf:"schedules"`
+}
+
+// Tenant declares a customer workspace, applied idempotently by `srg serve`.
+type Tenant struct {
+	Slug   string  `koanf:"slug"`
+	Name   string  `koanf:"name"`
+	Sites  []Site  `koanf:"sites"`
+	Admins []Admin `koanf:"admins"`
+}
+
+// Site declares a tracked website of a tenant.
+type Site struct {
+	Key     string   `koanf:"key"`
+	Name    string   `koanf:"name"`
+	Domains []string `koanf:"domains"`
+}
+
+// Admin declares one of a tenant's first users.
+type Admin struct {
+	Name  string `koanf:"name"`
+	Email string `koanf:"email"`
+	Phone string `koanf:"phone"`
+	Role  string `koanf:"role"`
+}
+
+// Default returns the configuration used for every key the file and the environment
+// leave unset.
+func Default() Config {
+	return Config{
+		Mode: "development",
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			PublicURL:       "http://127.0.0.1:8080",
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    60 * time.Second,
+			ShutdownTimeout: 30 * time.Second,
+		},
+		Log: Log{Level: "info", Format: "text"},
+		Database: Database{
+			MaxOpenConns:    20,
+			MaxIdleConns:    5,
+			ConnMaxLifetime: 30 * time.Minute,
+			ConnMaxIdleTime: 5 * time.Minute,
+			MigrateOnStart:  true,
+		},
+		Elasticsearch: Elasticsearch{
+			IndexPrefix:         "srg",
+			NumberOfShards:      1,
+			NumberOfReplicas:    0,
+			HealthcheckInterval: 5 * time.Second,
+			MaxRetries:          5,
+		},
+		Jobs: Jobs{Enabled: true, Schedules: map[string]string{}},
+	}
+}
+
+// Production reports whether the process runs in production mode.
+func (c Config) Production() bool { return c.Mode == "production" }

@@ -1,0 +1,168 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+const testKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+
+const minimal = `
+database:
+  url: postgres://u:p@localhost:5432/db
+elasticsearch:
+  url: http://localhost:9200
+secrets:
+  key: ` + testKey + `
+`
+
+func TestExampleFileIsValid(t *testing.T) {
+	cfg, err := Load(filepath.Join("..", "..", "config", "srg.example.yaml"), []string{"SRG_SECRETS_KEY=" + testKey})
+	if err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if len(cfg.Tenants) != 1 || cfg.Tenants[0].Slug != "demo" {
+		t.Fatalf("example declares tenants %+v, want demo", cfg.Tenants)
+	}
+	site := cfg.Tenants[0].Sites[0]
+	if site.Key != "demo-site" || strings.Join(site.Domains, ",") != "localhost,127.0.0.1" {
+		t.Fatalf("demo site = %+v", site)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	tests := []struct {
+		name    string
+		yaml    string
+		env     []string
+		wantKey string
+	}{
+		{"unknown top-level key", minimal + "bogus: 1\n", nil, "bogus: unknown key"},
+		{"unknown nested key", minimal + "server:\n  listne: x\n", nil, "server.listne: unknown key"},
+		{"unknown key in a tenant", minimal + "tenants:\n  - slug: acme\n    name: A\n    colour: red\n", nil, "tenants[0].colour: unknown key"},
+		{"wrong type int", strings.Replace(minimal, "database:\n", "database:\n  max_open_conns: lots\n", 1), nil, "database.max_open_conns: wrong type"},
+		{"wrong type bool", minimal + "jobs:\n  enabled: sometimes\n", nil, "jobs.enabled: wrong type"},
+		{"wrong type duration", minimal + "server:\n  read_timeout: forever\n", nil, "server.read_timeout"},
+		{"wrong type list", minimal + "tenants: yes\n", nil, "tenants: wrong type"},
+		{"missing database url", strings.Replace(minimal, "url: postgres://u:p@localhost:5432/db", "max_open_conns: 3", 1), nil, "database.url: required"},
+		{"missing secrets key", strings.Replace(minimal, "key: "+testKey, "key: \"\"", 1), nil, "secrets.key: required"},
+		{"short secrets key", minimal, []string{"SRG_SECRETS_KEY=c2hvcnQ="}, "secrets.key: must be 32 bytes"},
+		{"bad tenant slug", minimal + "tenants:\n  - slug: Acme_Corp\n    name: A\n", nil, "tenants[0].slug"},
+		{"slug starting with dash", minimal + "tenants:\n  - slug: -acme\n    name: A\n", nil, "tenants[0].slug"},
+		{"duplicate slug", minimal + "tenants:\n  - slug: acme\n    name: A\n  - slug: acme\n    name: B\n", nil, "tenants[1].slug: \"acme\" is declared twice"},
+		{"missing tenant name", minimal + "tenants:\n  - slug: acme\n", nil, "tenants[0].name: required"},
+		{"site without domains", minimal + "tenants:\n  - slug: acme\n    name: A\n    sites:\n      - key: acme-site\n", nil, "tenants[0].sites[0].domains: required"},
+		{"bad domain", minimal + "tenants:\n  - slug: acme\n    name: A\n    sites:\n      - key: acme-site\n        domains: [\"http://x\"]\n", nil, "tenants[0].sites[0].domains[0]"},
+		{"bad admin email", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: nope, phone: \"+15555550100\"}\n", nil, "tenants[0].admins[0].email"},
+		{"bad admin phone", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"555\"}\n", nil, "tenants[0].admins[0].phone"},
+		{"unquoted phone", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: +15555550100}\n", nil, "tenants[0].admins[0].phone"},
+		{"bad role", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"+15555550100\", role: god}\n", nil, "tenants[0].admins[0].role"},
+		{"bad mode", minimal + "mode: staging\n", nil, "mode: must be"},
+		{"env bad int", minimal, []string{"SRG_DATABASE_MAX_OPEN_CONNS=many"}, "database.max_open_conns (from SRG_DATABASE_MAX_OPEN_CONNS): expected an integer"},
+		{"env bad bool", minimal, []string{"SRG_JOBS_ENABLED=perhaps"}, "jobs.enabled (from SRG_JOBS_ENABLED)"},
+		{"env unknown name", minimal, []string{"SRG_DATABSE_URL=x"}, "SRG_DATABSE_URL: environment variable names no config key"},
+		{"malformed yaml", "server: [\n", nil, "parse YAML"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parse([]byte(tt.yaml), tt.env)
+			if err == nil {
+				t.Fatalf("want an error naming %q, got none", tt.wantKey)
+			}
+			if !strings.Contains(err.Error(), tt.wantKey) {
+				t.Fatalf("error does not name %q:\n%v", tt.wantKey, err)
+			}
+		})
+	}
+}
+
+func TestUnknownKeyReportedOnce(t *testing.T) {
+	_, err := parse([]byte(minimal+"bogus: 1\n"), nil)
+	if p, ok := err.(Problems); !ok || len(p) != 1 || p[0] != "bogus: unknown key" {
+		t.Fatalf("want exactly one problem naming bogus, got %v", err)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	cfg, err := parse([]byte(minimal), []string{
+		"SRG_DATABASE_URL=postgres://other@db:5432/x",
+		"SRG_DATABASE_MAX_OPEN_CONNS=7",
+		"SRG_SERVER_SHUTDOWN_TIMEOUT=3s",
+		"SRG_JOBS_ENABLED=false",
+		"SRG_ELASTICSEARCH_URL=http://a:9200, http://b:9200",
+		"SRG_CONFIG=/ignored/here.yaml",
+		"PATH=/usr/bin",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Database.URL != "postgres://other@db:5432/x" || cfg.Database.MaxOpenConns != 7 ||
+		cfg.Server.ShutdownTimeout != 3*time.Second || cfg.Jobs.Enabled {
+		t.Fatalf("overrides not applied: %+v", cfg)
+	}
+	if got := cfg.ElasticsearchURLs(); len(got) != 2 || got[1] != "http://b:9200" {
+		t.Fatalf("elasticsearch urls = %v", got)
+	}
+}
+
+func TestEverySimpleKeyHasAnEnvironmentVariable(t *testing.T) {
+	for key, info := range knownKeys() {
+		if info.list || info.mapPrefix {
+			continue
+		}
+		name := envName(key)
+		if !strings.HasPrefix(name, "SRG_") || strings.ContainsAny(name, ".-") {
+			t.Errorf("%s maps to bad variable %s", key, name)
+		}
+	}
+}
+
+func TestReportsEveryProblemAtOnce(t *testing.T) {
+	_, err := parse([]byte("log:\n  level: loud\n  format: xml\n"), nil)
+	p, ok := err.(Problems)
+	if !ok {
+		t.Fatalf("want Problems, got %T %v", err, err)
+	}
+	want := []string{"log.level", "log.format", "database.url", "elasticsearch.url", "secrets.key"}
+	for _, key := range want {
+		if !strings.Contains(p.Error(), key) {
+			t.Errorf("problems miss %s:\n%v", key, p)
+		}
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	cfg, err := parse([]byte(strings.Replace(minimal, "elasticsearch:\n", "elasticsearch:\n  password: hunter2\n", 1)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := cfg.Redacted()
+	for _, secret := range []string{"hunter2", testKey, "u:p@"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("redacted output shows secret %q:\n%s", secret, out)
+		}
+	}
+	if !strings.Contains(out, "secrets.key: (set, hidden)") {
+		t.Errorf("redacted output does not say the key is set:\n%s", out)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), nil)
+	if err == nil || !os.IsNotExist(unwrapAll(err)) {
+		t.Fatalf("want a not-exist error, got %v", err)
+	}
+}
+
+func unwrapAll(err error) error {
+	for {
+		u, ok := err.(interface{ Unwrap() error })
+		if !ok || u.Unwrap() == nil {
+			return err
+		}
+		err = u.Unwrap()
+	}
+}
