@@ -1,0 +1,131 @@
+// Package web is SRG's HTTP layer: the echo server, the route table in which every route
+// names its permission, the mapping of domain errors to responses, templates and
+// static assets.
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"sync"
+
+	"github.com/labstack/echo/v4"
+)
+
+// Permission is what a route requires: a public route requires nothing; any other names
+// a resource and an action of the permission matrix (config/), checked per tenant.
+type Permission struct {
+	Public   bool
+	Resource string
+	Action   string
+}
+
+// Public is the permission of routes anyone may call (tracking, health, login).
+var Public = Permission{Public: true}
+
+// Perm is the permission to perform action ("read", "write") on resource.
+func Perm(resource, action string) Permission {
+	return Permission{Resource: resource, Action: action}
+}
+
+// IsZero reports whether no permission was declared.
+func (p Permission) IsZero() bool { return !p.Public && p.Resource == "" }
+
+func (p Permission) String() string {
+	if p.Public {
+		return "public"
+	}
+	return p.Resource + ":" + p.Action
+}
+
+// Route is one entry of a module's route table.
+type Route struct {
+	Method     string
+	Path       string
+	Perm       Permission
+	Handler    echo.HandlerFunc
+	Middleware []echo.MiddlewareFunc
+}
+
+// Authorizer checks a permission for the current request; it returns a domain error
+// (forbidden, or not found for another tenant's objects) when the check fails.
+type Authorizer interface {
+	Authorize(c echo.Context, p Permission) error
+}
+
+// Router mounts route tables on echo and remembers every route's permission.
+type Router struct {
+	e     *echo.Echo
+	authz Authorizer
+
+	mu    sync.Mutex
+	perms map[string]Permission
+}
+
+// NewRouter mounts onto e. authz checks non-public routes; without one they all answer
+// 403, so nothing protected is reachable before authentication exists.
+func NewRouter(e *echo.Echo, authz Authorizer) *Router {
+	return &Router{e: e, authz: authz, perms: map[string]Permission{}}
+}
+
+// Mount registers routes. A route without a declared permission is a programming error
+// and stops start-up.
+func (r *Router) Mount(routes ...Route) {
+	for _, rt := range routes {
+		if rt.Perm.IsZero() {
+			panic(fmt.Sprintf("web: route %s %s declares no permission", rt.Method, rt.Path))
+		}
+		mw := rt.Middleware
+		if !rt.Perm.Public {
+			mw = append([]echo.MiddlewareFunc{r.require(rt.Perm)}, mw...)
+		}
+		r.e.Add(rt.Method, rt.Path, rt.Handler, mw...)
+		r.mu.Lock()
+		r.perms[rt.Method+" "+rt.Path] = rt.Perm
+		r.mu.Unlock()
+	}
+}
+
+func (r *Router) require(p Permission) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if r.authz == nil {
+				return echo.NewHTTPError(http.StatusForbidden, "forbidden")
+			}
+			if err := r.authz.Authorize(c, p); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	}
+}
+
+// RouteInfo is a registered route and its permission.
+type RouteInfo struct {
+	Method string
+	Path   string
+	Perm   Permission
+	// Declared is false for a route registered on echo without going through Mount.
+	Declared bool
+}
+
+// Routes lists every route echo knows, with the permission declared for it.
+func (r *Router) Routes() []RouteInfo {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []RouteInfo
+	for _, er := range r.e.Routes() {
+		if er.Method == echo.RouteNotFound {
+			continue
+		}
+		p, ok := r.perms[er.Method+" "+er.Path]
+		out = append(out, RouteInfo{Method: er.Method, Path: er.Path, Perm: p, Declared: ok})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
