@@ -1,0 +1,143 @@
+package tenants
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/config"
+)
+
+// Service manages tenants.
+type Service struct {
+	db      *gorm.DB
+	indices Indices
+	log     *slog.Logger
+}
+
+// NewService builds the service.
+func NewService(gdb *gorm.DB, indices Indices, log *slog.Logger) *Service {
+	return &Service{db: gdb, indices: indices, log: log}
+}
+
+// ApplyResult counts what applying declarations did.
+type ApplyResult struct {
+	TenantsCreated, SitesCreated, UsersCreated int
+	// Changed counts every row created or updated.
+	Changed int
+}
+
+// Apply creates or updates the declared tenants, sites, users and memberships in one
+// transaction. Applying the same declarations again changes nothing.
+func (s *Service) Apply(ctx context.Context, decl []config.Tenant) (ApplyResult, error) {
+	var res ApplyResult
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		for _, t := range decl {
+			if err := applyTenant(ctx, tx, t, &res); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("tenants: apply config: %w", err)
+	}
+	return res, nil
+}
+
+func applyTenant(ctx context.Context, tx *gorm.DB, t config.Tenant, res *ApplyResult) error {
+	tenantID, created, changed, err := upsertTenant(ctx, tx, t.Slug, t.Name)
+	if err != nil {
+		return err
+	}
+	note := func(action, target string) error {
+		res.Changed++
+		return audit.Record(ctx, tx, audit.Entry{TenantID: &tenantID, Actor: "config", Action: action, Target: target})
+	}
+	if created {
+		res.TenantsCreated++
+	}
+	if changed {
+		if err := note(verb("tenant", created), t.Slug); err != nil {
+			return err
+		}
+	}
+	for _, site := range t.Sites {
+		_, created, changed, err := upsertSite(ctx, tx, tenantID, site.Key, site.Name, site.Domains)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.SitesCreated++
+		}
+		if changed {
+			if err := note(verb("site", created), site.Key); err != nil {
+				return err
+			}
+		}
+	}
+	for _, a := range t.Admins {
+		userID, created, changed, err := upsertUser(ctx, tx, a.Email, a.Name, a.Phone)
+		if err != nil {
+			return err
+		}
+		if created {
+			res.UsersCreated++
+		}
+		if changed {
+			if err := note(verb("user", created), a.Email); err != nil {
+				return err
+			}
+		}
+		role := a.Role
+		if role == "" {
+			role = "owner"
+		}
+		_, changed, err = upsertMember(ctx, tx, tenantID, userID, role)
+		if err != nil {
+			return err
+		}
+		if changed {
+			if err := note("member.role_set", fmt.Sprintf("%s=%s", a.Email, role)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func verb(noun string, created bool) string {
+	if created {
+		return noun + ".created"
+	}
+	return noun + ".updated"
+}
+
+// EnsureAllIndices creates any missing Elasticsearch index of every tenant.
+func (s *Service) EnsureAllIndices(ctx context.Context) error {
+	list, err := listTenants(ctx, s.db)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, t := range list {
+		if err := s.indices.EnsureTenant(ctx, t.Slug); err != nil {
+			errs = append(errs, fmt.Errorf("tenant %s: %w", t.Slug, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// List returns every tenant.
+func (s *Service) List(ctx context.Context) ([]Tenant, error) {
+	return listTenants(ctx, s.db)
+}
+
+// Sites returns a tenant's sites.
+func (s *Service) Sites(ctx context.Context, tenantID int64) ([]Site, error) {
+	return sitesOf(ctx, s.db, tenantID)
+}
