@@ -1,0 +1,164 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
+	"github.com/srgplatform/srg/app/jobs"
+	"github.com/srgplatform/srg/app/module"
+	"github.com/srgplatform/srg/app/search"
+	"github.com/srgplatform/srg/app/secrets"
+	"github.com/srgplatform/srg/app/web"
+	"github.com/srgplatform/srg/migrations"
+	"github.com/srgplatform/srg/modules/portal"
+	"github.com/srgplatform/srg/modules/tenants"
+	"github.com/srgplatform/srg/static"
+	"github.com/srgplatform/srg/templates"
+)
+
+// Platform is a wired srg process: its stores, scheduler, HTTP server and modules.
+type Platform struct {
+	Config    config.Config
+	Log       *slog.Logger
+	DB        *gorm.DB
+	Migrator  *db.Migrator
+	Search    *search.Client
+	Secrets   *secrets.Box
+	Scheduler *jobs.Scheduler
+	Echo      *echo.Echo
+	Router    *web.Router
+	Registry  *prometheus.Registry
+	Modules   []module.Module
+}
+
+// Build connects to Postgres, applies migrations when configured, starts connecting
+// to Elasticsearch, and wires every module. Close releases what it opened.
+func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform, error) {
+	p := &Platform{Config: cfg, Log: log, Registry: prometheus.NewRegistry()}
+	p.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	box, err := secrets.New(cfg.Secrets.Key)
+	if err != nil {
+		return nil, err
+	}
+	p.Secrets = box
+
+	p.DB, err = db.Open(ctx, cfg.Database, log.With("component", "db"))
+	if err != nil {
+		return nil, err
+	}
+	sqlDB := db.SQL(p.DB)
+	p.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "srg"))
+	p.Migrator, err = db.NewMigrator(sqlDB, migrations.SQL)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	if cfg.Database.MigrateOnStart {
+		n, err := p.Migrator.Up(ctx)
+		if err != nil {
+			p.Close()
+			return nil, err
+		}
+		if n > 0 {
+			log.Info("migrations applied", "count", n)
+		}
+	}
+
+	p.Search = search.New(cfg.Elasticsearch, cfg.ElasticsearchURLs(), log.With("component", "elasticsearch"))
+	p.Scheduler = jobs.New(sqlDB, log.With("component", "jobs"), cfg.Jobs.Schedules, p.Registry)
+
+	assets, err := web.NewAssets(static.FS)
+	if err != nil {
+		p.Close()
+		return nil, fmt.Errorf("app: static assets: %w", err)
+	}
+	renderer, err := web.NewRenderer(templates.FS, template.FuncMap{"asset": assets.URL})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
+	p.Router = web.NewRouter(p.Echo, nil)
+	p.Router.Mount(assets.Routes()...)
+	p.Router.Mount(p.healthRoutes()...)
+
+	p.Modules = []module.Module{
+		tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants}),
+		portal.New(portal.Deps{Version: Version}),
+	}
+	for _, m := range p.Modules {
+		p.Router.Mount(m.Routes()...)
+		for _, j := range m.Jobs() {
+			if err := p.Scheduler.Register(j); err != nil {
+				p.Close()
+				return nil, err
+			}
+		}
+	}
+	if err := p.Scheduler.Register(pruneJobRuns(p.DB)); err != nil {
+		p.Close()
+		return nil, err
+	}
+	if unknown := p.Scheduler.UnknownOverrides(); len(unknown) > 0 {
+		p.Close()
+		return nil, fmt.Errorf("config: jobs.schedules names unknown jobs: %v", unknown)
+	}
+	return p, nil
+}
+
+// Start runs each module's start-up work and, when enabled, the scheduler.
+func (p *Platform) Start(ctx context.Context) error {
+	for _, m := range p.Modules {
+		if err := m.Start(ctx); err != nil {
+			return fmt.Errorf("app: start %s: %w", m.Name(), err)
+		}
+	}
+	if p.Config.Jobs.Enabled {
+		p.Scheduler.Start()
+	}
+	return nil
+}
+
+// Serve serves HTTP on ln until ctx ends, then drains in-flight requests and stops
+// the scheduler.
+func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
+	err := web.Serve(ctx, p.Echo, ln, web.ServerConfig{
+		ReadTimeout:     p.Config.Server.ReadTimeout,
+		WriteTimeout:    p.Config.Server.WriteTimeout,
+		ShutdownTimeout: p.Config.Server.ShutdownTimeout,
+	})
+	stopCtx, cancel := context.WithTimeout(context.Background(), p.Config.Server.ShutdownTimeout)
+	defer cancel()
+	p.Scheduler.Stop(stopCtx)
+	return err
+}
+
+// Close releases connections.
+func (p *Platform) Close() {
+	if p.Search != nil {
+		p.Search.Close()
+	}
+	if p.DB != nil {
+		if sqlDB, err := p.DB.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	}
+}
+
+// errNotReady lists the parts that are not ready.
+var errNotReady = errors.New("not ready")
+
+func migrationsFS() fs.FS { return migrations.SQL }
