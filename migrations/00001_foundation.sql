@@ -16,7 +16,6 @@ CREATE TABLE sites (
     site_key    text NOT NULL UNIQUE,
     name        text NOT NULL DEFAULT '',
     domains     text[] NOT NULL DEFAULT '{}',
-    settings    jsonb NOT NULL DEFAULT '{}',
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now()
 );

@@ -28,3 +28,6 @@ func (a StringArray) Value() (driver.Value, error) {
 	}
 	return []string(a), nil
 }
+
+// GormDataType tells gorm the column type, so structs with StringArray fields scan.
+func (StringArray) GormDataType() string { return "text[]" }

@@ -1,0 +1,165 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/olivere/elastic/v7"
+)
+
+// Doc is one document to create in a tenant's index.
+type Doc struct {
+	Tenant string
+	Kind   string
+	ID     string
+	Source json.RawMessage
+}
+
+// ItemError is the failure of one document of a bulk request.
+type ItemError struct {
+	Status int
+	Reason string
+}
+
+func (e *ItemError) Error() string { return fmt.Sprintf("search: item %d: %s", e.Status, e.Reason) }
+
+// Retryable reports whether sending the document again may succeed.
+func (e *ItemError) Retryable() bool { return e.Status == 429 || e.Status >= 500 }
+
+// BulkCreate creates documents by id. A document that already exists counts as
+// created, so replaying a batch never duplicates. The returned slice holds, per
+// document, nil or an *ItemError; err is set when the request as a whole failed.
+func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	if len(docs) == 0 {
+		return nil, nil
+	}
+	bulk := es.Bulk()
+	for _, d := range docs {
+		bulk.Add(elastic.NewBulkCreateRequest().Index(c.IndexName(d.Tenant, d.Kind)).Id(d.ID).Doc(d.Source))
+	}
+	res, err := bulk.Do(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: bulk: %v", ErrUnavailable, err)
+	}
+	out := make([]error, len(docs))
+	for i, item := range res.Items {
+		if i >= len(out) {
+			break
+		}
+		for _, r := range item {
+			if r.Status >= 300 && r.Status != 409 {
+				reason := fmt.Sprintf("status %d", r.Status)
+				if r.Error != nil {
+					reason = r.Error.Type + ": " + r.Error.Reason
+				}
+				out[i] = &ItemError{Status: r.Status, Reason: reason}
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetVisitorIdentity sets person_id and account_id on every touchpoint of a visitor
+// that does not carry them yet, and returns how many it updated.
+func (c *Client) SetVisitorIdentity(ctx context.Context, tenant, visitorID, personID, accountID string) (int, error) {
+	es, err := c.client()
+	if err != nil {
+		return 0, err
+	}
+	index := c.IndexName(tenant, Touchpoints)
+	var account any
+	if accountID != "" {
+		account = accountID
+	}
+	wantAccount := elastic.NewBoolQuery().MustNot(elastic.NewExistsQuery("account_id"))
+	if accountID != "" {
+		wantAccount = elastic.NewBoolQuery().MustNot(elastic.NewTermQuery("account_id", accountID))
+	}
+	query := elastic.NewBoolQuery().
+		Filter(elastic.NewTermQuery("visitor_id", visitorID)).
+		Should(elastic.NewBoolQuery().MustNot(elastic.NewTermQuery("person_id", personID)), wantAccount).
+		MinimumNumberShouldMatch(1)
+	updated := 0
+	var after []any
+	for {
+		svc := es.Search(index).Query(query).Size(1000).Sort("event_id", true).FetchSource(false)
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
+		res, err := svc.Do(ctx)
+		if err != nil {
+			if elastic.IsNotFound(err) {
+				return updated, nil
+			}
+			return updated, fmt.Errorf("%w: search visitor touchpoints: %v", ErrUnavailable, err)
+		}
+		if len(res.Hits.Hits) == 0 {
+			return updated, nil
+		}
+		bulk := es.Bulk()
+		for _, h := range res.Hits.Hits {
+			bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"person_id": personID, "account_id": account}))
+		}
+		br, err := bulk.Do(ctx)
+		if err != nil {
+			return updated, fmt.Errorf("%w: update visitor touchpoints: %v", ErrUnavailable, err)
+		}
+		if failed := br.Failed(); len(failed) > 0 {
+			return updated, errors.New("search: update visitor touchpoints: " + failed[0].Error.Reason)
+		}
+		updated += len(res.Hits.Hits)
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+	}
+}
+
+// Refresh makes recent writes to a tenant's index searchable (tests and tools).
+func (c *Client) Refresh(ctx context.Context, tenant, kind string) error {
+	es, err := c.client()
+	if err != nil {
+		return err
+	}
+	if _, err := es.Refresh(c.IndexName(tenant, kind)).Do(ctx); err != nil {
+		return fmt.Errorf("search: refresh: %w", err)
+	}
+	return nil
+}
+
+// Get returns a document's source, or nil when it does not exist.
+func (c *Client) Get(ctx context.Context, tenant, kind, id string) (json.RawMessage, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	res, err := es.Get().Index(c.IndexName(tenant, kind)).Id(id).Do(ctx)
+	if elastic.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("search: get: %w", err)
+	}
+	return res.Source, nil
+}
+
+// Count returns how many documents of a tenant's index match a term filter on each
+// given field (no filter: all).
+func (c *Client) Count(ctx context.Context, tenant, kind string, terms map[string]string) (int64, error) {
+	es, err := c.client()
+	if err != nil {
+		return 0, err
+	}
+	q := elastic.NewBoolQuery()
+	for f, v := range terms {
+		q.Filter(elastic.NewTermQuery(f, v))
+	}
+	n, err := es.Count(c.IndexName(tenant, kind)).Query(q).Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("search: count: %w", err)
+	}
+	return n, nil
+}
