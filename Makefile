@@ -14,7 +14,7 @@ GOVULNCHECK  := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # SRG_ELASTICSEARCH_URL) and exports its addresses into the recipe's shell.
 STACK        := eval "$$(scripts/devstack up)"
 
-.PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest stack-up stack-down stack-status clean
+.PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest jstest tools tracker stack-up stack-down stack-status clean
 
 ## run: start the dev stack, build, migrate, and serve the demo tenant on http://127.0.0.1:8080
 run: build
@@ -23,8 +23,19 @@ run: build
 	$(BIN) migrate up --config $(CONFIG); \
 	exec $(BIN) serve --config $(CONFIG)
 
-## test: formatting, vet, staticcheck, govulncheck and every Go test (race detector on) against the real stack
-test: lint gotest
+## test: formatting, vet, staticcheck, govulncheck, the tracker's JavaScript tests and
+## every Go test (race detector on) against the real stack, browser tests included
+test: lint jstest gotest
+
+tools:
+	scripts/ensure-test-tools
+
+## tracker: rebuild static/sona.js from static/tracker/sona.src.js (committed, so go build needs no node)
+tracker: tools
+	cd static && npm run build
+
+jstest: tools
+	cd static && npm test
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) .
@@ -44,7 +55,7 @@ staticcheck:
 vulncheck:
 	scripts/vulncheck $(GOVULNCHECK)
 
-gotest:
+gotest: tools
 	@$(STACK); $(GO) test -race -count=1 -timeout 20m ./...
 
 stack-up:

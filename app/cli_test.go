@@ -2,6 +2,8 @@ package app_test
 
 import (
 	"bytes"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/srgplatform/srg/app"
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/migrations"
 )
 
 func runCLI(environ []string, args ...string) (int, string, string) {
@@ -106,17 +109,22 @@ func TestCommandLine(t *testing.T) {
 func TestMigrateCommands(t *testing.T) {
 	cfg := apptest.Config(t)
 	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL, "SRG_SECRETS_KEY=" + cfg.Secrets.Key}
+	files, err := fs.Glob(migrations.SQL, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no migrations: %v", err)
+	}
+	n := len(files)
 	steps := []struct {
 		args   []string
 		output string
 	}{
 		{[]string{"migrate", "status"}, "pending"},
-		{[]string{"migrate", "up"}, "applied 1 migration(s)"},
+		{[]string{"migrate", "up"}, fmt.Sprintf("applied %d migration(s)", n)},
 		{[]string{"migrate", "status"}, "00001_foundation.sql"},
 		{[]string{"migrate", "up"}, "applied 0 migration(s)"},
 		{[]string{"migrate", "down"}, "rolled back 1 migration(s)"},
 		{[]string{"migrate", "up"}, "applied 1 migration(s)"},
-		{[]string{"migrate", "down", "--all"}, "rolled back 1 migration(s)"},
+		{[]string{"migrate", "down", "--all"}, fmt.Sprintf("rolled back %d migration(s)", n)},
 	}
 	for _, s := range steps {
 		code, stdout, stderr := runCLI(env, s.args...)

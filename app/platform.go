@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -22,8 +23,10 @@ import (
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/migrations"
+	"github.com/srgplatform/srg/modules/identity"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
+	"github.com/srgplatform/srg/modules/tracking"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
 )
@@ -41,6 +44,10 @@ type Platform struct {
 	Router    *web.Router
 	Registry  *prometheus.Registry
 	Modules   []module.Module
+
+	Tenants  *tenants.Module
+	Identity *identity.Module
+	Tracking *tracking.Module
 }
 
 // Build connects to Postgres, applies migrations when configured, starts connecting
@@ -95,10 +102,23 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
-	p.Modules = []module.Module{
-		tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants}),
-		portal.New(portal.Deps{Version: Version}),
+	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants})
+	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
+	p.Tracking, err = tracking.New(tracking.Deps{
+		Config:     cfg.Tracking,
+		DB:         p.DB,
+		Sites:      trackingSites{p.Tenants.Service()},
+		Indexer:    p.Search,
+		Identities: trackingIdentities{p.Identity.Service()},
+		Log:        log.With("module", "tracking"),
+		Registry:   p.Registry,
+		Script:     static.Tracker(),
+	})
+	if err != nil {
+		p.Close()
+		return nil, err
 	}
+	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, portal.New(portal.Deps{Version: Version})}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {
@@ -146,8 +166,15 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
-// Close releases connections.
+// Close releases connections and whatever the modules hold open.
 func (p *Platform) Close() {
+	for _, m := range p.Modules {
+		if c, ok := m.(io.Closer); ok {
+			if err := c.Close(); err != nil {
+				p.Log.Error("module close failed", "module", m.Name(), "err", err)
+			}
+		}
+	}
 	if p.Search != nil {
 		p.Search.Close()
 	}

@@ -3,7 +3,13 @@ package static
 
 import "embed"
 
-// FS holds every asset.
+// FS holds the assets served under /static/.
 //
 //go:embed css
 var FS embed.FS
+
+//go:embed sona.js
+var tracker []byte
+
+// Tracker returns the built tracker script (from tracker/sona.src.js), served at /sona.js.
+func Tracker() []byte { return tracker }

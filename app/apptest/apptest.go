@@ -73,6 +73,7 @@ func Config(t testing.TB) config.Config {
 	cfg.Server.ShutdownTimeout = 10 * time.Second
 	cfg.Jobs.Enabled = false
 	cfg.Log.Level = "warn"
+	cfg.Tracking.SpoolDir = t.TempDir()
 	if p := cfg.Validate(); len(p) > 0 {
 		t.Fatalf("apptest: config invalid: %v", p)
 	}

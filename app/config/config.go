@@ -16,6 +16,7 @@ type Config struct {
 	Elasticsearch Elasticsearch `koanf:"elasticsearch"`
 	Secrets       Secrets       `koanf:"secrets"`
 	Jobs          Jobs          `koanf:"jobs"`
+	Tracking      Tracking      `koanf:"tracking"`
 	Tenants       []Tenant      `koanf:"tenants"`
 }
 
@@ -65,6 +66,24 @@ type Secrets struct {
 type Jobs struct {
 	Enabled   bool              `koanf:"enabled"`
 	Schedules map[string]string `koanf:"schedules"`
+}
+
+// Tracking configures the collect endpoint and its durable spool.
+type Tracking struct {
+	// SpoolDir holds the write-ahead log of accepted events not yet indexed.
+	SpoolDir string `koanf:"spool_dir"`
+	// SpoolMaxMB bounds the spool; beyond it collect answers 503 with Retry-After.
+	SpoolMaxMB int `koanf:"spool_max_mb"`
+	// TrustedProxies are the addresses (or CIDR ranges) whose X-Forwarded-For is believed.
+	TrustedProxies []string `koanf:"trusted_proxies"`
+	// AnonymizeIP zeroes the last IPv4 octet and the last 80 IPv6 bits before storing.
+	AnonymizeIP bool `koanf:"anonymize_ip"`
+	// RateLimitPerIP and RateLimitPerSite are requests per second (bursts of twice
+	// that); 0 turns a limit off.
+	RateLimitPerIP   int `koanf:"rate_limit_per_ip"`
+	RateLimitPerSite int `koanf:"rate_limit_per_site"`
+	// BulkSize is the most events the ingester sends to Elasticsearch in one request.
+	BulkSize int `koanf:"bulk_size"`
 }
 
 // Tenant declares a customer workspace, applied idempotently by `srg serve`.
@@ -118,6 +137,14 @@ func Default() Config {
 			MaxRetries:          5,
 		},
 		Jobs: Jobs{Enabled: true, Schedules: map[string]string{}},
+		Tracking: Tracking{
+			SpoolDir:         ".data/spool",
+			SpoolMaxMB:       1024,
+			AnonymizeIP:      true,
+			RateLimitPerIP:   50,
+			RateLimitPerSite: 5000,
+			BulkSize:         2000,
+		},
 	}
 }
 

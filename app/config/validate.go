@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/mail"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -93,6 +94,28 @@ func (c Config) Validate() Problems {
 		add("secrets.key", "required: 32 random bytes, base64-encoded (or set SRG_SECRETS_KEY)")
 	} else if k, err := base64.StdEncoding.DecodeString(c.Secrets.Key); err != nil || len(k) != 32 {
 		add("secrets.key", "must be 32 bytes, base64-encoded")
+	}
+	if c.Tracking.SpoolDir == "" {
+		add("tracking.spool_dir", "required")
+	}
+	if c.Tracking.SpoolMaxMB < 1 {
+		add("tracking.spool_max_mb", "must be at least 1")
+	}
+	for i, tp := range c.Tracking.TrustedProxies {
+		if _, err := netip.ParsePrefix(tp); err != nil {
+			if _, err := netip.ParseAddr(tp); err != nil {
+				add(fmt.Sprintf("tracking.trusted_proxies[%d]", i), "%q is not an IP address or CIDR range", tp)
+			}
+		}
+	}
+	if c.Tracking.RateLimitPerIP < 0 {
+		add("tracking.rate_limit_per_ip", "must not be negative (0 turns the limit off)")
+	}
+	if c.Tracking.RateLimitPerSite < 0 {
+		add("tracking.rate_limit_per_site", "must not be negative (0 turns the limit off)")
+	}
+	if c.Tracking.BulkSize < 1 || c.Tracking.BulkSize > 10000 {
+		add("tracking.bulk_size", "must be between 1 and 10000")
 	}
 	p = append(p, c.validateTenants()...)
 	return p

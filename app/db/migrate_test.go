@@ -2,6 +2,7 @@ package db_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
@@ -28,7 +29,7 @@ func TestMigrationsRoundTrip(t *testing.T) {
 		}
 		return names
 	}
-	want := []string{"audit_log", "job_runs", "sites", "tenant_members", "tenants", "users"}
+	foundation := []string{"audit_log", "job_runs", "sites", "tenant_members", "tenants", "users"}
 	assertTables := func(step string, want []string) {
 		t.Helper()
 		got := userTables()
@@ -48,7 +49,12 @@ func TestMigrationsRoundTrip(t *testing.T) {
 	if n, err := m.Up(ctx); err != nil || n == 0 {
 		t.Fatalf("up: applied %d, err %v", n, err)
 	}
-	assertTables("after up", want)
+	want := userTables()
+	for _, table := range foundation {
+		if !slices.Contains(want, table) {
+			t.Fatalf("after up: no table %s in %v", table, want)
+		}
+	}
 	if pending, _ := m.Pending(ctx); pending {
 		t.Fatal("after up: still pending")
 	}

@@ -22,9 +22,9 @@ type TouchpointUpdater interface {
 
 // Deps are what the module needs.
 type Deps struct {
-	DB       *gorm.DB
-	Updater  TouchpointUpdater
-	Log      *slog.Logger
+	DB      *gorm.DB
+	Updater TouchpointUpdater
+	Log     *slog.Logger
 	// SecondPassDelay is how long after the first backfill pass the second runs.
 	SecondPassDelay time.Duration
 }

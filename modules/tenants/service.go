@@ -10,6 +10,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/errs"
 )
 
 // Service manages tenants.
@@ -140,4 +141,25 @@ func (s *Service) List(ctx context.Context) ([]Tenant, error) {
 // Sites returns a tenant's sites.
 func (s *Service) Sites(ctx context.Context, tenantID int64) ([]Site, error) {
 	return sitesOf(ctx, s.db, tenantID)
+}
+
+// SiteWithTenant is a site and the slug of its tenant.
+type SiteWithTenant struct {
+	Site
+	TenantSlug string
+}
+
+// SiteByKey finds a site by its key; an unknown key is errs.NotFound.
+func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, error) {
+	var row SiteWithTenant
+	res := s.db.WithContext(ctx).Raw(`
+		SELECT s.id, s.tenant_id, s.site_key, s.name, s.domains, t.slug AS tenant_slug
+		FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE s.site_key = ?`, key).Scan(&row)
+	if res.Error != nil {
+		return SiteWithTenant{}, fmt.Errorf("tenants: site %q: %w", key, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return SiteWithTenant{}, errs.NotFound("unknown site %q", key)
+	}
+	return row, nil
 }

@@ -1,0 +1,227 @@
+package tracking
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/srgplatform/srg/app/errs"
+)
+
+// transparentGIF is a 1x1 transparent GIF.
+var transparentGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+
+func tooLarge() error {
+	return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "request body over 64 KB")
+}
+
+func rateLimited(c echo.Context) error {
+	c.Response().Header().Set("Retry-After", "1")
+	return echo.NewHTTPError(http.StatusTooManyRequests, "rate limited: retry later")
+}
+
+// collect handles POST /t/collect.
+func (m *Module) collect(c echo.Context) error {
+	r := c.Request()
+	now := time.Now().UTC()
+	ip := m.clientIP(r)
+	if !m.ipLimit.allow(ip.String(), 1, now) {
+		m.metrics.rejected.WithLabelValues("rate_ip").Inc()
+		return rateLimited(c)
+	}
+	if ct := r.Header.Get(echo.HeaderContentType); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "text/plain" && mt != "application/json") {
+			m.metrics.rejected.WithLabelValues("content_type").Inc()
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be text/plain or application/json")
+		}
+	}
+	if r.ContentLength > MaxBodyBytes {
+		m.metrics.rejected.WithLabelValues("too_large").Inc()
+		return tooLarge()
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err != nil {
+		return errs.Invalid("", "could not read the request body")
+	}
+	if len(body) > MaxBodyBytes {
+		m.metrics.rejected.WithLabelValues("too_large").Inc()
+		return tooLarge()
+	}
+	siteKey, events, err := DecodeBatch(body)
+	if err != nil {
+		m.metrics.rejected.WithLabelValues("invalid").Inc()
+		return err
+	}
+	site, err := m.sites.get(r.Context(), siteKey)
+	if err != nil {
+		m.metrics.rejected.WithLabelValues("site").Inc()
+		return err
+	}
+	origin := r.Header.Get(echo.HeaderOrigin)
+	if origin == "" {
+		origin = r.Referer()
+	}
+	if !site.AllowsURL(origin) {
+		m.metrics.rejected.WithLabelValues("origin").Inc()
+		return errs.Forbidden("origin not allowed for site %s", site.Key)
+	}
+	if o := r.Header.Get(echo.HeaderOrigin); o != "" {
+		h := c.Response().Header()
+		h.Set(echo.HeaderAccessControlAllowOrigin, o)
+		h.Add(echo.HeaderVary, echo.HeaderOrigin)
+	}
+	if !m.siteLimit.allow(site.Key, 1, now) {
+		m.metrics.rejected.WithLabelValues("rate_site").Inc()
+		return rateLimited(c)
+	}
+	req := requestInfo{received: now, ip: m.storedIP(ip), device: m.ua.Parse(r.UserAgent())}
+	records := make([][]byte, 0, len(events))
+	for i := range events {
+		rec, err := m.record(&events[i], site, req)
+		if err != nil {
+			return err
+		}
+		records = append(records, rec)
+	}
+	if err := m.spool.Append(r.Context(), records); err != nil {
+		if errors.Is(err, ErrSpoolFull) {
+			m.metrics.rejected.WithLabelValues("spool_full").Inc()
+			c.Response().Header().Set("Retry-After", "30")
+			return errs.Unavailable(err, "the event spool is full: retry later")
+		}
+		return errs.Unavailable(err, "events could not be stored: retry later")
+	}
+	m.metrics.accepted.Add(float64(len(events)))
+	m.ingest.notify()
+	return c.NoContent(http.StatusNoContent)
+}
+
+// spoolRecord is one accepted event as written to the spool: the touchpoint plus what
+// identity needs and the index must not hold (the email and traits).
+type spoolRecord struct {
+	TenantID int64          `json:"ti"`
+	Email    string         `json:"e,omitempty"`
+	Traits   map[string]any `json:"tr,omitempty"`
+	Doc      Touchpoint     `json:"d"`
+}
+
+func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
+	tp := buildTouchpoint(ev, site, req, site.Rules)
+	rec := spoolRecord{TenantID: site.TenantID, Email: ev.Email, Doc: tp}
+	switch ev.Type {
+	case TypeIdentify:
+		rec.Traits, rec.Doc.Props = ev.Props, nil
+	case TypeForm:
+		rec.Doc.Props = allowedFields(ev.Fields, site.Settings.FormFields)
+	}
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
+	}
+	return b, nil
+}
+
+// allowedFields keeps the form fields the site's settings allow; the tracker filters
+// too, the server does not rely on it.
+func allowedFields(fields map[string]string, allowed []string) map[string]any {
+	var out map[string]any
+	for _, name := range allowed {
+		if v, ok := fields[name]; ok {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[name] = v
+		}
+	}
+	return out
+}
+
+// pixel handles GET /t/p.gif: a page view without JavaScript, from the Referer. It
+// always answers the image; what it cannot attribute to an allowed page it ignores.
+func (m *Module) pixel(c echo.Context) error {
+	r := c.Request()
+	c.Response().Header().Set("Cache-Control", "no-store")
+	respond := func() error { return c.Blob(http.StatusOK, "image/gif", transparentGIF) }
+	now := time.Now().UTC()
+	ip := m.clientIP(r)
+	if !m.ipLimit.allow(ip.String(), 1, now) {
+		return respond()
+	}
+	site, err := m.sites.get(r.Context(), c.QueryParam("site"))
+	ref := r.Referer()
+	if err != nil || !site.AllowsURL(ref) || !validHTTPURL(ref) || !m.siteLimit.allow(site.Key, 1, now) {
+		m.metrics.rejected.WithLabelValues("pixel").Inc()
+		return respond()
+	}
+	// No cookie without JavaScript: a visitor id that changes daily, from the site,
+	// the day, the address and the browser.
+	sum := sha256.Sum256([]byte(site.Key + "|" + now.Format("2006-01-02") + "|" + ip.String() + "|" + r.UserAgent()))
+	vid := "n." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:12]))
+	ev := Event{ID: randomID(), Type: TypePageview, TS: now.UnixMilli(), VID: vid, SID: vid, URL: ref}
+	rec, err := m.record(&ev, site, requestInfo{received: now, ip: m.storedIP(ip), device: m.ua.Parse(r.UserAgent())})
+	if err == nil {
+		if err := m.spool.Append(r.Context(), [][]byte{rec}); err == nil {
+			m.metrics.accepted.Inc()
+			m.ingest.notify()
+		}
+	}
+	return respond()
+}
+
+func randomID() string {
+	b := make([]byte, 15)
+	_, _ = rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}
+
+// siteConfig handles GET /t/config/{key}: the tracker's settings for a site.
+func (m *Module) siteConfig(c echo.Context) error {
+	site, err := m.sites.get(c.Request().Context(), c.Param("key"))
+	if err != nil {
+		return err
+	}
+	if o := c.Request().Header.Get(echo.HeaderOrigin); o != "" && site.AllowsURL(o) {
+		c.Response().Header().Set(echo.HeaderAccessControlAllowOrigin, o)
+		c.Response().Header().Add(echo.HeaderVary, echo.HeaderOrigin)
+	}
+	c.Response().Header().Set("Cache-Control", "public, max-age=300")
+	return c.JSON(http.StatusOK, site.Settings)
+}
+
+// preflight answers CORS preflight requests for /t/collect (application/json bodies);
+// the POST itself checks the origin against the site.
+func (m *Module) preflight(c echo.Context) error {
+	h := c.Response().Header()
+	if o := c.Request().Header.Get(echo.HeaderOrigin); o != "" {
+		h.Set(echo.HeaderAccessControlAllowOrigin, o)
+		h.Add(echo.HeaderVary, echo.HeaderOrigin)
+	}
+	h.Set(echo.HeaderAccessControlAllowMethods, "POST")
+	h.Set(echo.HeaderAccessControlAllowHeaders, "Content-Type")
+	h.Set(echo.HeaderAccessControlMaxAge, "86400")
+	return c.NoContent(http.StatusNoContent)
+}
+
+// tracker serves the tracker script at /sona.js.
+func (m *Module) tracker(c echo.Context) error {
+	if len(m.script) == 0 {
+		return echo.ErrNotFound
+	}
+	h := c.Response().Header()
+	h.Set("Cache-Control", "public, max-age=3600")
+	h.Set("ETag", m.scriptETag)
+	if c.Request().Header.Get("If-None-Match") == m.scriptETag {
+		return c.NoContent(http.StatusNotModified)
+	}
+	return c.Blob(http.StatusOK, "application/javascript; charset=utf-8", m.script)
+}

@@ -1,0 +1,214 @@
+// Package tracking is SRG's front door: it serves the tracker sona.js, accepts its
+// events at /t/collect, enriches them (device, campaign, channel), stores them durably
+// in a local spool before answering, and drains the spool into each tenant's
+// Elasticsearch touchpoints index.
+package tracking
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/jobs"
+	"github.com/srgplatform/srg/app/web"
+	"github.com/srgplatform/srg/modules/tracking/channel"
+	"github.com/srgplatform/srg/modules/tracking/enrich"
+)
+
+// Deps are what the module needs.
+type Deps struct {
+	Config     config.Tracking
+	DB         *gorm.DB
+	Sites      SiteSource
+	Indexer    Indexer
+	Identities Identities
+	Log        *slog.Logger
+	Registry   prometheus.Registerer
+	// Script is the built tracker, served at /sona.js.
+	Script []byte
+}
+
+// Module is the tracking module.
+type Module struct {
+	cfg        config.Tracking
+	log        *slog.Logger
+	store      store
+	sources    SiteSource
+	sites      *siteCache
+	spool      *Spool
+	ingest     *ingester
+	ua         *enrich.UAParser
+	trusted    []netip.Prefix
+	ipLimit    *keyedLimiter
+	siteLimit  *keyedLimiter
+	metrics    *metrics
+	script     []byte
+	scriptETag string
+}
+
+// New builds the module and opens its spool.
+func New(d Deps) (*Module, error) {
+	trusted, err := enrich.ParsePrefixes(d.Config.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("tracking: trusted proxies: %w", err)
+	}
+	spool, err := OpenSpool(d.Config.SpoolDir, int64(d.Config.SpoolMaxMB)<<20)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(d.Script)
+	m := &Module{
+		cfg:        d.Config,
+		log:        d.Log,
+		store:      store{db: d.DB},
+		sources:    d.Sites,
+		spool:      spool,
+		ua:         enrich.NewUAParser(4096),
+		trusted:    trusted,
+		ipLimit:    newKeyedLimiter(float64(d.Config.RateLimitPerIP), 2*d.Config.RateLimitPerIP),
+		siteLimit:  newKeyedLimiter(float64(d.Config.RateLimitPerSite), 2*d.Config.RateLimitPerSite),
+		metrics:    newMetrics(d.Registry),
+		script:     d.Script,
+		scriptETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+	}
+	m.sites = newSiteCache(30*time.Second, m.loadSite)
+	m.ingest = &ingester{spool: spool, index: d.Indexer, ids: d.Identities, store: m.store, log: d.Log,
+		bulkSize: d.Config.BulkSize, metrics: m.metrics, wake: make(chan struct{}, 1)}
+	return m, nil
+}
+
+// Name implements module.Module.
+func (m *Module) Name() string { return "tracking" }
+
+// Routes implements module.Module.
+func (m *Module) Routes() []web.Route {
+	return []web.Route{
+		{Method: http.MethodGet, Path: "/sona.js", Perm: web.Public, Handler: m.tracker},
+		{Method: http.MethodPost, Path: "/t/collect", Perm: web.Public, Handler: m.collect},
+		{Method: http.MethodOptions, Path: "/t/collect", Perm: web.Public, Handler: m.preflight},
+		{Method: http.MethodGet, Path: "/t/p.gif", Perm: web.Public, Handler: m.pixel},
+		{Method: http.MethodGet, Path: "/t/config/:key", Perm: web.Public, Handler: m.siteConfig},
+	}
+}
+
+// Jobs implements module.Module.
+func (m *Module) Jobs() []jobs.Job { return nil }
+
+// Start runs the ingester until ctx ends.
+func (m *Module) Start(ctx context.Context) error {
+	go m.ingest.run(ctx)
+	return nil
+}
+
+// Close closes the spool; call it after the server stopped accepting requests.
+func (m *Module) Close() error { return m.spool.Close() }
+
+func (m *Module) loadSite(ctx context.Context, key string) (Site, error) {
+	rec, err := m.sources.SiteByKey(ctx, key)
+	if err != nil {
+		return Site{}, err
+	}
+	settings, err := m.store.settings(ctx, rec.ID)
+	if err != nil {
+		return Site{}, err
+	}
+	rules, err := m.store.rules(ctx, rec.TenantID)
+	if err != nil {
+		return Site{}, err
+	}
+	classifier, err := rules.Compile()
+	if err != nil {
+		return Site{}, fmt.Errorf("tracking: channel rules of tenant %s: %w", rec.Tenant, err)
+	}
+	return Site{SiteRecord: rec, Settings: settings, Rules: classifier}, nil
+}
+
+// SetSiteSettings changes a site's tracker settings.
+func (m *Module) SetSiteSettings(ctx context.Context, siteKey string, st Settings) error {
+	rec, err := m.sources.SiteByKey(ctx, siteKey)
+	if err != nil {
+		return err
+	}
+	if err := m.store.saveSettings(ctx, rec, st); err != nil {
+		return err
+	}
+	m.sites.forget(siteKey)
+	return nil
+}
+
+// SetChannelRules replaces a tenant's channel rules; they apply to events received
+// from then on (at the latest after the site cache's 30 seconds).
+func (m *Module) SetChannelRules(ctx context.Context, tenantID int64, rules channel.Rules) error {
+	if err := rules.Validate(); err != nil {
+		return errs.Invalid("rules", "%v", err)
+	}
+	return m.store.saveRules(ctx, tenantID, rules)
+}
+
+// Drain indexes everything in the spool now; for tests and shutdown.
+func (m *Module) Drain(ctx context.Context) error {
+	for {
+		n, err := m.ingest.drainOnce(ctx)
+		if err != nil {
+			_ = m.spool.Rewind()
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// Pending is the number of accepted events not yet indexed.
+func (m *Module) Pending() uint64 {
+	n, _ := m.spool.Len()
+	return n
+}
+
+func (m *Module) clientIP(r *http.Request) netip.Addr {
+	return enrich.ClientIP(r.RemoteAddr, strings.Join(r.Header.Values("X-Forwarded-For"), ","), m.trusted)
+}
+
+func (m *Module) storedIP(ip netip.Addr) netip.Addr {
+	if m.cfg.AnonymizeIP {
+		return enrich.AnonymizeIP(ip)
+	}
+	return ip
+}
+
+type metrics struct {
+	accepted       prometheus.Counter
+	rejected       *prometheus.CounterVec
+	indexed        prometheus.Counter
+	ingestErrors   prometheus.Counter
+	ingestRejected prometheus.Counter
+	spoolRecords   prometheus.Gauge
+	spoolBytes     prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		accepted:       prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_accepted_total", Help: "Events stored in the spool and acknowledged."}),
+		rejected:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "srg_tracking_requests_rejected_total", Help: "Collect requests refused, by reason."}, []string{"reason"}),
+		indexed:        prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_indexed_total", Help: "Events indexed into Elasticsearch."}),
+		ingestErrors:   prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_ingest_errors_total", Help: "Failed indexing attempts (retried)."}),
+		ingestRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_rejected_total", Help: "Events Elasticsearch refused, kept in tracking_rejects."}),
+		spoolRecords:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_records", Help: "Events in the spool, not yet indexed."}),
+		spoolBytes:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_bytes", Help: "Approximate size of the spool."}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.accepted, m.rejected, m.indexed, m.ingestErrors, m.ingestRejected, m.spoolRecords, m.spoolBytes)
+	}
+	return m
+}

@@ -1,0 +1,252 @@
+package tracking
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	"github.com/srgplatform/srg/app/errs"
+)
+
+// Limits of one collect request (see docs/tracking-protocol.md).
+const (
+	MaxBodyBytes    = 64 << 10
+	MaxEvents       = 50
+	maxURL          = 2048
+	maxTitle        = 512
+	maxName         = 128
+	maxProps        = 50
+	maxPropValue    = 512
+	maxFields       = 20
+	maxFieldValue   = 256
+	protocolVersion = 1
+)
+
+// Event types.
+const (
+	TypePageview = "pageview"
+	TypeDownload = "download"
+	TypeOutbound = "outbound"
+	TypeForm     = "form"
+	TypeIdentify = "identify"
+	TypeTrack    = "track"
+)
+
+var eventTypes = map[string]bool{TypePageview: true, TypeDownload: true, TypeOutbound: true, TypeForm: true, TypeIdentify: true, TypeTrack: true}
+
+// Batch is the body of POST /t/collect.
+type Batch struct {
+	V      int               `json:"v"`
+	Site   string            `json:"site"`
+	Events []json.RawMessage `json:"events"`
+}
+
+// Event is one event sent by the tracker.
+type Event struct {
+	ID     string            `json:"id"`
+	Type   string            `json:"type"`
+	TS     int64             `json:"ts"`
+	VID    string            `json:"vid"`
+	SID    string            `json:"sid"`
+	SS     bool              `json:"ss"`
+	SPA    bool              `json:"spa"`
+	URL    string            `json:"url"`
+	Ref    string            `json:"ref"`
+	Title  string            `json:"title"`
+	SW     int               `json:"sw"`
+	SH     int               `json:"sh"`
+	Lang   string            `json:"lang"`
+	TZ     string            `json:"tz"`
+	Link   string            `json:"link"`
+	Form   *FormInfo         `json:"form"`
+	Email  string            `json:"email"`
+	Fields map[string]string `json:"fields"`
+	Name   string            `json:"name"`
+	Props  map[string]any    `json:"props"`
+}
+
+// FormInfo describes a submitted form.
+type FormInfo struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Action string `json:"action"`
+}
+
+// DecodeBatch parses and validates a collect body. Errors are errs.Invalid naming the
+// field at fault, such as events[3].type.
+func DecodeBatch(body []byte) (string, []Event, error) {
+	var b Batch
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return "", nil, errs.Invalid(jsonField(err, ""), "malformed JSON: %s", jsonMessage(err))
+	}
+	if dec.More() {
+		return "", nil, errs.Invalid("", "malformed JSON: data after the batch object")
+	}
+	if b.V != protocolVersion {
+		return "", nil, errs.Invalid("v", "unsupported protocol version %d (want %d)", b.V, protocolVersion)
+	}
+	if b.Site == "" {
+		return "", nil, errs.Invalid("site", "required")
+	}
+	if len(b.Events) == 0 {
+		return "", nil, errs.Invalid("events", "at least one event is required")
+	}
+	if len(b.Events) > MaxEvents {
+		return "", nil, errs.Invalid("events", "at most %d events per request, got %d", MaxEvents, len(b.Events))
+	}
+	events := make([]Event, len(b.Events))
+	for i, raw := range b.Events {
+		prefix := fmt.Sprintf("events[%d]", i)
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&events[i]); err != nil {
+			return "", nil, errs.Invalid(jsonField(err, prefix), "malformed event: %s", jsonMessage(err))
+		}
+		if field, msg := events[i].validate(); field != "" {
+			return "", nil, errs.Invalid(prefix+"."+field, "%s", msg)
+		}
+	}
+	return b.Site, events, nil
+}
+
+func jsonField(err error, prefix string) string {
+	var field string
+	switch e := err.(type) {
+	case *json.UnmarshalTypeError:
+		field = e.Field
+	default:
+		if s := err.Error(); strings.HasPrefix(s, "json: unknown field ") {
+			field = strings.Trim(strings.TrimPrefix(s, "json: unknown field "), `"`)
+		}
+	}
+	switch {
+	case prefix == "":
+		return field
+	case field == "":
+		return prefix
+	default:
+		return prefix + "." + field
+	}
+}
+
+func jsonMessage(err error) string {
+	if e, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("%s must be %s, got %s", e.Field, e.Type.String(), e.Value)
+	}
+	return strings.TrimPrefix(err.Error(), "json: ")
+}
+
+// validate returns the first invalid field and why, or "" when the event is valid.
+func (e *Event) validate() (string, string) {
+	switch {
+	case !validID(e.ID, 16, 64, false):
+		return "id", "must be 16-64 characters of A-Z a-z 0-9 _ -"
+	case !eventTypes[e.Type]:
+		return "type", fmt.Sprintf("unknown event type %q", e.Type)
+	case e.TS <= 0:
+		return "ts", "must be a positive time in milliseconds since the epoch"
+	case !validID(e.VID, 8, 64, true):
+		return "vid", "must be 8-64 characters of A-Z a-z 0-9 . _ -"
+	case !validID(e.SID, 8, 64, true):
+		return "sid", "must be 8-64 characters of A-Z a-z 0-9 . _ -"
+	case e.Type != TypeIdentify && e.Type != TypeTrack && e.URL == "":
+		return "url", "required"
+	case e.URL != "" && !validHTTPURL(e.URL):
+		return "url", "must be an absolute http(s) URL of at most 2048 characters"
+	case len(e.Ref) > maxURL:
+		return "ref", "at most 2048 characters"
+	case (e.Type == TypeDownload || e.Type == TypeOutbound) && !validHTTPURL(e.Link):
+		return "link", "required: the absolute http(s) URL of the link"
+	case e.Type == TypeIdentify && e.Email == "":
+		return "email", "required for identify"
+	case e.Email != "" && !validEmail(e.Email):
+		return "email", "not an email address"
+	case e.Type == TypeTrack && (e.Name == "" || len(e.Name) > maxName):
+		return "name", "required for track, at most 128 characters"
+	case e.SW < 0 || e.SW > 100000 || e.SH < 0 || e.SH > 100000:
+		return "sw", "screen size out of range"
+	case len(e.Lang) > 35:
+		return "lang", "at most 35 characters"
+	case len(e.TZ) > 64:
+		return "tz", "at most 64 characters"
+	}
+	if e.Form != nil && (len(e.Form.ID) > 256 || len(e.Form.Name) > 256 || len(e.Form.Action) > maxURL) {
+		return "form", "id and name at most 256 characters, action at most 2048"
+	}
+	if len(e.Fields) > maxFields {
+		return "fields", "at most 20 fields"
+	}
+	for k, v := range e.Fields {
+		if k == "" || len(k) > 64 || len(v) > maxFieldValue {
+			return "fields." + k, "names 1-64 characters, values at most 256"
+		}
+	}
+	if len(e.Props) > maxProps {
+		return "props", "at most 50 properties"
+	}
+	for k, v := range e.Props {
+		if k == "" || len(k) > 64 {
+			return "props." + k, "names must be 1-64 characters"
+		}
+		switch v := v.(type) {
+		case string:
+			if len(v) > maxPropValue {
+				return "props." + k, "string values at most 512 characters"
+			}
+		case float64, bool, nil:
+		default:
+			return "props." + k, "values must be strings, numbers, booleans or null"
+		}
+	}
+	if len(e.Title) > maxTitle {
+		e.Title = truncateUTF8(e.Title, maxTitle)
+	}
+	return "", ""
+}
+
+func validID(s string, minLen, maxLen int, dots bool) bool {
+	if len(s) < minLen || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		case c == '.' && dots:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func validHTTPURL(s string) bool {
+	if s == "" || len(s) > maxURL {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func validEmail(s string) bool {
+	if len(s) > 254 {
+		return false
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && s[n]&0xC0 == 0x80 {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,222 @@
+package tracking
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tidwall/wal"
+)
+
+// ErrSpoolFull is returned when the spool holds its configured maximum: Elasticsearch
+// has been behind for long enough that accepting more would risk the disk.
+var ErrSpoolFull = errors.New("tracking: spool full")
+
+// errSpoolClosed is returned by Append after Close.
+var errSpoolClosed = errors.New("tracking: spool closed")
+
+// Spool is the durable queue between the collect endpoint and the ingester: a
+// write-ahead log (tidwall/wal) on local disk. Append returns only after its records
+// are fsynced; concurrent appends share one fsync (group commit).
+type Spool struct {
+	log      *wal.Log
+	maxBytes int64
+	bytes    atomic.Int64 // approximate bytes held: written minus acknowledged
+
+	writes chan *spoolWrite
+	done   chan struct{}
+	closed atomic.Bool
+	wg     sync.WaitGroup
+
+	readMu sync.Mutex
+	next   uint64 // next index to hand to the ingester
+}
+
+type spoolWrite struct {
+	records [][]byte
+	size    int64
+	err     chan error
+}
+
+// OpenSpool opens (or creates) the spool in dir. Records left by an earlier process,
+// acknowledged to clients but not yet indexed, are handed out again first.
+func OpenSpool(dir string, maxBytes int64) (*Spool, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return nil, fmt.Errorf("tracking: spool dir: %w", err)
+	}
+	l, err := wal.Open(dir, &wal.Options{AllowEmpty: true, SegmentSize: 16 << 20, NoCopy: false})
+	if err != nil {
+		return nil, fmt.Errorf("tracking: open spool %s: %w", dir, err)
+	}
+	first, err := l.FirstIndex()
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("tracking: spool: %w", err)
+	}
+	s := &Spool{log: l, maxBytes: maxBytes, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first}
+	s.bytes.Store(dirSize(dir))
+	s.wg.Add(1)
+	go s.writer()
+	return s, nil
+}
+
+func dirSize(dir string) int64 {
+	var n int64
+	_ = filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if info, err := d.Info(); err == nil {
+				n += info.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// Append writes records durably. It fails with ErrSpoolFull when the spool is at its
+// limit, and never returns before the records are on disk.
+func (s *Spool) Append(ctx context.Context, records [][]byte) error {
+	if s.closed.Load() {
+		return errSpoolClosed
+	}
+	var size int64
+	for _, r := range records {
+		size += int64(len(r)) + 8
+	}
+	if s.bytes.Load()+size > s.maxBytes {
+		return ErrSpoolFull
+	}
+	w := &spoolWrite{records: records, size: size, err: make(chan error, 1)}
+	select {
+	case s.writes <- w:
+	case <-s.done:
+		return errSpoolClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once queued, the write happens whatever the caller's context does: the caller
+	// waits for the outcome so it never acknowledges what is not on disk.
+	return <-w.err
+}
+
+// writer drains queued appends into one batch per fsync.
+func (s *Spool) writer() {
+	defer s.wg.Done()
+	var batch wal.Batch
+	var group []*spoolWrite
+	for {
+		var w *spoolWrite
+		select {
+		case w = <-s.writes:
+		case <-s.done:
+			// Fail what is still queued: those callers have not been acknowledged.
+			for {
+				select {
+				case w := <-s.writes:
+					w.err <- errSpoolClosed
+				default:
+					return
+				}
+			}
+		}
+		group = append(group[:0], w)
+	more:
+		for len(group) < 1024 {
+			select {
+			case w := <-s.writes:
+				group = append(group, w)
+			default:
+				break more
+			}
+		}
+		last, err := s.log.LastIndex()
+		if err == nil {
+			batch.Clear()
+			var size int64
+			for _, g := range group {
+				for _, r := range g.records {
+					last++
+					batch.Write(last, r)
+				}
+				size += g.size
+			}
+			if err = s.log.WriteBatch(&batch); err == nil {
+				s.bytes.Add(size)
+			}
+		}
+		for _, g := range group {
+			g.err <- err
+		}
+	}
+}
+
+// Read returns up to max records not yet handed out, and the index of the first.
+// It returns no records when the spool is drained.
+func (s *Spool) Read(max int) (first uint64, records [][]byte, err error) {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	last, err := s.log.LastIndex()
+	if err != nil {
+		return 0, nil, fmt.Errorf("tracking: spool: %w", err)
+	}
+	first = s.next
+	for i := s.next; i <= last && len(records) < max; i++ {
+		data, err := s.log.Read(i)
+		if err != nil {
+			return 0, nil, fmt.Errorf("tracking: spool read %d: %w", i, err)
+		}
+		records = append(records, data)
+	}
+	s.next += uint64(len(records))
+	return first, records, nil
+}
+
+// Ack removes every record up to and including index upto, once they are indexed.
+// size is their total length, for the fullness accounting.
+func (s *Spool) Ack(upto uint64, size int64) error {
+	if err := s.log.TruncateFront(upto + 1); err != nil {
+		return fmt.Errorf("tracking: spool truncate: %w", err)
+	}
+	s.bytes.Add(-size)
+	if s.bytes.Load() < 0 {
+		s.bytes.Store(0)
+	}
+	return nil
+}
+
+// Rewind hands out again every record not yet acknowledged, after a failed indexing.
+func (s *Spool) Rewind() error {
+	s.readMu.Lock()
+	defer s.readMu.Unlock()
+	first, err := s.log.FirstIndex()
+	if err != nil {
+		return fmt.Errorf("tracking: spool: %w", err)
+	}
+	s.next = first
+	return nil
+}
+
+// Len is the number of records held (handed out or not) and their approximate bytes.
+func (s *Spool) Len() (records uint64, bytes int64) {
+	first, err1 := s.log.FirstIndex()
+	last, err2 := s.log.LastIndex()
+	if err1 != nil || err2 != nil || last < first {
+		return 0, s.bytes.Load()
+	}
+	return last - first + 1, s.bytes.Load()
+}
+
+// Close stops accepting appends, waits for the writer and closes the log.
+func (s *Spool) Close() error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	close(s.done)
+	s.wg.Wait()
+	return s.log.Close()
+}
