@@ -49,6 +49,7 @@ func commands() []command {
 			}},
 		{name: "config", args: "check", summary: "validate the config file and environment; print the effective config with --print", run: runConfig,
 			flags: func(fs *flag.FlagSet) { fs.Bool("print", false, "print the effective configuration (secrets hidden)") }},
+		{name: "bench", args: "ingest", summary: "run a benchmark against the dev stack and print name=value figures", run: runBench, flags: benchFlags},
 		{name: "version", summary: "print the version", run: func(env *cliEnv, _ *flag.FlagSet, _ []string) error {
 			fmt.Fprintf(env.stdout, "srg %s\n", Version)
 			return nil

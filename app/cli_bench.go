@@ -1,0 +1,62 @@
+package app
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/srgplatform/srg/app/bench"
+)
+
+var benchmarks = map[string]string{
+	"ingest": "drive POST /t/collect on loopback: throughput, latency at 50%/80% load, memory, end-to-end indexing, events lost",
+}
+
+func benchFlags(fs *flag.FlagSet) {
+	fs.Duration("duration", 0, "length of each measurement step (default 10s)")
+	fs.Int("connections", 0, "load generator connections (default 64)")
+}
+
+func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
+	if len(args) != 1 || benchmarks[args[0]] == "" {
+		return fmt.Errorf("%w: want one of: ingest", errUsage)
+	}
+	var pg, es string
+	for _, kv := range env.environ {
+		if v, ok := cutEnv(kv, "SRG_DATABASE_URL"); ok {
+			pg = v
+		}
+		if v, ok := cutEnv(kv, "SRG_ELASTICSEARCH_URL"); ok {
+			es = v
+		}
+	}
+	if pg == "" || es == "" {
+		return fmt.Errorf(`benchmarks run against the dev stack: eval "$(scripts/devstack up)" first (SRG_DATABASE_URL and SRG_ELASTICSEARCH_URL)`)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find the srg binary: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return bench.RunIngest(ctx, bench.IngestOptions{
+		Binary:           self,
+		DatabaseURL:      pg,
+		ElasticsearchURL: es,
+		Duration:         fs.Lookup("duration").Value.(flag.Getter).Get().(time.Duration),
+		Connections:      fs.Lookup("connections").Value.(flag.Getter).Get().(int),
+		Out:              env.stdout,
+		Log:              env.stderr,
+	})
+}
+
+func cutEnv(kv, name string) (string, bool) {
+	if len(kv) > len(name) && kv[:len(name)+1] == name+"=" {
+		return kv[len(name)+1:], true
+	}
+	return "", false
+}
