@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/olivere/elastic/v7"
 )
@@ -31,6 +32,7 @@ func (e *ItemError) Retryable() bool { return e.Status == 429 || e.Status >= 500
 // BulkCreate creates documents by id. A document that already exists counts as
 // created, so replaying a batch never duplicates. The returned slice holds, per
 // document, nil or an *ItemError; err is set when the request as a whole failed.
+// The NDJSON body is written directly: the sources are JSON already.
 func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
 	es, err := c.client()
 	if err != nil {
@@ -39,19 +41,44 @@ func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
 	if len(docs) == 0 {
 		return nil, nil
 	}
-	bulk := es.Bulk()
+	var body strings.Builder
+	size := 0
 	for _, d := range docs {
-		bulk.Add(elastic.NewBulkCreateRequest().Index(c.IndexName(d.Tenant, d.Kind)).Id(d.ID).Doc(d.Source))
+		size += len(d.Source) + len(d.ID) + 80
 	}
-	res, err := bulk.Do(ctx)
+	body.Grow(size)
+	for _, d := range docs {
+		body.WriteString(`{"create":{"_index":`)
+		writeJSONString(&body, c.IndexName(d.Tenant, d.Kind))
+		body.WriteString(`,"_id":`)
+		writeJSONString(&body, d.ID)
+		body.WriteString("}}\n")
+		body.Write(d.Source)
+		body.WriteByte('\n')
+	}
+	res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{
+		Method: "POST", Path: "/_bulk", Body: body.String(), ContentType: "application/x-ndjson",
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: bulk: %v", ErrUnavailable, err)
 	}
+	var parsed struct {
+		Items []map[string]struct {
+			Status int `json:"status"`
+			Error  *struct {
+				Type   string `json:"type"`
+				Reason string `json:"reason"`
+			} `json:"error"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(res.Body, &parsed); err != nil {
+		return nil, fmt.Errorf("%w: bulk response: %v", ErrUnavailable, err)
+	}
+	if len(parsed.Items) != len(docs) {
+		return nil, fmt.Errorf("%w: bulk answered %d items for %d documents", ErrUnavailable, len(parsed.Items), len(docs))
+	}
 	out := make([]error, len(docs))
-	for i, item := range res.Items {
-		if i >= len(out) {
-			break
-		}
+	for i, item := range parsed.Items {
 		for _, r := range item {
 			if r.Status >= 300 && r.Status != 409 {
 				reason := fmt.Sprintf("status %d", r.Status)
@@ -63,6 +90,11 @@ func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
 		}
 	}
 	return out, nil
+}
+
+func writeJSONString(b *strings.Builder, s string) {
+	q, _ := json.Marshal(s)
+	b.Write(q)
 }
 
 // SetVisitorIdentity sets person_id and account_id on every touchpoint of a visitor

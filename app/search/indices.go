@@ -30,7 +30,10 @@ func (c *Client) IndexName(tenant, kind string) string {
 }
 
 type mappingFile struct {
-	Version  int            `json:"version"`
+	Version int `json:"version"`
+	// Settings are dynamic index settings (refresh interval...), applied to new and
+	// existing indices.
+	Settings map[string]any `json:"settings"`
 	Mappings map[string]any `json:"mappings"`
 }
 
@@ -63,15 +66,19 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 			return err
 		}
 		name := c.IndexName(tenant, kind)
+		settings := map[string]any{
+			"number_of_shards":   c.cfg.NumberOfShards,
+			"number_of_replicas": c.cfg.NumberOfReplicas,
+		}
+		for k, v := range m.Settings {
+			settings[k] = v
+		}
 		template := map[string]any{
 			"index_patterns": []string{name + "*"},
 			"priority":       100,
 			"version":        m.Version,
 			"template": map[string]any{
-				"settings": map[string]any{
-					"number_of_shards":   c.cfg.NumberOfShards,
-					"number_of_replicas": c.cfg.NumberOfReplicas,
-				},
+				"settings": settings,
 				"mappings": m.Mappings,
 			},
 			"_meta": map[string]any{"managed_by": "srg"},
@@ -91,6 +98,11 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 		}
 		if _, err := es.PutMapping().Index(name).BodyJson(m.Mappings).Do(ctx); err != nil {
 			return fmt.Errorf("search: update mapping of %s: %w", name, err)
+		}
+		if len(m.Settings) > 0 {
+			if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": m.Settings}).Do(ctx); err != nil {
+				return fmt.Errorf("search: update settings of %s: %w", name, err)
+			}
 		}
 	}
 	return nil

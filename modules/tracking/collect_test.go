@@ -69,7 +69,7 @@ type env struct {
 	tenant string
 }
 
-func newEnv(t *testing.T, tweak func(*config.Tracking)) *env {
+func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
 	t.Helper()
 	cfg := apptest.Config(t)
 	gdb := apptest.DB(t, cfg)

@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -106,29 +107,42 @@ func (m *Module) collect(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// spoolRecord is one accepted event as written to the spool: the touchpoint plus what
-// identity needs and the index must not hold (the email and traits).
+// spoolRecord is one accepted event as written to the spool: the indexed touchpoint
+// as JSON, plus what identity needs and the index must not hold (email, traits).
 type spoolRecord struct {
-	TenantID int64          `json:"ti"`
-	Email    string         `json:"e,omitempty"`
-	Traits   map[string]any `json:"tr,omitempty"`
-	Doc      Touchpoint     `json:"d"`
+	TenantID  int64           `json:"ti"`
+	Tenant    string          `json:"t"`
+	EventID   string          `json:"i"`
+	VisitorID string          `json:"v"`
+	At        time.Time       `json:"at"`
+	Email     string          `json:"e,omitempty"`
+	Traits    map[string]any  `json:"tr,omitempty"`
+	Doc       json.RawMessage `json:"d"`
 }
 
 func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
 	tp := buildTouchpoint(ev, site, req, site.Rules)
-	rec := spoolRecord{TenantID: site.TenantID, Email: ev.Email, Doc: tp}
+	var traits map[string]any
 	switch ev.Type {
 	case TypeIdentify:
-		rec.Traits, rec.Doc.Props = ev.Props, nil
+		traits, tp.Props = ev.Props, nil
 	case TypeForm:
-		rec.Doc.Props = allowedFields(ev.Fields, site.Settings.FormFields)
+		tp.Props = allowedFields(ev.Fields, site.Settings.FormFields)
 	}
-	b, err := json.Marshal(rec)
+	doc, err := json.Marshal(tp)
 	if err != nil {
 		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
 	}
-	return b, nil
+	header, err := json.Marshal(spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, EventID: tp.EventID,
+		VisitorID: tp.VisitorID, At: tp.OccurredAt, Email: ev.Email, Traits: traits})
+	if err != nil {
+		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
+	}
+	// The header ends with "d":null}: splice the document in without re-encoding it.
+	header = bytes.TrimSuffix(header, []byte(`null}`))
+	out := make([]byte, 0, len(header)+len(doc)+1)
+	out = append(append(append(out, header...), doc...), '}')
+	return out, nil
 }
 
 // allowedFields keeps the form fields the site's settings allow; the tracker filters

@@ -126,12 +126,8 @@ func (in *ingester) drainOnce(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	docs := make([]search.Doc, len(recs))
-	for i := range recs {
-		src, err := json.Marshal(recs[i].Doc)
-		if err != nil {
-			return 0, fmt.Errorf("tracking: encode touchpoint: %w", err)
-		}
-		docs[i] = search.Doc{Tenant: recs[i].Doc.Tenant, Kind: search.Touchpoints, ID: recs[i].Doc.EventID, Source: src}
+	for i, r := range recs {
+		docs[i] = search.Doc{Tenant: r.Tenant, Kind: search.Touchpoints, ID: r.EventID, Source: r.Doc}
 	}
 	itemErrs, err := in.index.BulkCreate(ctx, docs)
 	if err != nil {
@@ -166,19 +162,19 @@ func (in *ingester) resolveIdentities(ctx context.Context, recs []spoolRecord) e
 		if r.Email == "" {
 			continue
 		}
-		id, err := in.ids.Identify(ctx, r.TenantID, r.Doc.Tenant, r.Doc.VisitorID, r.Email, r.Traits, r.Doc.OccurredAt)
+		id, err := in.ids.Identify(ctx, r.TenantID, r.Tenant, r.VisitorID, r.Email, r.Traits, r.At)
 		if err != nil {
 			if errs.KindOf(err) == errs.KindInvalid {
-				in.log.Warn("identify skipped", "event", r.Doc.EventID, "err", err)
+				in.log.Warn("identify skipped", "event", r.EventID, "err", err)
 				continue
 			}
 			return err
 		}
-		in.remember(visitorKey{r.TenantID, r.Doc.VisitorID}, id, now)
+		in.remember(visitorKey{r.TenantID, r.VisitorID}, id, now)
 	}
 	missing := map[int64][]string{}
 	for i := range recs {
-		k := visitorKey{recs[i].TenantID, recs[i].Doc.VisitorID}
+		k := visitorKey{recs[i].TenantID, recs[i].VisitorID}
 		if _, ok := in.recall(k, now); !ok {
 			missing[k.tenant] = append(missing[k.tenant], k.visitor)
 		}
@@ -193,11 +189,24 @@ func (in *ingester) resolveIdentities(ctx context.Context, recs []spoolRecord) e
 		}
 	}
 	for i := range recs {
-		if id, ok := in.recall(visitorKey{recs[i].TenantID, recs[i].Doc.VisitorID}, now); ok {
-			recs[i].Doc.PersonID, recs[i].Doc.AccountID = id.PersonID, id.AccountID
+		if id, ok := in.recall(visitorKey{recs[i].TenantID, recs[i].VisitorID}, now); ok && id.PersonID != "" {
+			recs[i].Doc = withIdentity(recs[i].Doc, id)
 		}
 	}
 	return nil
+}
+
+// withIdentity adds person_id and account_id to a touchpoint document, which never
+// carries them when it is spooled.
+func withIdentity(doc json.RawMessage, id Identity) json.RawMessage {
+	person, _ := json.Marshal(id.PersonID)
+	out := make([]byte, 0, len(doc)+64)
+	out = append(append(append(out, `{"person_id":`...), person...), ',')
+	if id.AccountID != "" {
+		account, _ := json.Marshal(id.AccountID)
+		out = append(append(append(out, `"account_id":`...), account...), ',')
+	}
+	return append(out, doc[1:]...)
 }
 
 func (in *ingester) remember(k visitorKey, id Identity, now time.Time) {

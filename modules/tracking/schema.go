@@ -75,9 +75,37 @@ type FormInfo struct {
 	Action string `json:"action"`
 }
 
+// typedBatch decodes a whole batch in one pass: the common, valid case.
+type typedBatch struct {
+	V      int     `json:"v"`
+	Site   string  `json:"site"`
+	Events []Event `json:"events"`
+}
+
 // DecodeBatch parses and validates a collect body. Errors are errs.Invalid naming the
 // field at fault, such as events[3].type.
 func DecodeBatch(body []byte) (string, []Event, error) {
+	var tb typedBatch
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&tb); err == nil && !dec.More() && tb.V == protocolVersion && tb.Site != "" &&
+		len(tb.Events) > 0 && len(tb.Events) <= MaxEvents {
+		valid := true
+		for i := range tb.Events {
+			if field, _ := tb.Events[i].validate(); field != "" {
+				valid = false
+				break
+			}
+		}
+		if valid {
+			return tb.Site, tb.Events, nil
+		}
+	}
+	// Something is wrong: decode again event by event to name the field at fault.
+	return decodeBatchSlowly(body)
+}
+
+func decodeBatchSlowly(body []byte) (string, []Event, error) {
 	var b Batch
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
