@@ -10,11 +10,14 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"text/tabwriter"
+	"time"
 
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/db"
@@ -178,6 +181,11 @@ func runServe(env *cliEnv, _ *flag.FlagSet, args []string) error {
 	if err := p.Start(ctx); err != nil {
 		return err
 	}
+	if cfg.Server.PprofListen != "" {
+		if err := servePprof(ctx, cfg.Server.PprofListen, log); err != nil {
+			return err
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
@@ -187,6 +195,25 @@ func runServe(env *cliEnv, _ *flag.FlagSet, args []string) error {
 	err = p.Serve(ctx, ln)
 	log.Info("srg stopped")
 	return err
+}
+
+// servePprof serves net/http/pprof on its own listener until ctx ends.
+func servePprof(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("pprof listen on %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	go func() { <-ctx.Done(); srv.Close() }()
+	log.Info("profiler serving", "listen", ln.Addr().String())
+	return nil
 }
 
 func runMigrate(env *cliEnv, fs *flag.FlagSet, args []string) error {

@@ -91,7 +91,9 @@ func startChild(ctx context.Context, o IngestOptions, token string, log io.Write
 		"SRG_LOG_LEVEL=warn",
 	}
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SRG_") { // only the bench decides the server's settings
+		// Only the bench decides the server's settings, but for the profiler, which
+		// lets a run be profiled.
+		if !strings.HasPrefix(kv, "SRG_") || strings.HasPrefix(kv, "SRG_SERVER_PPROF_LISTEN=") {
 			env = append(env, kv)
 		}
 	}

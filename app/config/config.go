@@ -27,6 +27,9 @@ type Server struct {
 	ReadTimeout     time.Duration `koanf:"read_timeout"`
 	WriteTimeout    time.Duration `koanf:"write_timeout"`
 	ShutdownTimeout time.Duration `koanf:"shutdown_timeout"`
+	// PprofListen, when set, serves Go's profiler (net/http/pprof) on this address;
+	// keep it on loopback.
+	PprofListen string `koanf:"pprof_listen"`
 }
 
 // Log configures structured logging.

@@ -39,6 +39,11 @@ func (c Config) Validate() Problems {
 	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		add("server.listen", "must be host:port, got %q", c.Server.Listen)
 	}
+	if c.Server.PprofListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.PprofListen); err != nil {
+			add("server.pprof_listen", "must be host:port, got %q", c.Server.PprofListen)
+		}
+	}
 	if u, err := url.Parse(c.Server.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		add("server.public_url", "must be an absolute http(s) URL, got %q", c.Server.PublicURL)
 	}
