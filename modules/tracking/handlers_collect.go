@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -107,19 +106,6 @@ func (m *Module) collect(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// spoolRecord is one accepted event as written to the spool: the indexed touchpoint
-// as JSON, plus what identity needs and the index must not hold (email, traits).
-type spoolRecord struct {
-	TenantID  int64           `json:"ti"`
-	Tenant    string          `json:"t"`
-	EventID   string          `json:"i"`
-	VisitorID string          `json:"v"`
-	At        time.Time       `json:"at"`
-	Email     string          `json:"e,omitempty"`
-	Traits    map[string]any  `json:"tr,omitempty"`
-	Doc       json.RawMessage `json:"d"`
-}
-
 func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
 	tp := buildTouchpoint(ev, site, req, site.Rules)
 	var traits map[string]any
@@ -133,15 +119,12 @@ func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
 	if err != nil {
 		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
 	}
-	header, err := json.Marshal(spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, EventID: tp.EventID,
-		VisitorID: tp.VisitorID, At: tp.OccurredAt, Email: ev.Email, Traits: traits})
+	rec := spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, EventID: tp.EventID,
+		VisitorID: tp.VisitorID, At: tp.OccurredAt, Email: ev.Email, Traits: traits, Doc: doc}
+	out, err := rec.encode()
 	if err != nil {
 		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
 	}
-	// The header ends with "d":null}: splice the document in without re-encoding it.
-	header = bytes.TrimSuffix(header, []byte(`null}`))
-	out := make([]byte, 0, len(header)+len(doc)+1)
-	out = append(append(append(out, header...), doc...), '}')
 	return out, nil
 }
 

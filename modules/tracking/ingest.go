@@ -114,8 +114,8 @@ func (in *ingester) drainOnce(ctx context.Context) (int, error) {
 	var size int64
 	for _, raw := range raws {
 		size += int64(len(raw)) + 8
-		var rec spoolRecord
-		if err := json.Unmarshal(raw, &rec); err != nil {
+		rec, err := decodeRecord(raw)
+		if err != nil {
 			// Only this process writes the spool; an unreadable record is kept aside.
 			in.log.Error("unreadable spool record skipped", "err", err)
 			continue
