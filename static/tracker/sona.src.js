@@ -6,7 +6,8 @@
   const SESSION_IDLE = 18e5; // 30 minutes
   const CONFIG_TTL = 6e5; // 10 minutes
   var CAMPAIGN = /[?&](utm_\w+|gclid|gbraid|wbraid|fbclid|msclkid|li_fat_id|ttclid|twclid)=[^&#]*/g;
-  var EMAIL = /^\S+@\S+\.\S+$/;
+  // EMAIL is a plain address the server's stricter check also accepts.
+  var EMAIL = /^[\w.+-]+@[\w-]+(\.[\w-]+)+$/;
 
   var key, base, cfg, vid, session, timer, retry, busy;
   var consent; // 1 granted, 0 denied, undefined not asked
@@ -263,20 +264,22 @@
         best = rank;
       }
       if (n && ((cfg && cfg.form_fields) || []).includes(n)) {
-        fields[n] = cut(v, 512);
+        fields[n] = cut(v, 256);
         o.fields = fields;
       }
     }
     event('form', o);
   }
 
-  // props keeps what the protocol accepts: a flat object of at most 50 keys.
+  // props keeps what the server accepts, so that one event cannot get its whole batch
+  // rejected: a flat object of at most 50 keys, strings of at most 512 characters.
   function props(p) {
     var o = {};
     var n = 0;
     for (var k in p) {
-      if (n < 50 && /^(string|number|boolean)$/.test(typeof p[k])) {
-        o[k] = p[k];
+      var v = p[k];
+      if (n < 50 && /^(string|number|boolean)$/.test(typeof v)) {
+        o[k] = v.slice ? v.slice(0, 512) : v;
         n++;
       }
     }
@@ -284,7 +287,7 @@
   }
 
   function api(cmd, a, b) {
-    if (cmd == 'identify') event(cmd, { email: cut(a, 320), props: props(b) });
+    if (cmd == 'identify' && EMAIL.test(a)) event(cmd, { email: a, props: props(b) });
     if (cmd == 'track') event(cmd, { name: cut(a, 128), props: props(b) });
     if (cmd == 'consent') {
       consent = a == 'granted' ? 1 : 0;
@@ -321,7 +324,8 @@
       configured(cached.c);
     } else {
       // Anything but a 2xx JSON answer (404: unknown site) leaves the tracker silent.
-      fetch(base + 't/config/' + encodeURIComponent(key))
+      // Site keys are URL-safe ([A-Za-z0-9_-]); any other data-site is unknown anyway.
+      fetch(base + 't/config/' + key)
         .then((r) => r.ok && r.json())
         .catch(() => 0)
         .then(safe(configured));
@@ -344,7 +348,7 @@
     on(d, 'click', click, true);
     on(d, 'auxclick', click, true);
     on(d, 'submit', submit, true);
-    on(d, 'visibilitychange', () => d.visibilityState == 'hidden' && flush(1));
+    on(d, 'visibilitychange', () => d.hidden && flush(1));
     on(w, 'pagehide', () => flush(1));
   } catch (e) {}
 })(window, document, navigator, location);
