@@ -73,6 +73,12 @@ func (m *Module) collect(c echo.Context) error {
 	}
 	if !site.AllowsURL(origin) {
 		m.metrics.rejected.WithLabelValues("origin").Inc()
+		// Let the page read the refusal, so the tracker drops the batch instead of
+		// retrying it; the answer grants nothing else.
+		if o := r.Header.Get(echo.HeaderOrigin); o != "" {
+			c.Response().Header().Set(echo.HeaderAccessControlAllowOrigin, o)
+			c.Response().Header().Add(echo.HeaderVary, echo.HeaderOrigin)
+		}
 		return errs.Forbidden("origin not allowed for site %s", site.Key)
 	}
 	if o := r.Header.Get(echo.HeaderOrigin); o != "" {

@@ -60,6 +60,9 @@ type knownIdentity struct {
 
 const identityCacheTTL = 30 * time.Second
 
+// ingestLinger is how long the ingester waits after a part-full batch.
+const ingestLinger = 200 * time.Millisecond
+
 func (in *ingester) notify() {
 	select {
 	case in.wake <- struct{}{}:
@@ -88,6 +91,11 @@ func (in *ingester) run(ctx context.Context) {
 			case <-in.wake:
 			case <-time.After(250 * time.Millisecond):
 			}
+		case n < in.bulkSize/2:
+			// A part-full batch means the spool is keeping up: let events gather so
+			// the next bulk request is larger, which costs Elasticsearch less per event.
+			backoff = 0
+			sleep(ctx, ingestLinger)
 		default:
 			backoff = 0
 		}

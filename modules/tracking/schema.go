@@ -210,8 +210,11 @@ func (e *Event) validate() (string, string) {
 		return "fields", "at most 20 fields"
 	}
 	for k, v := range e.Fields {
-		if k == "" || len(k) > 64 || len(v) > maxFieldValue {
-			return "fields." + k, "names 1-64 characters, values at most 256"
+		if k == "" || len(k) > 64 {
+			return "fields." + k, "names must be 1-64 characters"
+		}
+		if len(v) > maxFieldValue {
+			e.Fields[k] = truncateUTF8(v, maxFieldValue)
 		}
 	}
 	if len(e.Props) > maxProps {
@@ -224,7 +227,7 @@ func (e *Event) validate() (string, string) {
 		switch v := v.(type) {
 		case string:
 			if len(v) > maxPropValue {
-				return "props." + k, "string values at most 512 characters"
+				e.Props[k] = truncateUTF8(v, maxPropValue)
 			}
 		case float64, bool, nil:
 		default:

@@ -47,6 +47,21 @@ func TestDecodeBatchFields(t *testing.T) {
 	}
 }
 
+func TestLongValuesAreTruncated(t *testing.T) {
+	long := strings.Repeat("ü", 400) // 800 bytes
+	body := `{"v":1,"site":"s","events":[` + strings.Replace(validEvent, `"url"`, `"fields":{"company":"`+long+`"},"props":{"note":"`+long+`"},"url"`, 1) + `]}`
+	_, events, err := DecodeBatch([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := events[0].Fields["company"]; len(f) > maxFieldValue || !strings.HasPrefix(long, f) {
+		t.Errorf("field kept %d bytes", len(f))
+	}
+	if p := events[0].Props["note"].(string); len(p) > maxPropValue || !strings.HasPrefix(long, p) {
+		t.Errorf("prop kept %d bytes", len(p))
+	}
+}
+
 func manyFields(n int) string {
 	parts := make([]string, n)
 	for i := range parts {

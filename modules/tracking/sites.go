@@ -2,7 +2,6 @@ package tracking
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/url"
 	"strings"
@@ -112,5 +111,3 @@ func (c *siteCache) forget(key string) {
 	delete(c.entries, key)
 	c.mu.Unlock()
 }
-
-var errUnknownSite = errors.New("unknown site")
