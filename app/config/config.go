@@ -81,6 +81,9 @@ type Tracking struct {
 	TrustedProxies []string `koanf:"trusted_proxies"`
 	// AnonymizeIP zeroes the last IPv4 octet and the last 80 IPv6 bits before storing.
 	AnonymizeIP bool `koanf:"anonymize_ip"`
+	// GeoIPDB is the path of a MaxMind GeoIP2/GeoLite2 Country or City database; when
+	// set, touchpoints get the visitor's country. Empty turns it off.
+	GeoIPDB string `koanf:"geoip_db"`
 	// RateLimitPerIP and RateLimitPerSite are requests per second (bursts of twice
 	// that); 0 turns a limit off.
 	RateLimitPerIP   int `koanf:"rate_limit_per_ip"`

@@ -65,6 +65,7 @@ func TestLoadRejects(t *testing.T) {
 		{"env bad bool", minimal, []string{"SRG_JOBS_ENABLED=perhaps"}, "jobs.enabled (from SRG_JOBS_ENABLED)"},
 		{"env unknown name", minimal, []string{"SRG_DATABSE_URL=x"}, "SRG_DATABSE_URL: environment variable names no config key"},
 		{"bad trusted proxy", minimal + "tracking:\n  trusted_proxies: [10.0.0.0/8, proxy.local]\n", nil, "tracking.trusted_proxies[1]"},
+		{"missing geoip database", minimal + "tracking:\n  geoip_db: /nonexistent/GeoLite2-Country.mmdb\n", nil, "tracking.geoip_db"},
 		{"negative rate limit", minimal + "tracking:\n  rate_limit_per_ip: -1\n", nil, "tracking.rate_limit_per_ip"},
 		{"huge bulk", minimal, []string{"SRG_TRACKING_BULK_SIZE=100000"}, "tracking.bulk_size"},
 		{"malformed yaml", "server: [\n", nil, "parse YAML"},

@@ -7,6 +7,7 @@ import (
 	"net/mail"
 	"net/netip"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -111,6 +112,11 @@ func (c Config) Validate() Problems {
 			if _, err := netip.ParseAddr(tp); err != nil {
 				add(fmt.Sprintf("tracking.trusted_proxies[%d]", i), "%q is not an IP address or CIDR range", tp)
 			}
+		}
+	}
+	if c.Tracking.GeoIPDB != "" {
+		if info, err := os.Stat(c.Tracking.GeoIPDB); err != nil || info.IsDir() {
+			add("tracking.geoip_db", "%q is not a readable file", c.Tracking.GeoIPDB)
 		}
 	}
 	if c.Tracking.RateLimitPerIP < 0 {

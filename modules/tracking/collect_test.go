@@ -20,6 +20,7 @@ import (
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/tracking"
+	"github.com/srgplatform/srg/modules/tracking/enrich/geoiptest"
 )
 
 // fakeSites serves sites from memory; the tenants module's real lookup is exercised by
@@ -220,6 +221,31 @@ func TestRateLimits(t *testing.T) {
 	}
 	if codes[204] == 0 || codes[429] == 0 {
 		t.Fatalf("per-site limit of 1/s: got %v", codes)
+	}
+}
+
+func TestCountryFromGeoIP(t *testing.T) {
+	db := geoiptest.WriteCountryDB(t, map[string]string{"203.0.113.0/24": "DE"})
+	e := newEnv(t, func(c *config.Tracking) {
+		c.GeoIPDB = db
+		c.TrustedProxies = []string{"127.0.0.1"}
+	})
+	ctx := context.Background()
+	pv := event("pageview", "")
+	if status, b, _ := e.post(t, batch(pv), map[string]string{"X-Forwarded-For": "203.0.113.77"}); status != 204 {
+		t.Fatalf("collect: %d %s", status, b)
+	}
+	if err := e.mod.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := e.search.Get(ctx, e.tenant, search.Touchpoints, pv[7:27])
+	if err != nil || raw == nil {
+		t.Fatalf("touchpoint not indexed: %v", err)
+	}
+	var doc map[string]any
+	json.Unmarshal(raw, &doc)
+	if doc["country"] != "DE" || doc["ip"] != "203.0.113.0" {
+		t.Fatalf("country %v ip %v, want DE and the anonymised address", doc["country"], doc["ip"])
 	}
 }
 

@@ -90,7 +90,7 @@ func (m *Module) collect(c echo.Context) error {
 		m.metrics.rejected.WithLabelValues("rate_site").Inc()
 		return rateLimited(c)
 	}
-	req := requestInfo{received: now, ip: m.storedIP(ip), device: m.ua.Parse(r.UserAgent())}
+	req := m.requestInfo(r, ip, now)
 	records := make([][]byte, 0, len(events))
 	for i := range events {
 		rec, err := m.record(&events[i], site, req)
@@ -171,7 +171,7 @@ func (m *Module) pixel(c echo.Context) error {
 	sum := sha256.Sum256([]byte(site.Key + "|" + now.Format("2006-01-02") + "|" + ip.String() + "|" + r.UserAgent()))
 	vid := "n." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:12]))
 	ev := Event{ID: randomID(), Type: TypePageview, TS: now.UnixMilli(), VID: vid, SID: vid, URL: ref}
-	rec, err := m.record(&ev, site, requestInfo{received: now, ip: m.storedIP(ip), device: m.ua.Parse(r.UserAgent())})
+	rec, err := m.record(&ev, site, m.requestInfo(r, ip, now))
 	if err == nil {
 		if err := m.spool.Append(r.Context(), [][]byte{rec}); err == nil {
 			m.metrics.accepted.Inc()

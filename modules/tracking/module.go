@@ -49,6 +49,7 @@ type Module struct {
 	spool      *Spool
 	ingest     *ingester
 	ua         *enrich.UAParser
+	geo        *enrich.GeoIP
 	trusted    []netip.Prefix
 	ipLimit    *keyedLimiter
 	siteLimit  *keyedLimiter
@@ -63,8 +64,15 @@ func New(d Deps) (*Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tracking: trusted proxies: %w", err)
 	}
+	var geo *enrich.GeoIP
+	if d.Config.GeoIPDB != "" {
+		if geo, err = enrich.OpenGeoIP(d.Config.GeoIPDB); err != nil {
+			return nil, fmt.Errorf("tracking.geoip_db: %w", err)
+		}
+	}
 	spool, err := OpenSpool(d.Config.SpoolDir, int64(d.Config.SpoolMaxMB)<<20)
 	if err != nil {
+		geo.Close()
 		return nil, err
 	}
 	sum := sha256.Sum256(d.Script)
@@ -75,6 +83,7 @@ func New(d Deps) (*Module, error) {
 		sources:    d.Sites,
 		spool:      spool,
 		ua:         enrich.NewUAParser(4096),
+		geo:        geo,
 		trusted:    trusted,
 		ipLimit:    newKeyedLimiter(float64(d.Config.RateLimitPerIP), 2*d.Config.RateLimitPerIP),
 		siteLimit:  newKeyedLimiter(float64(d.Config.RateLimitPerSite), 2*d.Config.RateLimitPerSite),
@@ -111,8 +120,12 @@ func (m *Module) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close closes the spool; call it after the server stopped accepting requests.
-func (m *Module) Close() error { return m.spool.Close() }
+// Close closes the spool and the GeoIP database; call it after the server stopped
+// accepting requests.
+func (m *Module) Close() error {
+	m.geo.Close()
+	return m.spool.Close()
+}
 
 func (m *Module) loadSite(ctx context.Context, key string) (Site, error) {
 	rec, err := m.sources.SiteByKey(ctx, key)
@@ -178,6 +191,11 @@ func (m *Module) Pending() uint64 {
 
 func (m *Module) clientIP(r *http.Request) netip.Addr {
 	return enrich.ClientIP(r.RemoteAddr, strings.Join(r.Header.Values("X-Forwarded-For"), ","), m.trusted)
+}
+
+// requestInfo enriches what comes from the request itself, once per request.
+func (m *Module) requestInfo(r *http.Request, ip netip.Addr, now time.Time) requestInfo {
+	return requestInfo{received: now, ip: m.storedIP(ip), country: m.geo.Country(ip), device: m.ua.Parse(r.UserAgent())}
 }
 
 func (m *Module) storedIP(ip netip.Addr) netip.Addr {
