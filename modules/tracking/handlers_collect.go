@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/json"
 	"errors"
 	"io"
 	"mime"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	fastjson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/errs"
@@ -121,7 +121,7 @@ func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
 	case TypeForm:
 		tp.Props = allowedFields(ev.Fields, site.Settings.FormFields)
 	}
-	doc, err := json.Marshal(tp)
+	doc, err := fastjson.Marshal(tp)
 	if err != nil {
 		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
 	}

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -75,7 +77,9 @@ type FormInfo struct {
 	Action string `json:"action"`
 }
 
-// typedBatch decodes a whole batch in one pass: the common, valid case.
+// typedBatch decodes a whole batch in one pass, with goccy/go-json (a drop-in
+// encoding/json, several times faster): the common, valid case. Errors are explained
+// by the standard library's slower, per-event pass.
 type typedBatch struct {
 	V      int     `json:"v"`
 	Site   string  `json:"site"`
@@ -86,7 +90,7 @@ type typedBatch struct {
 // field at fault, such as events[3].type.
 func DecodeBatch(body []byte) (string, []Event, error) {
 	var tb typedBatch
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := fastjson.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&tb); err == nil && !dec.More() && tb.V == protocolVersion && tb.Site != "" &&
 		len(tb.Events) > 0 && len(tb.Events) <= MaxEvents {

@@ -104,6 +104,11 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 			return
 		}
+		// The fast decoder must accept nothing the standard library's would refuse.
+		slowSite, slowEvents, slowErr := decodeBatchSlowly(body)
+		if slowErr != nil || slowSite != site || len(slowEvents) != len(events) {
+			t.Fatalf("fast path accepted what the standard decoder refuses: %v", slowErr)
+		}
 		if site == "" || len(events) == 0 || len(events) > MaxEvents {
 			t.Fatalf("accepted a batch outside the schema: site %q, %d events", site, len(events))
 		}
