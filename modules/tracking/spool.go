@@ -49,7 +49,9 @@ func OpenSpool(dir string, maxBytes int64) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("tracking: spool dir: %w", err)
 	}
-	l, err := wal.Open(dir, &wal.Options{AllowEmpty: true, SegmentSize: 16 << 20, NoCopy: false})
+	// The log keeps its open segment and a few read ones in memory: small segments
+	// keep srg's footprint small while Elasticsearch is behind.
+	l, err := wal.Open(dir, &wal.Options{AllowEmpty: true, SegmentSize: 4 << 20, SegmentCacheSize: 2})
 	if err != nil {
 		return nil, fmt.Errorf("tracking: open spool %s: %w", dir, err)
 	}
