@@ -79,9 +79,11 @@
   }
 
   // state: 0 drop everything, 1 hold events in memory, 2 store and send.
+  // A denial or an opt-out drops events at once, even before the config has arrived.
   function state() {
+    if (consent === 0 || get('optout')) return 0;
     if (!cfg) return 1;
-    if (cfg.off || get('optout') || (cfg.honor_dnt && dnt()) || consent === 0) return 0;
+    if (cfg.off || (cfg.honor_dnt && dnt())) return 0;
     return consent || !cfg.consent_required ? 2 : 1;
   }
 

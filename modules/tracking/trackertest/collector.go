@@ -5,21 +5,21 @@
 package trackertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/mail"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/modules/tracking"
 )
 
 // Settings are a site's tracker settings, as GET /t/config/{key} answers them.
@@ -46,36 +46,11 @@ type Batch struct {
 	Events []Event `json:"events"`
 }
 
-// Event is one tracker event. Decoding rejects fields the protocol does not name.
-type Event struct {
-	ID     string            `json:"id"`
-	Type   string            `json:"type"`
-	TS     int64             `json:"ts"`
-	VID    string            `json:"vid"`
-	SID    string            `json:"sid"`
-	SS     bool              `json:"ss,omitempty"`
-	SPA    bool              `json:"spa,omitempty"`
-	URL    string            `json:"url"`
-	Ref    string            `json:"ref,omitempty"`
-	Title  string            `json:"title,omitempty"`
-	SW     int               `json:"sw,omitempty"`
-	SH     int               `json:"sh,omitempty"`
-	Lang   string            `json:"lang,omitempty"`
-	TZ     string            `json:"tz,omitempty"`
-	Link   string            `json:"link,omitempty"`
-	Form   *Form             `json:"form,omitempty"`
-	Email  string            `json:"email,omitempty"`
-	Fields map[string]string `json:"fields,omitempty"`
-	Name   string            `json:"name,omitempty"`
-	Props  map[string]any    `json:"props,omitempty"`
-}
+// Event is one tracker event, as srg decodes it.
+type Event = tracking.Event
 
 // Form identifies a submitted form.
-type Form struct {
-	ID     string `json:"id,omitempty"`
-	Name   string `json:"name,omitempty"`
-	Action string `json:"action,omitempty"`
-}
+type Form = tracking.FormInfo
 
 // Request is one POST /t/collect the collector received.
 type Request struct {
@@ -325,30 +300,15 @@ func (c *FakeCollector) collect(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(req.Status)
 }
 
-var (
-	idRE       = regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
-	visitorRE  = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
-	eventTypes = map[string]bool{"pageview": true, "download": true, "outbound": true, "form": true, "identify": true, "track": true}
-)
-
-// decodeBatch decodes a body strictly and checks it against the protocol; the string is
-// the first problem found.
+// decodeBatch checks a body with srg's own decoder (the server's schema), then what the
+// tracker is expected to send beyond it; the string is the first problem found.
 func decodeBatch(body []byte) (Batch, string) {
-	var b Batch
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		return b, "decode: " + err.Error()
+	site, events, err := tracking.DecodeBatch(body)
+	b := Batch{V: 1, Site: site, Events: events}
+	if err != nil {
+		return b, fmt.Sprintf("%s: %v", errs.FieldOf(err), err)
 	}
-	switch {
-	case b.V != 1:
-		return b, fmt.Sprintf("v is %d", b.V)
-	case b.Site == "":
-		return b, "site is empty"
-	case len(b.Events) == 0 || len(b.Events) > 50:
-		return b, fmt.Sprintf("%d events", len(b.Events))
-	}
-	for i, e := range b.Events {
+	for i, e := range events {
 		if msg := checkEvent(e); msg != "" {
 			return b, fmt.Sprintf("events[%d]: %s", i, msg)
 		}
@@ -356,60 +316,16 @@ func decodeBatch(body []byte) (Batch, string) {
 	return b, ""
 }
 
+// checkEvent holds the tracker to more than the server demands: every event names its
+// page, and page views carry the screen, language and time zone.
 func checkEvent(e Event) string {
 	switch {
-	case !idRE.MatchString(e.ID):
-		return "bad id " + e.ID
-	case !eventTypes[e.Type]:
-		return "bad type " + e.Type
-	case e.TS <= 0:
-		return "no ts"
-	case !visitorRE.MatchString(e.VID):
-		return "bad vid " + e.VID
-	case !visitorRE.MatchString(e.SID):
-		return "bad sid " + e.SID
-	case e.URL == "" || len(e.URL) > 2048 || len(e.Ref) > 2048:
-		return "bad url or ref"
-	case len(e.Title) > 512 || len(e.Name) > 128 || len(e.Props) > 50:
-		return "title, name or props too long"
+	case e.URL == "":
+		return "no url"
 	case e.Type == "pageview" && (e.SW <= 0 || e.SH <= 0 || e.Lang == "" || e.TZ == ""):
 		return "pageview without screen, lang or tz"
-	case (e.Type == "download" || e.Type == "outbound") && e.Link == "":
-		return e.Type + " without link"
 	case e.Type == "form" && e.Form == nil:
 		return "form without form"
-	case e.Type == "track" && e.Name == "":
-		return "track without name"
-	case e.Type == "identify" && e.Email == "":
-		return "identify without email"
-	case e.Email != "" && !validEmail(e.Email):
-		return "bad email " + e.Email
-	case len(e.Fields) > 20:
-		return "more than 20 fields"
-	}
-	// The limits below are srg's (modules/tracking/schema.go), stricter than the
-	// protocol document; one bad event gets its whole batch rejected.
-	for k, v := range e.Fields {
-		if len(v) > 256 {
-			return "fields." + k + " over 256 bytes"
-		}
-	}
-	for k, v := range e.Props {
-		switch v := v.(type) {
-		case string:
-			if len(v) > 512 {
-				return "props." + k + " over 512 bytes"
-			}
-		case float64, bool, nil:
-		default:
-			return "props." + k + " is not flat"
-		}
 	}
 	return ""
-}
-
-// validEmail is srg's check: one plain address of at most 254 bytes.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	return len(s) <= 254 && err == nil && a.Address == s && strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".")
 }
