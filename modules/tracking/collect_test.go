@@ -20,6 +20,7 @@ import (
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/tracking"
+	"github.com/srgplatform/srg/modules/tracking/channel"
 	"github.com/srgplatform/srg/modules/tracking/enrich/geoiptest"
 )
 
@@ -246,6 +247,63 @@ func TestCountryFromGeoIP(t *testing.T) {
 	json.Unmarshal(raw, &doc)
 	if doc["country"] != "DE" || doc["ip"] != "203.0.113.0" {
 		t.Fatalf("country %v ip %v, want DE and the anonymised address", doc["country"], doc["ip"])
+	}
+}
+
+func TestTenantChannelRulesOverrideTheDefault(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	var tenantID int64
+	e.db.Raw(`SELECT id FROM tenants WHERE slug = 'acme'`).Scan(&tenantID)
+	rules := append(channel.Rules{{Name: "g2-reviews", Channel: channel.Referral, When: channel.Condition{Sources: []string{"g2"}}}}, channel.Default()...)
+	if err := e.mod.SetChannelRules(ctx, tenantID, rules); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.mod.SetChannelRules(ctx, tenantID, channel.Rules{{Name: "", Channel: "Nowhere"}}); errs.KindOf(err) != errs.KindInvalid {
+		t.Fatalf("invalid rules: got %v, want an invalid-input error", err)
+	}
+	g2 := event("pageview", "")
+	g2 = strings.Replace(g2, "utm_source=google&utm_medium=cpc", "utm_source=g2&utm_medium=cpc", 1)
+	google := event("pageview", "")
+	if status, b, _ := e.post(t, batch(g2, google), nil); status != 204 {
+		t.Fatalf("collect: %d %s", status, b)
+	}
+	if err := e.mod.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for id, want := range map[string][2]string{g2[7:27]: {"Referral", "g2-reviews"}, google[7:27]: {"Paid Search", ""}} {
+		raw, _ := e.search.Get(ctx, e.tenant, search.Touchpoints, id)
+		var doc map[string]any
+		json.Unmarshal(raw, &doc)
+		if doc["channel"] != want[0] || (want[1] != "" && doc["channel_rule"] != want[1]) {
+			t.Errorf("%s: channel %v rule %v, want %v", id, doc["channel"], doc["channel_rule"], want)
+		}
+	}
+}
+
+func TestSpoolFullAnswers503WithRetryAfter(t *testing.T) {
+	e := newEnv(t, func(c *config.Tracking) { c.SpoolMaxMB = 1 })
+	props := `,"name":"fill","props":{"p":"` + strings.Repeat("x", 500) + `"}`
+	var status int
+	var h http.Header
+	for i := 0; i < 200 && status != 503; i++ {
+		events := make([]string, 40)
+		for j := range events {
+			events[j] = event("track", props)
+		}
+		status, _, h = e.post(t, batch(events...), nil)
+		if status != 204 && status != 503 {
+			t.Fatalf("unexpected status %d", status)
+		}
+	}
+	if status != 503 || h.Get("Retry-After") == "" {
+		t.Fatalf("a full spool answered %d (Retry-After %q), want 503 with Retry-After", status, h.Get("Retry-After"))
+	}
+	if err := e.mod.Drain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if status, b, _ := e.post(t, batch(event("pageview", "")), nil); status != 204 {
+		t.Fatalf("after draining: %d %s", status, b)
 	}
 }
 

@@ -161,12 +161,16 @@ func (m *Module) SetSiteSettings(ctx context.Context, siteKey string, st Setting
 }
 
 // SetChannelRules replaces a tenant's channel rules; they apply to events received
-// from then on (at the latest after the site cache's 30 seconds).
+// from then on by this instance, and within the site cache's 30 seconds by others.
 func (m *Module) SetChannelRules(ctx context.Context, tenantID int64, rules channel.Rules) error {
 	if err := rules.Validate(); err != nil {
 		return errs.Invalid("rules", "%v", err)
 	}
-	return m.store.saveRules(ctx, tenantID, rules)
+	if err := m.store.saveRules(ctx, tenantID, rules); err != nil {
+		return err
+	}
+	m.sites.forgetAll()
+	return nil
 }
 
 // Drain indexes everything in the spool now; for tests and shutdown.

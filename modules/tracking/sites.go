@@ -105,6 +105,13 @@ func (c *siteCache) get(ctx context.Context, key string) (Site, error) {
 	return site, err
 }
 
+// forgetAll drops every site, so that a change of a tenant's rules applies at once.
+func (c *siteCache) forgetAll() {
+	c.mu.Lock()
+	c.entries = map[string]siteEntry{}
+	c.mu.Unlock()
+}
+
 // forget drops a key so that the next request reloads it (after a settings change).
 func (c *siteCache) forget(key string) {
 	c.mu.Lock()
