@@ -449,4 +449,14 @@ func TestNoscriptPixel(t *testing.T) {
 	if got := e.mod.Pending() - before; got != 1 {
 		t.Fatalf("pixel spooled %d events, want 1 (only the allowed page)", got)
 	}
+	ctx := context.Background()
+	if err := e.mod.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.search.Refresh(ctx, e.tenant, search.Touchpoints); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.search.Count(ctx, e.tenant, search.Touchpoints, map[string]string{"channel": "Email", "path": "/about"}); err != nil || n != 1 {
+		t.Fatalf("the pixel page view is not indexed with its page and channel: %d %v", n, err)
+	}
 }

@@ -162,7 +162,7 @@ func (m *Module) pixel(c echo.Context) error {
 	}
 	site, err := m.sites.get(r.Context(), c.QueryParam("site"))
 	ref := r.Referer()
-	if err != nil || !site.AllowsURL(ref) || !validHTTPURL(ref) || !m.siteLimit.allow(site.Key, 1, now) {
+	if err != nil || !site.AllowsURL(ref) || !m.siteLimit.allow(site.Key, 1, now) {
 		m.metrics.rejected.WithLabelValues("pixel").Inc()
 		return respond()
 	}
@@ -171,6 +171,10 @@ func (m *Module) pixel(c echo.Context) error {
 	sum := sha256.Sum256([]byte(site.Key + "|" + now.Format("2006-01-02") + "|" + ip.String() + "|" + r.UserAgent()))
 	vid := "n." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:12]))
 	ev := Event{ID: randomID(), Type: TypePageview, TS: now.UnixMilli(), VID: vid, SID: vid, URL: ref}
+	if !ev.parsePage() {
+		m.metrics.rejected.WithLabelValues("pixel").Inc()
+		return respond()
+	}
 	rec, err := m.record(&ev, site, m.requestInfo(r, ip, now))
 	if err == nil {
 		if err := m.spool.Append(r.Context(), [][]byte{rec}); err == nil {

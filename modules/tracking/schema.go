@@ -68,6 +68,9 @@ type Event struct {
 	Fields map[string]string `json:"fields"`
 	Name   string            `json:"name"`
 	Props  map[string]any    `json:"props"`
+
+	// page is URL parsed by validate, so enrichment does not parse it again.
+	page *url.URL
 }
 
 // FormInfo describes a submitted form.
@@ -188,7 +191,7 @@ func (e *Event) validate() (string, string) {
 		return "sid", "must be 8-64 characters of A-Z a-z 0-9 . _ -"
 	case e.Type != TypeIdentify && e.Type != TypeTrack && e.URL == "":
 		return "url", "required"
-	case e.URL != "" && !validHTTPURL(e.URL):
+	case e.URL != "" && !e.parsePage():
 		return "url", "must be an absolute http(s) URL of at most 2048 characters"
 	case len(e.Ref) > maxURL:
 		return "ref", "at most 2048 characters"
@@ -261,11 +264,24 @@ func validID(s string, minLen, maxLen int, dots bool) bool {
 }
 
 func validHTTPURL(s string) bool {
+	_, ok := parseHTTPURL(s)
+	return ok
+}
+
+func parseHTTPURL(s string) (*url.URL, bool) {
 	if s == "" || len(s) > maxURL {
-		return false
+		return nil, false
 	}
 	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, false
+	}
+	return u, true
+}
+
+func (e *Event) parsePage() bool {
+	e.page, _ = parseHTTPURL(e.URL)
+	return e.page != nil
 }
 
 func validEmail(s string) bool {

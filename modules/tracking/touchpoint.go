@@ -122,7 +122,7 @@ func buildTouchpoint(ev *Event, site Site, req requestInfo, rules *channel.Class
 	}
 
 	var camp enrich.Campaign
-	if u, err := url.Parse(ev.URL); err == nil && ev.URL != "" {
+	if u := ev.page; u != nil {
 		tp.URL = ev.URL
 		tp.Path = u.EscapedPath()
 		if tp.Path == "" {
