@@ -261,7 +261,8 @@ func (s *Scheduler) run(ctx context.Context, e *entry, tick time.Time, trigger s
 	if runErr == nil {
 		s.metrics.lastSuccess.WithLabelValues(e.job.Name).SetToCurrentTime()
 	}
-	s.log.Info("job finished", "job", e.job.Name, "trigger", trigger, "tick", tick, "status", status, "duration", elapsed)
+	// Frequent jobs would flood the log at info level; failures are logged by the caller.
+	s.log.Debug("job finished", "job", e.job.Name, "trigger", trigger, "tick", tick, "status", status, "duration", elapsed)
 	return runErr
 }
 
