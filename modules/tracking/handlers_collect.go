@@ -4,14 +4,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/json"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
-	fastjson "github.com/goccy/go-json"
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/errs"
@@ -90,15 +91,7 @@ func (m *Module) collect(c echo.Context) error {
 		m.metrics.rejected.WithLabelValues("rate_site").Inc()
 		return rateLimited(c)
 	}
-	req := m.requestInfo(r, ip, now)
-	records := make([][]byte, 0, len(events))
-	for i := range events {
-		rec, err := m.record(&events[i], site, req)
-		if err != nil {
-			return err
-		}
-		records = append(records, rec)
-	}
+	records := [][]byte{m.spoolRecord(site, r, ip, now, body)}
 	if err := m.spool.Append(r.Context(), records); err != nil {
 		if errors.Is(err, ErrSpoolFull) {
 			m.metrics.rejected.WithLabelValues("spool_full").Inc()
@@ -112,26 +105,15 @@ func (m *Module) collect(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (m *Module) record(ev *Event, site Site, req requestInfo) ([]byte, error) {
-	tp := buildTouchpoint(ev, site, req, site.Rules)
-	var traits map[string]any
-	switch ev.Type {
-	case TypeIdentify:
-		traits, tp.Props = ev.Props, nil
-	case TypeForm:
-		tp.Props = allowedFields(ev.Fields, site.Settings.FormFields)
+// spoolRecord encodes an accepted request for the spool, with what enrichment needs
+// from the request itself (the raw address is used for the country and then dropped).
+func (m *Module) spoolRecord(site Site, r *http.Request, ip netip.Addr, now time.Time, body []byte) []byte {
+	rec := spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, SiteKey: site.Key, Received: now,
+		Country: m.geo.Country(ip), UA: r.UserAgent(), Body: body}
+	if stored := m.storedIP(ip); stored.IsValid() {
+		rec.IP = stored.String()
 	}
-	doc, err := fastjson.Marshal(tp)
-	if err != nil {
-		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
-	}
-	rec := spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, EventID: tp.EventID,
-		VisitorID: tp.VisitorID, At: tp.OccurredAt, Email: ev.Email, Traits: traits, Doc: doc}
-	out, err := rec.encode()
-	if err != nil {
-		return nil, errs.Invalid("events", "event cannot be encoded: %v", err)
-	}
-	return out, nil
+	return rec.encode()
 }
 
 // allowedFields keeps the form fields the site's settings allow; the tracker filters
@@ -175,9 +157,9 @@ func (m *Module) pixel(c echo.Context) error {
 		m.metrics.rejected.WithLabelValues("pixel").Inc()
 		return respond()
 	}
-	rec, err := m.record(&ev, site, m.requestInfo(r, ip, now))
+	body, err := json.Marshal(typedBatch{V: protocolVersion, Site: site.Key, Events: []Event{ev}})
 	if err == nil {
-		if err := m.spool.Append(r.Context(), [][]byte{rec}); err == nil {
+		if err := m.spool.Append(r.Context(), [][]byte{m.spoolRecord(site, r, ip, now, body)}); err == nil {
 			m.metrics.accepted.Inc()
 			m.ingest.notify()
 		}

@@ -2,14 +2,17 @@ package tracking
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
+	fastjson "github.com/goccy/go-json"
+
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/search"
+	"github.com/srgplatform/srg/modules/tracking/enrich"
 )
 
 // Indexer writes touchpoints to Elasticsearch; app/search implements it.
@@ -42,7 +45,9 @@ type ingester struct {
 	bulkSize int
 	metrics  *metrics
 
-	wake chan struct{}
+	wake  chan struct{}
+	sites *siteCache
+	ua    *enrich.UAParser
 
 	mu    sync.Mutex
 	known map[visitorKey]knownIdentity
@@ -112,30 +117,43 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
+// spoolBatchBytes bounds how much of the spool one bulk request takes.
+const spoolBatchBytes = 4 << 20
+
+// pending is one event being turned into a touchpoint.
+type pending struct {
+	tenantID int64
+	email    string
+	traits   map[string]any
+	tp       Touchpoint
+}
+
 // drainOnce indexes one batch from the spool and acknowledges it.
 func (in *ingester) drainOnce(ctx context.Context) (int, error) {
-	first, raws, err := in.spool.Read(in.bulkSize)
+	first, raws, err := in.spool.Read(in.bulkSize, spoolBatchBytes)
 	if err != nil || len(raws) == 0 {
 		return 0, err
 	}
-	recs := make([]spoolRecord, 0, len(raws))
 	var size int64
+	evs := make([]pending, 0, len(raws))
 	for _, raw := range raws {
 		size += int64(len(raw)) + 8
-		rec, err := decodeRecord(raw)
+		more, err := in.enrich(ctx, raw)
 		if err != nil {
-			// Only this process writes the spool; an unreadable record is kept aside.
-			in.log.Error("unreadable spool record skipped", "err", err)
-			continue
+			return 0, err
 		}
-		recs = append(recs, rec)
+		evs = append(evs, more...)
 	}
-	if err := in.resolveIdentities(ctx, recs); err != nil {
+	if err := in.resolveIdentities(ctx, evs); err != nil {
 		return 0, err
 	}
-	docs := make([]search.Doc, len(recs))
-	for i, r := range recs {
-		docs[i] = search.Doc{Tenant: r.Tenant, Kind: search.Touchpoints, ID: r.EventID, Source: r.Doc}
+	docs := make([]search.Doc, len(evs))
+	for i := range evs {
+		src, err := fastjson.Marshal(&evs[i].tp)
+		if err != nil {
+			return 0, fmt.Errorf("tracking: encode touchpoint: %w", err)
+		}
+		docs[i] = search.Doc{Tenant: evs[i].tp.Tenant, Kind: search.Touchpoints, ID: evs[i].tp.EventID, Source: src}
 	}
 	itemErrs, err := in.index.BulkCreate(ctx, docs)
 	if err != nil {
@@ -146,7 +164,7 @@ func (in *ingester) drainOnce(ctx context.Context) (int, error) {
 			continue
 		}
 		if ie, ok := ierr.(*search.ItemError); ok && !ie.Retryable() {
-			if err := in.store.reject(ctx, recs[i].TenantID, docs[i].ID, docs[i].Source, ie.Error()); err != nil {
+			if err := in.store.reject(ctx, evs[i].tenantID, docs[i].ID, docs[i].Source, ie.Error()); err != nil {
 				return 0, err
 			}
 			in.metrics.ingestRejected.Inc()
@@ -161,28 +179,69 @@ func (in *ingester) drainOnce(ctx context.Context) (int, error) {
 	return len(docs), nil
 }
 
+// enrich turns one spooled request into touchpoints, with the site's settings and
+// channel rules as they are now. A request that can no longer be read (its site was
+// deleted, or the record is damaged) is logged and dropped: retrying cannot help.
+func (in *ingester) enrich(ctx context.Context, raw []byte) ([]pending, error) {
+	rec, err := decodeRecord(raw)
+	if err != nil {
+		in.log.Error("unreadable spool record skipped", "err", err)
+		return nil, nil
+	}
+	_, events, err := DecodeBatch(rec.Body)
+	if err != nil {
+		in.log.Error("spooled request no longer valid, skipped", "tenant", rec.Tenant, "err", err)
+		return nil, nil
+	}
+	site, err := in.sites.get(ctx, rec.SiteKey)
+	if err != nil {
+		if errs.KindOf(err) == errs.KindNotFound {
+			in.log.Warn("events of a deleted site skipped", "site", rec.SiteKey, "events", len(events))
+			return nil, nil
+		}
+		return nil, err
+	}
+	req := requestInfo{received: rec.Received, country: rec.Country, device: in.ua.Parse(rec.UA)}
+	req.ip, _ = netip.ParseAddr(rec.IP)
+	out := make([]pending, len(events))
+	for i := range events {
+		ev := &events[i]
+		tp := buildTouchpoint(ev, site, req, site.Rules)
+		p := pending{tenantID: site.TenantID, email: ev.Email}
+		switch ev.Type {
+		case TypeIdentify:
+			p.traits, tp.Props = ev.Props, nil
+		case TypeForm:
+			tp.Props = allowedFields(ev.Fields, site.Settings.FormFields)
+		}
+		p.tp = tp
+		out[i] = p
+	}
+	return out, nil
+}
+
 // resolveIdentities links emails to people and stamps every touchpoint with the
 // person and account of its visitor, when known.
-func (in *ingester) resolveIdentities(ctx context.Context, recs []spoolRecord) error {
+func (in *ingester) resolveIdentities(ctx context.Context, evs []pending) error {
 	now := time.Now()
-	for i := range recs {
-		r := &recs[i]
-		if r.Email == "" {
+	for i := range evs {
+		p := &evs[i]
+		if p.email == "" {
 			continue
 		}
-		id, err := in.ids.Identify(ctx, r.TenantID, r.Tenant, r.VisitorID, r.Email, r.Traits, r.At)
+		id, err := in.ids.Identify(ctx, p.tenantID, p.tp.Tenant, p.tp.VisitorID, p.email, p.traits, p.tp.OccurredAt)
 		if err != nil {
 			if errs.KindOf(err) == errs.KindInvalid {
-				in.log.Warn("identify skipped", "event", r.EventID, "err", err)
+				in.log.Warn("identify skipped", "event", p.tp.EventID, "err", err)
 				continue
 			}
 			return err
 		}
-		in.remember(visitorKey{r.TenantID, r.VisitorID}, id, now)
+		in.remember(visitorKey{p.tenantID, p.tp.VisitorID}, id, now)
 	}
 	missing := map[int64][]string{}
-	for i := range recs {
-		k := visitorKey{recs[i].TenantID, recs[i].VisitorID}
+	for i := range evs {
+		k := visitorKey{evs[i].tenantID, evs[i].tp.VisitorID}
 		if _, ok := in.recall(k, now); !ok {
 			missing[k.tenant] = append(missing[k.tenant], k.visitor)
 		}
@@ -196,25 +255,12 @@ func (in *ingester) resolveIdentities(ctx context.Context, recs []spoolRecord) e
 			in.remember(visitorKey{tenant, v}, found[v], now)
 		}
 	}
-	for i := range recs {
-		if id, ok := in.recall(visitorKey{recs[i].TenantID, recs[i].VisitorID}, now); ok && id.PersonID != "" {
-			recs[i].Doc = withIdentity(recs[i].Doc, id)
+	for i := range evs {
+		if id, ok := in.recall(visitorKey{evs[i].tenantID, evs[i].tp.VisitorID}, now); ok {
+			evs[i].tp.PersonID, evs[i].tp.AccountID = id.PersonID, id.AccountID
 		}
 	}
 	return nil
-}
-
-// withIdentity adds person_id and account_id to a touchpoint document, which never
-// carries them when it is spooled.
-func withIdentity(doc json.RawMessage, id Identity) json.RawMessage {
-	person, _ := json.Marshal(id.PersonID)
-	out := make([]byte, 0, len(doc)+64)
-	out = append(append(append(out, `{"person_id":`...), person...), ',')
-	if id.AccountID != "" {
-		account, _ := json.Marshal(id.AccountID)
-		out = append(append(append(out, `"account_id":`...), account...), ',')
-	}
-	return append(out, doc[1:]...)
 }
 
 func (in *ingester) remember(k visitorKey, id Identity, now time.Time) {

@@ -1,7 +1,7 @@
 // Package tracking is SRG's front door: it serves the tracker sona.js, accepts its
-// events at /t/collect, enriches them (device, campaign, channel), stores them durably
-// in a local spool before answering, and drains the spool into each tenant's
-// Elasticsearch touchpoints index.
+// events at /t/collect, stores each valid request durably in a local spool before
+// answering, and drains the spool into each tenant's Elasticsearch touchpoints index,
+// enriching the events on the way (device, campaign, channel, identity).
 package tracking
 
 import (
@@ -93,7 +93,7 @@ func New(d Deps) (*Module, error) {
 	}
 	m.sites = newSiteCache(30*time.Second, m.loadSite)
 	m.ingest = &ingester{spool: spool, index: d.Indexer, ids: d.Identities, store: m.store, log: d.Log,
-		bulkSize: d.Config.BulkSize, metrics: m.metrics, wake: make(chan struct{}, 1)}
+		bulkSize: d.Config.BulkSize, metrics: m.metrics, wake: make(chan struct{}, 1), sites: m.sites, ua: m.ua}
 	return m, nil
 }
 
@@ -187,7 +187,7 @@ func (m *Module) Drain(ctx context.Context) error {
 	}
 }
 
-// Pending is the number of accepted events not yet indexed.
+// Pending is the number of accepted collect requests whose events are not yet indexed.
 func (m *Module) Pending() uint64 {
 	n, _ := m.spool.Len()
 	return n
@@ -195,11 +195,6 @@ func (m *Module) Pending() uint64 {
 
 func (m *Module) clientIP(r *http.Request) netip.Addr {
 	return enrich.ClientIP(r.RemoteAddr, strings.Join(r.Header.Values("X-Forwarded-For"), ","), m.trusted)
-}
-
-// requestInfo enriches what comes from the request itself, once per request.
-func (m *Module) requestInfo(r *http.Request, ip netip.Addr, now time.Time) requestInfo {
-	return requestInfo{received: now, ip: m.storedIP(ip), country: m.geo.Country(ip), device: m.ua.Parse(r.UserAgent())}
 }
 
 func (m *Module) storedIP(ip netip.Addr) netip.Addr {
@@ -226,7 +221,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		indexed:        prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_indexed_total", Help: "Events indexed into Elasticsearch."}),
 		ingestErrors:   prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_ingest_errors_total", Help: "Failed indexing attempts (retried)."}),
 		ingestRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_rejected_total", Help: "Events Elasticsearch refused, kept in tracking_rejects."}),
-		spoolRecords:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_records", Help: "Events in the spool, not yet indexed."}),
+		spoolRecords:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_records", Help: "Accepted collect requests in the spool, not yet indexed."}),
 		spoolBytes:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_bytes", Help: "Approximate size of the spool."}),
 	}
 	if reg != nil {

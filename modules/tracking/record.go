@@ -2,53 +2,41 @@ package tracking
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"time"
 )
 
-// spoolRecord is one accepted event as written to the spool: the touchpoint document
-// to index, as JSON, plus what identity needs and the index must not hold (the email
-// and traits).
+// spoolRecord is one accepted collect request as written to the spool: the validated
+// body as it came, and what enrichment needs from the request itself. Enrichment and
+// encoding into touchpoints happen in the ingester, off the request path.
 type spoolRecord struct {
-	TenantID  int64
-	Tenant    string
-	EventID   string
-	VisitorID string
-	At        time.Time
-	Email     string
-	Traits    map[string]any
-	Doc       json.RawMessage
+	TenantID int64
+	Tenant   string
+	SiteKey  string
+	Received time.Time
+	IP       string // as stored: anonymised when configured
+	Country  string
+	UA       string
+	Body     []byte
 }
 
 // recordVersion starts every encoded record, so the format can change.
-const recordVersion = 1
+const recordVersion = 2
 
 var errBadRecord = errors.New("tracking: malformed spool record")
 
-// encode writes the record in a compact binary form: a version byte, the tenant id
-// and time as varints, then length-prefixed strings, the traits as JSON, and the
-// document last, so the ingester reads the fields it needs without parsing the
-// document.
-func (r *spoolRecord) encode() ([]byte, error) {
-	var traits []byte
-	if len(r.Traits) > 0 {
-		var err error
-		if traits, err = json.Marshal(r.Traits); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]byte, 0, 64+len(r.Tenant)+len(r.EventID)+len(r.VisitorID)+len(r.Email)+len(traits)+len(r.Doc))
+// encode writes the record compactly: a version byte, the tenant id and time as
+// varints, length-prefixed strings, and the body last.
+func (r *spoolRecord) encode() []byte {
+	out := make([]byte, 0, 32+len(r.Tenant)+len(r.SiteKey)+len(r.IP)+len(r.Country)+len(r.UA)+len(r.Body))
 	out = append(out, recordVersion)
 	out = binary.AppendVarint(out, r.TenantID)
-	out = binary.AppendVarint(out, r.At.UnixMicro())
-	for _, s := range []string{r.Tenant, r.EventID, r.VisitorID, r.Email} {
+	out = binary.AppendVarint(out, r.Received.UnixMicro())
+	for _, s := range []string{r.Tenant, r.SiteKey, r.IP, r.Country, r.UA} {
 		out = binary.AppendUvarint(out, uint64(len(s)))
 		out = append(out, s...)
 	}
-	out = binary.AppendUvarint(out, uint64(len(traits)))
-	out = append(out, traits...)
-	return append(out, r.Doc...), nil
+	return append(out, r.Body...)
 }
 
 func decodeRecord(b []byte) (spoolRecord, error) {
@@ -66,36 +54,19 @@ func decodeRecord(b []byte) (spoolRecord, error) {
 	if n <= 0 {
 		return r, errBadRecord
 	}
-	r.At = time.UnixMicro(micros).UTC()
+	r.Received = time.UnixMicro(micros).UTC()
 	b = b[n:]
-	next := func() ([]byte, bool) {
+	for _, dst := range []*string{&r.Tenant, &r.SiteKey, &r.IP, &r.Country, &r.UA} {
 		l, n := binary.Uvarint(b)
 		if n <= 0 || uint64(len(b)-n) < l {
-			return nil, false
+			return r, errBadRecord
 		}
-		v := b[n : n+int(l)]
+		*dst = string(b[n : n+int(l)])
 		b = b[n+int(l):]
-		return v, true
-	}
-	for _, dst := range []*string{&r.Tenant, &r.EventID, &r.VisitorID, &r.Email} {
-		v, ok := next()
-		if !ok {
-			return r, errBadRecord
-		}
-		*dst = string(v)
-	}
-	traits, ok := next()
-	if !ok {
-		return r, errBadRecord
-	}
-	if len(traits) > 0 {
-		if err := json.Unmarshal(traits, &r.Traits); err != nil {
-			return r, errBadRecord
-		}
 	}
 	if len(b) == 0 || b[0] != '{' {
 		return r, errBadRecord
 	}
-	r.Doc = b
+	r.Body = b
 	return r, nil
 }

@@ -1,7 +1,6 @@
 package tracking
 
 import (
-	"encoding/json"
 	"reflect"
 	"testing"
 	"time"
@@ -10,15 +9,10 @@ import (
 func TestSpoolRecordRoundTrip(t *testing.T) {
 	at := time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
 	for _, r := range []spoolRecord{
-		{TenantID: 7, Tenant: "acme", EventID: "abcdefghij0123456789", VisitorID: "v.1", At: at, Doc: json.RawMessage(`{"event_id":"abcdefghij0123456789"}`)},
-		{TenantID: 1 << 40, Tenant: "t", EventID: "e", VisitorID: "v", At: at, Email: "ann@acme.example",
-			Traits: map[string]any{"plan": "pro", "seats": 3.0}, Doc: json.RawMessage(`{"a":"ünï"}`)},
+		{TenantID: 7, Tenant: "acme", SiteKey: "acme-site", Received: at, IP: "203.0.113.0", Country: "DE", UA: "Mozilla/5.0", Body: []byte(`{"v":1}`)},
+		{TenantID: 1 << 40, Tenant: "t", SiteKey: "s", Received: at, Body: []byte(`{"a":"ünï"}`)},
 	} {
-		b, err := r.encode()
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := decodeRecord(b)
+		got, err := decodeRecord(r.encode())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -29,12 +23,12 @@ func TestSpoolRecordRoundTrip(t *testing.T) {
 }
 
 func TestDecodeRecordRejectsMalformed(t *testing.T) {
-	good, _ := (&spoolRecord{TenantID: 1, Tenant: "acme", EventID: "e", VisitorID: "v", At: time.Unix(1, 0), Doc: json.RawMessage(`{}`)}).encode()
+	good := (&spoolRecord{TenantID: 1, Tenant: "acme", SiteKey: "k", Received: time.Unix(1, 0), Body: []byte(`{}`)}).encode()
 	for name, b := range map[string][]byte{
 		"empty":         nil,
-		"other version": append([]byte{9}, good[1:]...),
+		"other version": append([]byte{1}, good[1:]...),
 		"truncated":     good[:6],
-		"no document":   good[:len(good)-2],
+		"no body":       good[:len(good)-2],
 		"json record":   []byte(`{"ti":1}`),
 	} {
 		if _, err := decodeRecord(b); err == nil {

@@ -157,9 +157,9 @@ func (s *Spool) writer() {
 	}
 }
 
-// Read returns up to max records not yet handed out, and the index of the first.
-// It returns no records when the spool is drained.
-func (s *Spool) Read(max int) (first uint64, records [][]byte, err error) {
+// Read returns up to max records not yet handed out, stopping once they hold maxBytes,
+// and the index of the first. It returns no records when the spool is drained.
+func (s *Spool) Read(max, maxBytes int) (first uint64, records [][]byte, err error) {
 	s.readMu.Lock()
 	defer s.readMu.Unlock()
 	last, err := s.log.LastIndex()
@@ -167,12 +167,14 @@ func (s *Spool) Read(max int) (first uint64, records [][]byte, err error) {
 		return 0, nil, fmt.Errorf("tracking: spool: %w", err)
 	}
 	first = s.next
-	for i := s.next; i <= last && len(records) < max; i++ {
+	size := 0
+	for i := s.next; i <= last && len(records) < max && size < maxBytes; i++ {
 		data, err := s.log.Read(i)
 		if err != nil {
 			return 0, nil, fmt.Errorf("tracking: spool read %d: %w", i, err)
 		}
 		records = append(records, data)
+		size += len(data)
 	}
 	s.next += uint64(len(records))
 	return first, records, nil

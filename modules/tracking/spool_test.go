@@ -31,14 +31,14 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	if n, _ := s.Len(); n != 200 {
 		t.Fatalf("spool holds %d records, want 200", n)
 	}
-	first, recs, err := s.Read(150)
+	first, recs, err := s.Read(150, 1<<30)
 	if err != nil || len(recs) != 150 {
 		t.Fatalf("read %d, err %v", len(recs), err)
 	}
 	if err := s.Rewind(); err != nil { // indexing failed: hand them out again
 		t.Fatal(err)
 	}
-	again, recs2, _ := s.Read(150)
+	again, recs2, _ := s.Read(150, 1<<30)
 	if again != first || string(recs2[0]) != string(recs[0]) {
 		t.Fatal("rewind did not hand the same records out again")
 	}
@@ -57,7 +57,7 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	defer s.Close()
 	seen := map[string]bool{}
 	for {
-		f, recs, err := s.Read(30)
+		f, recs, err := s.Read(30, 1<<30)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	if err := s.Append(ctx, [][]byte{[]byte("after drain")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, recs, _ := s.Read(10); len(recs) != 1 || string(recs[0]) != "after drain" {
+	if _, recs, _ := s.Read(10, 1<<30); len(recs) != 1 || string(recs[0]) != "after drain" {
 		t.Fatalf("append after a full drain: %q", recs)
 	}
 }
@@ -99,7 +99,7 @@ func TestSpoolRefusesWhenFull(t *testing.T) {
 	if !errors.Is(full, ErrSpoolFull) {
 		t.Fatalf("want ErrSpoolFull, got %v", full)
 	}
-	first, recs, _ := s.Read(10)
+	first, recs, _ := s.Read(10, 1<<30)
 	var size int64
 	for _, r := range recs {
 		size += int64(len(r)) + 8
