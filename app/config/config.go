@@ -90,6 +90,10 @@ type Tracking struct {
 	RateLimitPerSite int `koanf:"rate_limit_per_site"`
 	// BulkSize is the most events the ingester sends to Elasticsearch in one request.
 	BulkSize int `koanf:"bulk_size"`
+	// IndexRateDuringBursts (events/s) is the pace of indexing while events arrive
+	// faster than that and the spool is under half full, so that bursts leave the CPU
+	// to the collect endpoint and drain afterwards; 0 always indexes at full speed.
+	IndexRateDuringBursts int `koanf:"index_rate_during_bursts"`
 }
 
 // Tenant declares a customer workspace, applied idempotently by `srg serve`.
@@ -150,6 +154,8 @@ func Default() Config {
 			RateLimitPerIP:   50,
 			RateLimitPerSite: 5000,
 			BulkSize:         2000,
+
+			IndexRateDuringBursts: 3000,
 		},
 	}
 }

@@ -125,6 +125,9 @@ func (c Config) Validate() Problems {
 	if c.Tracking.RateLimitPerSite < 0 {
 		add("tracking.rate_limit_per_site", "must not be negative (0 turns the limit off)")
 	}
+	if c.Tracking.IndexRateDuringBursts < 0 {
+		add("tracking.index_rate_during_bursts", "must not be negative (0 turns pacing off)")
+	}
 	if c.Tracking.BulkSize < 1 || c.Tracking.BulkSize > 10000 {
 		add("tracking.bulk_size", "must be between 1 and 10000")
 	}

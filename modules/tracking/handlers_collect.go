@@ -101,6 +101,7 @@ func (m *Module) collect(c echo.Context) error {
 		return errs.Unavailable(err, "events could not be stored: retry later")
 	}
 	m.metrics.accepted.Add(float64(len(events)))
+	m.ingest.accepted.Add(int64(len(events)))
 	m.ingest.notify()
 	return c.NoContent(http.StatusNoContent)
 }

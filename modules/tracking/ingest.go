@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	fastjson "github.com/goccy/go-json"
@@ -49,6 +50,14 @@ type ingester struct {
 	sites *siteCache
 	ua    *enrich.UAParser
 
+	// burstRate is the indexing rate held to during bursts (0: never hold back);
+	// accepted counts accepted events, and arrival is their recent rate.
+	burstRate    int
+	accepted     atomic.Int64
+	arrival      float64
+	lastSample   time.Time
+	lastAccepted int64
+
 	mu    sync.Mutex
 	known map[visitorKey]knownIdentity
 }
@@ -79,7 +88,11 @@ func (in *ingester) notify() {
 func (in *ingester) run(ctx context.Context) {
 	backoff := time.Duration(0)
 	for ctx.Err() == nil {
+		start := time.Now()
 		n, err := in.drainOnce(ctx)
+		if err == nil && n > 0 {
+			in.pace(ctx, n, time.Since(start))
+		}
 		switch {
 		case err != nil:
 			backoff = min(max(backoff*2, 500*time.Millisecond), 10*time.Second)
@@ -108,6 +121,46 @@ func (in *ingester) run(ctx context.Context) {
 		in.metrics.spoolRecords.Set(float64(records))
 		in.metrics.spoolBytes.Set(float64(bytes))
 	}
+}
+
+// pace holds indexing to burstRate events/s while events arrive faster than that and
+// the spool is less than half full: during a burst the collect endpoint keeps the CPU
+// that Elasticsearch would take, and the spool absorbs the difference, drained once
+// the burst is over. Under sustained load the spool fills past half and pacing stops.
+func (in *ingester) pace(ctx context.Context, indexed int, took time.Duration) {
+	if in.burstRate <= 0 {
+		return
+	}
+	now := time.Now()
+	accepted := in.accepted.Load()
+	if in.lastSample.IsZero() {
+		in.lastSample, in.lastAccepted = now, accepted
+		return
+	}
+	elapsed := now.Sub(in.lastSample)
+	if elapsed < 500*time.Millisecond {
+		if in.arrival <= float64(in.burstRate) {
+			return
+		}
+	} else {
+		in.arrival = float64(accepted-in.lastAccepted) / elapsed.Seconds()
+		in.lastSample, in.lastAccepted = now, accepted
+	}
+	_, bytes := in.spool.Len()
+	if d := paceDelay(in.burstRate, in.arrival, indexed, took, bytes, in.spool.maxBytes); d > 0 {
+		sleep(ctx, d)
+	}
+}
+
+// paceDelay is how long to wait after indexing a batch so that indexing runs at
+// burstRate events/s, or 0 when arrivals are not above that rate or the spool is
+// half full or more.
+func paceDelay(burstRate int, arrival float64, indexed int, took time.Duration, spoolBytes, spoolMax int64) time.Duration {
+	if burstRate <= 0 || arrival <= float64(burstRate) || spoolBytes > spoolMax/2 {
+		return 0
+	}
+	want := time.Duration(float64(indexed) / float64(burstRate) * float64(time.Second))
+	return max(want-took, 0)
 }
 
 func sleep(ctx context.Context, d time.Duration) {
