@@ -116,10 +116,10 @@ func (c *Client) DropTenant(ctx context.Context, tenant string) error {
 	}
 	for _, kind := range Kinds {
 		name := c.IndexName(tenant, kind)
-		if _, err := es.DeleteIndex(name).Do(ctx); err != nil && !isNotFound(err) {
+		if _, err := es.DeleteIndex(name).Do(ctx); err != nil && !elastic.IsNotFound(err) {
 			return fmt.Errorf("search: delete index %s: %w", name, err)
 		}
-		if _, err := es.IndexDeleteIndexTemplate(name).Do(ctx); err != nil && !isNotFound(err) {
+		if _, err := es.IndexDeleteIndexTemplate(name).Do(ctx); err != nil && !elastic.IsNotFound(err) {
 			return fmt.Errorf("search: delete template %s: %w", name, err)
 		}
 	}
@@ -144,8 +144,4 @@ func (c *Client) Mapping(ctx context.Context, tenant, kind string) (map[string]a
 
 func isAlreadyExists(err error) bool {
 	return strings.Contains(err.Error(), "resource_already_exists_exception")
-}
-
-func isNotFound(err error) bool {
-	return elastic.IsNotFound(err)
 }
