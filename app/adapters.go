@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
+	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/identity"
 	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
@@ -39,4 +41,17 @@ func (a trackingIdentities) Lookup(ctx context.Context, tenantID int64, visitorI
 		out[v] = tracking.Identity(id)
 	}
 	return out, nil
+}
+
+type syncTenants struct{ svc *tenants.Service }
+
+func (a syncTenants) TenantID(ctx context.Context, slug string) (int64, error) {
+	t, err := a.svc.BySlug(ctx, slug)
+	return t.ID, err
+}
+
+type syncTouchpoints struct{ search *search.Client }
+
+func (a syncTouchpoints) Identified(ctx context.Context, tenant string, personIDs []string, from, to time.Time, after string, size int) ([]json.RawMessage, string, error) {
+	return a.search.IdentifiedTouchpoints(ctx, tenant, search.TouchpointQuery{PersonIDs: personIDs, ReceivedFrom: from, ReceivedTo: to}, after, size)
 }

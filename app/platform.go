@@ -8,6 +8,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"net"
 
 	"github.com/labstack/echo/v4"
@@ -27,6 +28,8 @@ import (
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
+
+	syncer "github.com/srgplatform/srg/modules/sync"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
 )
@@ -48,6 +51,7 @@ type Platform struct {
 	Tenants  *tenants.Module
 	Identity *identity.Module
 	Tracking *tracking.Module
+	Sync     *syncer.Module
 }
 
 // Build connects to Postgres, applies migrations when configured, starts connecting
@@ -118,7 +122,19 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		p.Close()
 		return nil, err
 	}
-	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, portal.New(portal.Deps{Version: Version})}
+	p.Sync = syncer.New(syncer.Deps{
+		DB:              p.DB,
+		Box:             p.Secrets,
+		Tenants:         syncTenants{p.Tenants.Service()},
+		Touchpoints:     syncTouchpoints{p.Search},
+		Factories:       connectorFactories(),
+		HTTP:            &http.Client{Timeout: cfg.Sync.HTTPTimeout},
+		Log:             log.With("module", "sync"),
+		Registry:        p.Registry,
+		DefaultSchedule: cfg.Sync.DefaultSchedule,
+		Writeback:       syncer.WritebackOptions{Settle: cfg.Sync.WritebackSettle, MaxPerRun: cfg.Sync.WritebackMaxPerRun},
+	})
+	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, portal.New(portal.Deps{Version: Version})}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

@@ -17,6 +17,7 @@ type Config struct {
 	Secrets       Secrets       `koanf:"secrets"`
 	Jobs          Jobs          `koanf:"jobs"`
 	Tracking      Tracking      `koanf:"tracking"`
+	Sync          Sync          `koanf:"sync"`
 	Tenants       []Tenant      `koanf:"tenants"`
 }
 
@@ -96,6 +97,20 @@ type Tracking struct {
 	IndexRateDuringBursts int `koanf:"index_rate_during_bursts"`
 }
 
+// Sync configures the CRM and ad-platform connectors.
+type Sync struct {
+	// DefaultSchedule is a newly connected source's schedule unless it names one.
+	DefaultSchedule string `koanf:"default_schedule"`
+	// HTTPTimeout bounds each request to a source's API.
+	HTTPTimeout time.Duration `koanf:"http_timeout"`
+	// WritebackSettle is how old a touchpoint must be before it is written to a CRM.
+	WritebackSettle time.Duration `koanf:"writeback_settle"`
+	// WritebackMaxPerRun caps the touchpoints one run writes to a CRM.
+	WritebackMaxPerRun int `koanf:"writeback_max_per_run"`
+	// ImportMaxMB caps an uploaded CSV file.
+	ImportMaxMB int `koanf:"import_max_mb"`
+}
+
 // Tenant declares a customer workspace, applied idempotently by `srg serve`.
 type Tenant struct {
 	Slug   string  `koanf:"slug"`
@@ -156,6 +171,13 @@ func Default() Config {
 			BulkSize:         2000,
 
 			IndexRateDuringBursts: 3000,
+		},
+		Sync: Sync{
+			DefaultSchedule:    "@every 15m",
+			HTTPTimeout:        time.Minute,
+			WritebackSettle:    2 * time.Minute,
+			WritebackMaxPerRun: 20000,
+			ImportMaxMB:        50,
 		},
 	}
 }

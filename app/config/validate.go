@@ -11,6 +11,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/srgplatform/srg/app/jobs"
 )
 
 // SlugPattern is what a tenant slug must match. It keeps every index name built from
@@ -130,6 +133,21 @@ func (c Config) Validate() Problems {
 	}
 	if c.Tracking.BulkSize < 1 || c.Tracking.BulkSize > 10000 {
 		add("tracking.bulk_size", "must be between 1 and 10000")
+	}
+	if _, err := jobs.ParseSchedule(c.Sync.DefaultSchedule); err != nil {
+		add("sync.default_schedule", "%v", err)
+	}
+	if c.Sync.HTTPTimeout < time.Second {
+		add("sync.http_timeout", "must be at least 1s")
+	}
+	if c.Sync.WritebackSettle < 0 {
+		add("sync.writeback_settle", "must not be negative")
+	}
+	if c.Sync.WritebackMaxPerRun < 1 {
+		add("sync.writeback_max_per_run", "must be at least 1")
+	}
+	if c.Sync.ImportMaxMB < 1 || c.Sync.ImportMaxMB > 1024 {
+		add("sync.import_max_mb", "must be between 1 and 1024")
 	}
 	p = append(p, c.validateTenants()...)
 	return p

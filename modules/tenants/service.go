@@ -163,3 +163,15 @@ func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, er
 	}
 	return row, nil
 }
+
+// BySlug returns the tenant with this slug.
+func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
+	var out []Tenant
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE slug = ?`, slug).Scan(&out).Error; err != nil {
+		return Tenant{}, fmt.Errorf("tenants: by slug: %w", err)
+	}
+	if len(out) == 0 {
+		return Tenant{}, errs.NotFound("no tenant %q", slug)
+	}
+	return out[0], nil
+}

@@ -248,21 +248,21 @@ type Deletion struct {
 // a CRM.
 type Touchpoint struct {
 	// ID is the event id: stable, so a rewrite updates the same CRM record.
-	ID         string
-	OccurredAt time.Time
-	Type       string
-	Name       string
-	URL        string
-	Title      string
-	Referrer   string
-	Channel    string
-	UTMSource  string
-	UTMMedium  string
+	ID          string
+	OccurredAt  time.Time
+	Type        string
+	Name        string
+	URL         string
+	Title       string
+	Referrer    string
+	Channel     string
+	UTMSource   string
+	UTMMedium   string
 	UTMCampaign string
-	UTMContent string
-	UTMTerm    string
-	FormName   string
-	Email      string
+	UTMContent  string
+	UTMTerm     string
+	FormName    string
+	Email       string
 	// The CRM records the person is: contact and/or lead ids, and the open or won
 	// opportunities the person has a role in.
 	ContactID      string

@@ -1,0 +1,133 @@
+package syncer
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/modules/sync/connector"
+)
+
+const maxConnectBody = 64 << 10
+
+func (m *Module) tenantID(c echo.Context) (int64, error) {
+	return m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+}
+
+func (m *Module) listConnectors(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	list, err := m.svc.Connectors(c.Request().Context(), tid)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []Connector{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"connectors": list, "kinds": m.svc.Kinds()})
+}
+
+// connect takes {"credentials": {...}, "settings": {...}, "schedule": "..."}; the
+// answer never contains the credentials.
+func (m *Module) connect(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxConnectBody+1))
+	if err != nil {
+		return errs.Invalid("", "could not read the request body")
+	}
+	if len(body) > maxConnectBody {
+		return errs.Invalid("", "the request body is over %d KB", maxConnectBody>>10)
+	}
+	var in ConnectInput
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return errs.Invalid("", "the body is not a JSON object with credentials, settings and schedule: %v", err)
+	}
+	in.Kind = connector.Kind(c.Param("kind"))
+	in.Actor = actor(c)
+	out, err := m.svc.Connect(c.Request().Context(), tid, in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (m *Module) disconnect(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	if err := m.svc.Disconnect(c.Request().Context(), tid, connector.Kind(c.Param("kind")), actor(c)); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// syncNow starts a run in the background and answers 202; the run shows in the run
+// log. A connector already running answers 409.
+func (m *Module) syncNow(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	kind := connector.Kind(c.Param("kind"))
+	conn, err := m.svc.Connector(c.Request().Context(), tid, kind)
+	if err != nil {
+		return err
+	}
+	started := make(chan error, 1)
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		_, err := m.svc.runNotify(m.ctx, conn, TriggerManual, started)
+		if err != nil && !errors.Is(err, ErrBusy) {
+			m.log.Error("manual sync failed", "tenant_id", tid, "connector", string(kind), "err", err)
+		}
+	}()
+	if err := <-started; err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "started"})
+}
+
+func (m *Module) listRuns(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	limit := 50
+	if v := c.QueryParam("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
+			return errs.Invalid("limit", "limit must be a whole number from 1 to 500")
+		}
+	}
+	runs, err := m.svc.Runs(c.Request().Context(), tid, connector.Kind(c.Param("kind")), limit)
+	if err != nil {
+		return err
+	}
+	if runs == nil {
+		runs = []RunLog{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"runs": runs})
+}
+
+// actor names the authenticated user for the audit log, once authentication sets
+// one; until then the API is reachable only through an authorizer that does.
+func actor(c echo.Context) string {
+	if u, ok := c.Get("actor").(string); ok && u != "" {
+		return u
+	}
+	return "api"
+}
