@@ -8,8 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net/http"
 	"net"
+	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
