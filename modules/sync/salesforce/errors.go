@@ -87,7 +87,7 @@ func pace(h http.Header) time.Duration {
 	if frac < paceFrom {
 		return 0
 	}
-	d := time.Duration((frac - paceFrom) / (1 - paceFrom) * float64(paceMax))
+	d := time.Duration((frac - paceFrom) / (1 - paceFrom) * float64(paceMax)).Round(time.Millisecond)
 	return min(max(d, paceMin), paceMax)
 }
 

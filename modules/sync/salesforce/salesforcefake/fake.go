@@ -51,6 +51,9 @@ type Fault struct {
 	RetryAfter time.Duration
 	// Malformed serves the real response's body truncated, which is not JSON.
 	Malformed bool
+	// ExpireSession ends every session just before the request, which then gets
+	// 401 INVALID_SESSION_ID; a refresh gets a working token.
+	ExpireSession bool
 }
 
 // Server is a running fake org.
@@ -230,6 +233,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.used++
 	w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", s.used, s.opt.DailyLimit))
 	fault, hit := s.takeFault(r)
+	if hit && fault.ExpireSession {
+		clear(s.tokens)
+		s.mu.Unlock()
+		writeErrors(w, http.StatusUnauthorized, "INVALID_SESSION_ID", "Session expired or invalid")
+		return
+	}
 	s.mu.Unlock()
 	if hit && fault.Status != 0 {
 		if fault.RetryAfter > 0 {

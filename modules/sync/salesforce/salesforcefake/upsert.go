@@ -37,7 +37,7 @@ func (s *Server) upsert(w http.ResponseWriter, r *http.Request, typ, extField st
 	defer s.mu.Unlock()
 	o, ok := s.objects[lower(typ)]
 	if !ok {
-		writeErrors(w, http.StatusBadRequest, "INVALID_TYPE", fmt.Sprintf("sObject type '%s' is not supported.", typ))
+		writeErrors(w, http.StatusNotFound, "NOT_FOUND", "The requested resource does not exist")
 		return
 	}
 	if o.name != s.opt.TouchpointObject || extField != s.opt.TouchpointExternalID {
