@@ -106,5 +106,9 @@ func refusal(re *oauth2.RetrieveError) string {
 		}
 		return re.ErrorCode
 	}
+	// Some providers (HubSpot) put the reason in their own body shape.
+	if b := snippet(re.Body); b != "" {
+		return fmt.Sprintf("HTTP %d: %s", re.Response.StatusCode, b)
+	}
 	return fmt.Sprintf("HTTP %d", re.Response.StatusCode)
 }
