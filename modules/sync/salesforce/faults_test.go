@@ -46,13 +46,17 @@ func TestPullFaults(t *testing.T) {
 			},
 		},
 		{
-			name:    "a 503 that lasts gives up",
-			setup:   func(f *salesforcefake.Server) { f.Inject(repeat(salesforcefake.Fault{Match: "FROM Lead", Status: 503}, 10)...) },
+			name: "a 503 that lasts gives up",
+			setup: func(f *salesforcefake.Server) {
+				f.Inject(repeat(salesforcefake.Fault{Match: "FROM Lead", Status: 503}, 10)...)
+			},
 			wantErr: "gave up after 6 retries",
 		},
 		{
-			name:  "an expired session is refreshed",
-			setup: func(f *salesforcefake.Server) { f.Inject(salesforcefake.Fault{Match: "FROM Contact", ExpireSession: true}) },
+			name: "an expired session is refreshed",
+			setup: func(f *salesforcefake.Server) {
+				f.Inject(salesforcefake.Fault{Match: "FROM Contact", ExpireSession: true})
+			},
 			check: func(t *testing.T, f *salesforcefake.Server, _ []time.Duration, _ *memRun) {
 				if f.Refreshes() != 2 {
 					t.Errorf("tokens issued = %d, want 2 (first and after the 401)", f.Refreshes())
