@@ -182,7 +182,7 @@ func TestPullLocatorExpiresMidStream(t *testing.T) {
 	}
 	restarts := 0
 	for _, q := range fake.Queries() {
-		if strings.Contains(q, "FROM Contact WHERE") {
+		if strings.Contains(q, "FROM Contact WHERE (") {
 			restarts++
 		}
 	}

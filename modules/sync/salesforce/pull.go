@@ -65,20 +65,27 @@ func (c cursor) less(d cursor) bool {
 	return c.id < d.id
 }
 
-// soql selects a stream's records after cur in (SystemModstamp, Id) order, so
-// records sharing a SystemModstamp are neither skipped nor read twice across a
-// page boundary.
-func soql(st stream, cur cursor) string {
+// settle is how old a change must be before a run reads it. SystemModstamp has
+// whole seconds and is stamped before the change commits, so a change can appear
+// later with a stamp at or before the last one read; stopping this far behind the
+// clock keeps such a change ahead of the cursor instead of behind it.
+const settle = time.Minute
+
+// soql selects a stream's records after cur and before until in (SystemModstamp,
+// Id) order, so records sharing a SystemModstamp are neither skipped nor read twice
+// across a page boundary.
+func soql(st stream, cur cursor, until time.Time) string {
 	var b strings.Builder
 	b.WriteString("SELECT Id, ")
 	b.WriteString(strings.Join(st.fields, ", "))
 	b.WriteString(", IsDeleted, SystemModstamp FROM ")
 	b.WriteString(st.name)
+	b.WriteString(" WHERE ")
 	if cur.id != "" {
 		t := cur.at.UTC().Format(soqlTime)
-		fmt.Fprintf(&b, " WHERE SystemModstamp > %s OR (SystemModstamp = %s AND Id > '%s')", t, t, cur.id)
+		fmt.Fprintf(&b, "(SystemModstamp > %s OR (SystemModstamp = %s AND Id > '%s')) AND ", t, t, cur.id)
 	}
-	b.WriteString(" ORDER BY SystemModstamp, Id")
+	fmt.Fprintf(&b, "SystemModstamp < %s ORDER BY SystemModstamp, Id", until.UTC().Format(soqlTime))
 	return b.String()
 }
 
@@ -104,8 +111,9 @@ func (c *Connector) Pull(ctx context.Context, r connector.Run) error {
 	if err := c.pullStages(ctx, api, r); err != nil {
 		return fmt.Errorf("salesforce: pull %s: %w", stagesStream, err)
 	}
+	until := c.cfg.Clock().Add(-settle).Truncate(time.Second)
 	for _, st := range streams(multi) {
-		if err := pullStream(ctx, api, r, st); err != nil {
+		if err := pullStream(ctx, api, r, st, until); err != nil {
 			return fmt.Errorf("salesforce: pull %s: %w", st.name, err)
 		}
 	}
@@ -134,13 +142,13 @@ func multiCurrency(ctx context.Context, api *apiclient.Client) (bool, error) {
 	return false, nil
 }
 
-func pullStream(ctx context.Context, api *apiclient.Client, r connector.Run, st stream) error {
+func pullStream(ctx context.Context, api *apiclient.Client, r connector.Run, st stream, until time.Time) error {
 	cur, err := parseCursor(r.Cursor(st.name))
 	if err != nil {
 		return err
 	}
 	first := func() apiclient.Request {
-		return apiclient.Request{Method: http.MethodGet, Path: "queryAll", Query: url.Values{"q": {soql(st, cur)}}}
+		return apiclient.Request{Method: http.MethodGet, Path: "queryAll", Query: url.Values{"q": {soql(st, cur, until)}}}
 	}
 	req, restarts, total := first(), 0, 0
 	for {

@@ -136,7 +136,7 @@ func TestPullIncremental(t *testing.T) {
 	}
 	checkMirror(t, fake, run.ids)
 	for _, q := range fake.Queries()[queriesBefore:] {
-		if strings.Contains(q, "FROM Contact") && !strings.Contains(q, "WHERE SystemModstamp > ") {
+		if strings.Contains(q, "FROM Contact") && !strings.Contains(q, "WHERE (SystemModstamp > ") {
 			t.Errorf("incremental query without the cursor: %s", q)
 		}
 	}
@@ -220,18 +220,19 @@ func TestPullMultiCurrency(t *testing.T) {
 func TestSOQL(t *testing.T) {
 	st := stream{name: "Contact", fields: []string{"Email"}}
 	at := time.Date(2024, 5, 6, 7, 8, 9, 0, time.UTC)
+	until := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name string
 		cur  cursor
 		want string
 	}{
-		{"first run", cursor{}, "SELECT Id, Email, IsDeleted, SystemModstamp FROM Contact ORDER BY SystemModstamp, Id"},
+		{"first run", cursor{}, "SELECT Id, Email, IsDeleted, SystemModstamp FROM Contact WHERE SystemModstamp < 2024-06-01T00:00:00.000Z ORDER BY SystemModstamp, Id"},
 		{"after a record", cursor{at: at, id: "003000000000001AAA"},
-			"SELECT Id, Email, IsDeleted, SystemModstamp FROM Contact WHERE SystemModstamp > 2024-05-06T07:08:09.000Z OR (SystemModstamp = 2024-05-06T07:08:09.000Z AND Id > '003000000000001AAA') ORDER BY SystemModstamp, Id"},
+			"SELECT Id, Email, IsDeleted, SystemModstamp FROM Contact WHERE (SystemModstamp > 2024-05-06T07:08:09.000Z OR (SystemModstamp = 2024-05-06T07:08:09.000Z AND Id > '003000000000001AAA')) AND SystemModstamp < 2024-06-01T00:00:00.000Z ORDER BY SystemModstamp, Id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := soql(st, tt.cur); got != tt.want {
+			if got := soql(st, tt.cur, until); got != tt.want {
 				t.Errorf("soql =\n%s\nwant\n%s", got, tt.want)
 			}
 			back, err := parseCursor(tt.cur.String())
@@ -244,5 +245,35 @@ func TestSOQL(t *testing.T) {
 		if _, err := parseCursor(bad); err == nil {
 			t.Errorf("parseCursor(%q) accepted", bad)
 		}
+	}
+}
+
+// A change stamped in the last minute waits for a later run: one made in the same
+// second as the last record read, but committed after the read, would otherwise
+// fall behind the cursor for good.
+func TestPullSettle(t *testing.T) {
+	fake := salesforcefake.New(salesforcefake.Options{})
+	defer fake.Close()
+	old := fake.Create(salesforcefake.Contact, map[string]string{"LastName": "Old"})
+	stamp, _ := time.Parse("2006-01-02T15:04:05.000-0700", fake.Get(salesforcefake.Contact, old)["SystemModstamp"])
+	now := stamp.Add(settle)
+	settings := fake.Settings()
+	c, err := New(connector.Config{Credentials: fake.Credentials(), Settings: settings, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := newMemRun()
+	if err := c.Pull(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if got := run.ids(connector.ObjContact, false); len(got) != 0 {
+		t.Fatalf("read %v stamped less than a minute ago", got)
+	}
+	now = now.Add(time.Second)
+	if err := c.Pull(context.Background(), run); err != nil {
+		t.Fatal(err)
+	}
+	if got := run.ids(connector.ObjContact, false); len(got) != 1 || got[0] != old {
+		t.Errorf("contacts = %v, want %s once settled", got, old)
 	}
 }
