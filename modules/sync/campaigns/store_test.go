@@ -51,9 +51,9 @@ func TestMappingStore(t *testing.T) {
 	acme, other := newTenant(t, db, "acme"), newTenant(t, db, "globex")
 
 	invalid := []struct {
-		name                            string
+		name                           string
 		key, value, platform, campaign string
-		field                           string
+		field                          string
 	}{
 		{"unknown key", "utm_source", "google", "google_ads", "1", "utm_key"},
 		{"empty key", "", "x", "google_ads", "1", "utm_key"},
