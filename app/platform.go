@@ -29,6 +29,8 @@ import (
 	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
 
+	"github.com/srgplatform/srg/modules/sync/csvimport"
+
 	syncer "github.com/srgplatform/srg/modules/sync"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
@@ -133,6 +135,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Registry:        p.Registry,
 		DefaultSchedule: cfg.Sync.DefaultSchedule,
 		Writeback:       syncer.WritebackOptions{Settle: cfg.Sync.WritebackSettle, MaxPerRun: cfg.Sync.WritebackMaxPerRun},
+		ImportLimits:    csvimport.Limits{MaxBytes: int64(cfg.Sync.ImportMaxMB) << 20},
 	})
 	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, portal.New(portal.Deps{Version: Version})}
 	for _, m := range p.Modules {

@@ -17,6 +17,7 @@ import (
 	"github.com/srgplatform/srg/app/jobs"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/sync/csvimport"
 )
 
 // Tenants resolves the tenant in a request's path.
@@ -37,13 +38,16 @@ type Deps struct {
 	// DefaultSchedule is a new connector's schedule when none is given.
 	DefaultSchedule string
 	Writeback       WritebackOptions
+	// ImportLimits bound CSV imports.
+	ImportLimits csvimport.Limits
 }
 
 // Module is the sync module.
 type Module struct {
-	svc     *Service
-	tenants Tenants
-	log     *slog.Logger
+	svc          *Service
+	tenants      Tenants
+	log          *slog.Logger
+	importLimits csvimport.Limits
 
 	// background holds manual runs started over HTTP; Close waits for them.
 	background sync.WaitGroup
@@ -56,7 +60,11 @@ func New(d Deps) *Module {
 	svc := NewService(ServiceDeps{DB: d.DB, Box: d.Box, Factories: d.Factories, HTTP: d.HTTP, Log: d.Log,
 		Metrics: newMetrics(d.Registry), Touchpoints: d.Touchpoints, DefaultSchedule: d.DefaultSchedule, Writeback: d.Writeback})
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Module{svc: svc, tenants: d.Tenants, log: d.Log, ctx: ctx, cancel: cancel}
+	limits := d.ImportLimits
+	if limits.MaxBytes == 0 {
+		limits.MaxBytes = csvimport.DefaultLimits.MaxBytes
+	}
+	return &Module{svc: svc, tenants: d.Tenants, log: d.Log, importLimits: limits, ctx: ctx, cancel: cancel}
 }
 
 // Service is the module's service, for the CLI and benchmarks.
@@ -87,5 +95,9 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/connectors/:kind", Perm: write, Handler: m.disconnect},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/connectors/:kind/sync", Perm: write, Handler: m.syncNow},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/connectors/:kind/runs", Perm: read, Handler: m.listRuns},
+		{Method: http.MethodPost, Path: "/api/tenants/:tenant/imports/:kind", Perm: web.Perm("imports", "write"), Handler: m.importCSV},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "read"), Handler: m.listMappings},
+		{Method: http.MethodPut, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.setMapping},
+		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.deleteMapping},
 	}
 }

@@ -1,0 +1,65 @@
+package app_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/srgplatform/srg/app/apptest"
+)
+
+func TestSyncCommands(t *testing.T) {
+	cfg := apptest.Config(t)
+	db := apptest.DB(t, cfg)
+	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
+		"SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_LOG_LEVEL=warn", "SRG_TRACKING_SPOOL_DIR=" + t.TempDir()}
+	conf := writeFile(t, "tenants:\n  - {slug: acme, name: Acme}\n")
+	dir := t.TempDir()
+	file := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	goodCSV := file("good.csv", "id,email,first_name\nc1,ann@acme.com,Ann\nc2,bob@acme.com,Bob\n")
+	badCSV := file("bad.csv", "id,email\nc1,ann@acme.com\nc2,not-an-email\n")
+	steps := []struct {
+		name   string
+		args   []string
+		code   int
+		output string
+	}{
+		{"connect without tenant", []string{"connect", "hubspot", "--credentials", goodCSV}, 2, "--tenant is required"},
+		{"connect without credentials", []string{"connect", "hubspot", "--tenant", "acme"}, 2, "--credentials is required"},
+		{"connect unknown source", []string{"connect", "pipedrive", "--tenant", "acme", "--credentials", file("c.json", `{"x":"y"}`)}, 1, `unknown source "pipedrive"`},
+		{"connect unreadable credentials", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", filepath.Join(dir, "missing.json")}, 1, "no such file"},
+		{"connect malformed credentials", []string{"connect", "salesforce", "--tenant", "acme", "--credentials", file("bad.json", `{"x":`)}, 1, "credentials must be a JSON object"},
+		{"sync unknown tenant", []string{"sync", "--tenant", "nope"}, 1, `no tenant "nope"`},
+		{"sync unknown connector", []string{"sync", "salesforce", "--tenant", "acme"}, 1, "no salesforce connector"},
+		{"import unknown kind", []string{"import", "deals", goodCSV, "--tenant", "acme"}, 2, "deals"},
+		{"import without file", []string{"import", "contacts", "--tenant", "acme"}, 2, "want KIND FILE"},
+		{"import with errors", []string{"import", "contacts", badCSV, "--tenant", "acme"}, 1, "line 3"},
+		{"import", []string{"import", "contacts", goodCSV, "--tenant", "acme"}, 0, "imported 2 contacts"},
+		{"list connectors", []string{"sync", "--tenant", "acme"}, 0, "SOURCE"},
+	}
+	for _, s := range steps {
+		code, stdout, stderr := runCLI(env, append(s.args, "--config", conf)...)
+		if code != s.code || !strings.Contains(stdout+stderr, s.output) {
+			t.Fatalf("%s: exit %d (want %d)\nstdout: %s\nstderr: %s", s.name, code, s.code, stdout, stderr)
+		}
+		if s.name == "import with errors" {
+			var n int
+			db.Raw(`SELECT count(*) FROM crm_contacts`).Scan(&n)
+			if n != 0 {
+				t.Fatalf("a file with an error imported %d rows", n)
+			}
+		}
+	}
+	var emails []string
+	db.Raw(`SELECT email FROM crm_contacts WHERE source = 'csv' ORDER BY email`).Scan(&emails)
+	if strings.Join(emails, ",") != "ann@acme.com,bob@acme.com" {
+		t.Fatalf("imported emails = %v", emails)
+	}
+}

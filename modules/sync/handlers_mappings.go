@@ -1,0 +1,66 @@
+package syncer
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/modules/sync/campaigns"
+)
+
+func (m *Module) listMappings(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	list, err := campaigns.ListMappings(c.Request().Context(), m.svc.db, tid)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []campaigns.StoredMapping{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"mappings": list})
+}
+
+// setMapping takes {"utm_key": "utm_campaign"|"utm_id", "utm_value", "platform", "campaign_id"}.
+func (m *Module) setMapping(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxConnectBody))
+	if err != nil {
+		return errs.Invalid("", "could not read the request body")
+	}
+	var in struct {
+		UTMKey     string `json:"utm_key"`
+		UTMValue   string `json:"utm_value"`
+		Platform   string `json:"platform"`
+		CampaignID string `json:"campaign_id"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return errs.Invalid("", "the body is not a JSON object with utm_key, utm_value, platform and campaign_id: %v", err)
+	}
+	if err := campaigns.SetMapping(c.Request().Context(), m.svc.db, tid, in.UTMKey, in.UTMValue, in.Platform, in.CampaignID); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (m *Module) deleteMapping(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	if err := campaigns.DeleteMapping(c.Request().Context(), m.svc.db, tid, c.QueryParam("utm_key"), c.QueryParam("utm_value")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
