@@ -45,7 +45,8 @@ func parseErrors(body []byte) (APIError, bool) {
 }
 
 // classify reads Salesforce's answers: 401 (INVALID_SESSION_ID) refreshes the
-// session; REQUEST_LIMIT_EXCEEDED is final for this run; INVALID_QUERY_LOCATOR is
+// session; REQUEST_LIMIT_EXCEEDED is final for this run unless it is the
+// concurrent-request limit; INVALID_QUERY_LOCATOR is
 // told apart so the caller can restart its query; 429 and 5xx are retried; other
 // errors fail with Salesforce's own code and message.
 func classify(r *apiclient.Response) apiclient.Classification {
@@ -57,6 +58,9 @@ func classify(r *apiclient.Response) apiclient.Classification {
 	switch {
 	case r.Status == http.StatusUnauthorized:
 		return apiclient.Classification{Verdict: apiclient.Refresh}
+	case r.Status == http.StatusForbidden && e.Code == "REQUEST_LIMIT_EXCEEDED" && strings.Contains(e.Message, "Concurrent"):
+		// Too many long requests at once in the org: it clears in seconds.
+		return apiclient.Classification{Verdict: apiclient.Retry, RetryAfter: apiclient.RetryAfter(r.Header), Err: &e}
 	case r.Status == http.StatusForbidden && e.Code == "REQUEST_LIMIT_EXCEEDED":
 		return apiclient.Classification{Verdict: apiclient.Fail, Err: fmt.Errorf("%w (%s): %w", ErrRequestLimit, r.Header.Get("Sforce-Limit-Info"), &e)}
 	case r.Status == http.StatusTooManyRequests || r.Status >= 500:

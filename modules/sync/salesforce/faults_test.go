@@ -46,6 +46,17 @@ func TestPullFaults(t *testing.T) {
 			},
 		},
 		{
+			name: "the concurrent request limit is retried",
+			setup: func(f *salesforcefake.Server) {
+				f.Inject(salesforcefake.Fault{Match: "FROM Campaign", Status: 403, Code: "REQUEST_LIMIT_EXCEEDED", Message: "ConcurrentPerOrgLongTxn Limit exceeded."})
+			},
+			check: func(t *testing.T, _ *salesforcefake.Server, w []time.Duration, _ *memRun) {
+				if len(w) != 1 {
+					t.Errorf("waits = %v, want one backoff", w)
+				}
+			},
+		},
+		{
 			name: "a 503 that lasts gives up",
 			setup: func(f *salesforcefake.Server) {
 				f.Inject(repeat(salesforcefake.Fault{Match: "FROM Lead", Status: 503}, 10)...)
@@ -73,7 +84,7 @@ func TestPullFaults(t *testing.T) {
 			name:    "the daily limit is not retried",
 			setup:   func(f *salesforcefake.Server) { f.SetAPIUsage(5000, 5000) },
 			wantIs:  ErrRequestLimit,
-			wantErr: "REQUEST_LIMIT_EXCEEDED",
+			wantErr: "REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded",
 			check: func(t *testing.T, f *salesforcefake.Server, w []time.Duration, _ *memRun) {
 				if f.Requests() != 1 || len(w) != 0 {
 					t.Errorf("requests = %d, waits = %v; want one request and no retry", f.Requests(), w)

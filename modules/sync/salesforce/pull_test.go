@@ -277,3 +277,19 @@ func TestPullSettle(t *testing.T) {
 		t.Errorf("contacts = %v, want %s once settled", got, old)
 	}
 }
+
+// BenchmarkPull is a full sync of a mid-sized org into an in-memory run.
+func BenchmarkPull(b *testing.B) {
+	fake := salesforcefake.New(salesforcefake.Options{})
+	defer fake.Close()
+	fake.Seed(20_000, 4_000, 6_000)
+	for b.Loop() {
+		c, err := New(connector.Config{Credentials: fake.Credentials(), Settings: fake.Settings()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := c.Pull(context.Background(), newMemRun()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -47,6 +47,8 @@ type Fault struct {
 	// Status is an error status to answer with (429, 500, 503...); 0 with
 	// Malformed serves the real answer cut short.
 	Status int
+	// Code and Message fill the error body (default SERVER_UNAVAILABLE).
+	Code, Message string
 	// RetryAfter is sent as Retry-After in whole seconds when positive.
 	RetryAfter time.Duration
 	// Malformed serves the real response's body truncated, which is not JSON.
@@ -226,6 +228,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.used >= s.opt.DailyLimit {
+		w.Header().Set("Sforce-Limit-Info", fmt.Sprintf("api-usage=%d/%d", s.used, s.opt.DailyLimit))
 		s.mu.Unlock()
 		writeErrors(w, http.StatusForbidden, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
 		return
@@ -244,14 +247,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		if fault.RetryAfter > 0 {
 			w.Header().Set("Retry-After", strconv.Itoa(int(fault.RetryAfter/time.Second)))
 		}
-		code := "SERVER_UNAVAILABLE"
-		if fault.Status == http.StatusTooManyRequests {
-			code = "REQUEST_LIMIT_EXCEEDED"
+		code, msg := fault.Code, fault.Message
+		if code == "" {
+			code = "SERVER_UNAVAILABLE"
 		}
-		writeErrors(w, fault.Status, code, "injected failure")
+		if msg == "" {
+			msg = "injected failure"
+		}
+		writeErrors(w, fault.Status, code, msg)
 		return
 	}
-	var out http.ResponseWriter = w
+	out := w
 	var cut *truncating
 	if hit && fault.Malformed {
 		cut = &truncating{ResponseWriter: w}
