@@ -230,13 +230,17 @@ func TestSeed(t *testing.T) {
 	}
 }
 
-// The benchmark's org size seeds quickly.
-func TestSeedBenchSize(t *testing.T) {
+// A quarter of the benchmark's org (100,000 contacts) seeds with the shape Seed
+// promises.
+func TestSeedLarge(t *testing.T) {
 	s := New(Options{})
 	defer s.Close()
-	s.Seed(100_000, 20_000, 30_000)
-	if got := len(s.IDs(Contact, false)); got != 100_000 {
-		t.Errorf("contacts = %d", got)
+	s.Seed(25_000, 5_000, 7_500)
+	want := map[string]int{Contact: 25_000, Account: 5_000, Opportunity: 7_500, Lead: 6_250, Campaign: 12, OpportunityContactRole: 10_000}
+	for obj, n := range want {
+		if got := len(s.IDs(obj, false)); got != n {
+			t.Errorf("%s = %d, want %d", obj, got, n)
+		}
 	}
 }
 
