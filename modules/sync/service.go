@@ -115,7 +115,7 @@ func (s *Service) Connect(ctx context.Context, tenantID int64, in ConnectInput) 
 			return Connector{}, errs.Invalid("schedule", "%v", err)
 		}
 	}
-	if _, err := factory(connector.Config{Credentials: in.Credentials, Settings: in.Settings, HTTP: s.http, Log: s.log}); err != nil {
+	if _, err := factory(connector.Config{Credentials: in.Credentials, Settings: connectorSettings(in.Settings), HTTP: s.http, Log: s.log}); err != nil {
 		return Connector{}, errs.Invalid("credentials", "%s: %v", in.Kind, err)
 	}
 	sealed, err := s.box.Seal(in.Credentials, credentialsAD(tenantID, in.Kind))
@@ -193,7 +193,7 @@ func (s *Service) build(ctx context.Context, c Connector) (connector.Puller, err
 	if err != nil {
 		return nil, fmt.Errorf("%w: stored credentials cannot be opened with this secrets key: %v", connector.ErrReauth, err)
 	}
-	return factory(connector.Config{Credentials: creds, Settings: c.Settings, HTTP: s.http,
+	return factory(connector.Config{Credentials: creds, Settings: connectorSettings(c.Settings), HTTP: s.http,
 		Log: s.log.With("tenant_id", c.TenantID, "connector", string(c.Kind))})
 }
 
@@ -201,6 +201,24 @@ func (s *Service) build(ctx context.Context, c Connector) (connector.Puller, err
 // copied to another row.
 func credentialsAD(tenantID int64, kind connector.Kind) []byte {
 	return fmt.Appendf(nil, "connector:%d:%s", tenantID, kind)
+}
+
+// connectorSettings are the settings without the framework's own keys
+// ("writeback"), which the connector does not know.
+func connectorSettings(raw json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return raw
+	}
+	if _, ok := m["writeback"]; !ok {
+		return raw
+	}
+	delete(m, "writeback")
+	out, err := json.Marshal(m)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 func isObject(raw json.RawMessage) bool {
