@@ -235,6 +235,21 @@ func applyDeletions(tx *gorm.DB, tenantID int64, src string, dels []connector.De
 			return err
 		}
 	}
+	// A merged contact's roles move to the survivor at the source (which reports
+	// the survivor's roles as changed), but the mirror keys roles by contact, so the
+	// loser's would stay live beside them.
+	var merged []string
+	for _, d := range dels {
+		if d.Object == connector.ObjContact && d.MergedInto != "" {
+			merged = append(merged, d.ExternalID)
+		}
+	}
+	if len(merged) > 0 {
+		if err := tx.Exec(`UPDATE crm_opportunity_contacts SET deleted = true
+			WHERE tenant_id = ? AND source = ? AND contact_external_id IN ?`, tenantID, src, merged).Error; err != nil {
+			return fmt.Errorf("mirror: retire merged contacts' roles: %w", err)
+		}
+	}
 	return nil
 }
 

@@ -74,7 +74,8 @@ func TestCommitIsIdempotentAndResumes(t *testing.T) {
 		{connector.ObjContact, true, []string{"c1"}},
 		{connector.ObjLead, false, []string{"l1"}},
 		{connector.ObjOpportunity, false, []string{"o1"}},
-		{connector.ObjContactRole, false, []string{"o1:c1"}},
+		{connector.ObjContactRole, false, nil},
+		{connector.ObjContactRole, true, []string{"o1:c1"}},
 		{connector.ObjSpend, false, []string{"1:7:2026-03-01"}},
 	}
 	for _, c := range checks {
