@@ -7,7 +7,6 @@ package spendfake
 import (
 	"cmp"
 	"fmt"
-	"math/big"
 	"slices"
 	"strconv"
 	"strings"
@@ -215,7 +214,11 @@ func SortSpend(rows []connector.SpendDay) {
 
 // Decimal6 writes micros with six decimals ("12.340000"), as LinkedIn may.
 func Decimal6(micros int64) string {
-	return new(big.Rat).SetFrac64(micros, 1_000_000).FloatString(6)
+	sign, u := "", uint64(micros)
+	if micros < 0 {
+		sign, u = "-", -u
+	}
+	return fmt.Sprintf("%s%d.%06d", sign, u/1_000_000, u%1_000_000)
 }
 
 // TrimmedDecimal writes micros without trailing zeros ("12.34", "7"), as Meta does.
