@@ -1,0 +1,204 @@
+package metaadsfake
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/srgplatform/srg/modules/sync/adspend"
+	"github.com/srgplatform/srg/modules/sync/adspend/spendfake"
+)
+
+func badParam(w http.ResponseWriter, msg string) {
+	writeError(w, http.StatusBadRequest, graphErr{code: 100, message: "(#100) " + msg})
+}
+
+// node is GET /act_{id}?fields=…
+func (f *Fake) node(w http.ResponseWriter, r *http.Request) {
+	a := f.find(r.PathValue("node"))
+	if a == nil {
+		writeError(w, http.StatusBadRequest, graphErr{code: 100, subcode: 33,
+			message: "Unsupported get request. Object with ID '" + r.PathValue("node") + "' does not exist, cannot be loaded due to missing permissions, or does not support this operation."})
+		return
+	}
+	out := map[string]any{"id": "act_" + a.ID}
+	for _, fld := range strings.Split(r.URL.Query().Get("fields"), ",") {
+		switch fld {
+		case "":
+		case "currency":
+			out["currency"] = a.Currency
+		case "timezone_name":
+			out["timezone_name"] = a.TimeZone
+		case "account_id":
+			out["account_id"] = a.ID
+		default:
+			badParam(w, "Tried accessing nonexisting field ("+fld+") on node type (AdAccount)")
+			return
+		}
+	}
+	spendfake.WriteJSON(w, http.StatusOK, out)
+}
+
+var (
+	insightFields = map[string]bool{"campaign_id": true, "campaign_name": true, "spend": true, "clicks": true,
+		"impressions": true, "account_currency": true, "account_id": true}
+	campaignStatuses = map[string]bool{"ACTIVE": true, "PAUSED": true, "DELETED": true, "ARCHIVED": true, "IN_PROCESS": true, "WITH_ISSUES": true}
+	insightParams    = map[string]bool{"level": true, "time_increment": true, "time_range": true, "fields": true, "limit": true,
+		"after": true, "filtering": true, "access_token": true}
+)
+
+// insights is the ad account's insights edge at campaign level, one row per
+// campaign and day, paged with cursors and an absolute next link.
+func (f *Fake) insights(w http.ResponseWriter, r *http.Request) {
+	a := f.find(r.PathValue("node"))
+	if a == nil {
+		writeError(w, http.StatusBadRequest, graphErr{code: 100, subcode: 33, message: "Unsupported get request."})
+		return
+	}
+	q := r.URL.Query()
+	for k := range q {
+		if !insightParams[k] {
+			badParam(w, "The parameter "+k+" is not supported by the fake")
+			return
+		}
+	}
+	if q.Get("level") != "campaign" {
+		badParam(w, "level must be one of the following values: ad, adset, campaign, account (the fake serves campaign)")
+		return
+	}
+	if q.Get("time_increment") != "1" {
+		badParam(w, "the fake only serves time_increment=1")
+		return
+	}
+	var tr struct{ Since, Until string }
+	if err := json.Unmarshal([]byte(q.Get("time_range")), &tr); err != nil {
+		badParam(w, "param time_range must be a JSON object with since and until")
+		return
+	}
+	since, err1 := time.Parse(adspend.DateLayout, tr.Since)
+	until, err2 := time.Parse(adspend.DateLayout, tr.Until)
+	if err1 != nil || err2 != nil || until.Before(since) {
+		badParam(w, "param time_range is invalid: since must be a date before or equal to until")
+		return
+	}
+	fields := strings.Split(q.Get("fields"), ",")
+	for _, fld := range fields {
+		if !insightFields[fld] {
+			badParam(w, fld+" is not valid for fields param")
+			return
+		}
+	}
+	limit := 25
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			badParam(w, "param limit must be a positive integer")
+			return
+		}
+		limit = min(n, 5000)
+	}
+	include, ok := statusFilter(q.Get("filtering"))
+	if !ok {
+		badParam(w, "Filtering field campaign.effective_status with operation IN and a list of statuses is the only filter the fake knows")
+		return
+	}
+	start := 0
+	if after := q.Get("after"); after != "" {
+		raw, err := base64.StdEncoding.DecodeString(after)
+		n, err2 := strconv.Atoi(string(raw))
+		if err != nil || err2 != nil || n < 0 {
+			badParam(w, "param after is not a valid cursor")
+			return
+		}
+		start = n
+	}
+
+	names := map[string]string{}
+	for _, c := range a.Data.Campaigns() {
+		names[c.ID] = c.Name
+	}
+	f.mu.Lock()
+	status := map[string]string{}
+	for k, v := range a.Status {
+		status[k] = v
+	}
+	f.mu.Unlock()
+	var rows []map[string]string
+	for _, d := range a.Data.Rows(since, until) {
+		st := status[d.CampaignID]
+		if st == "" {
+			st = "ACTIVE"
+		}
+		if !include[st] {
+			continue
+		}
+		day := d.Day.Format(adspend.DateLayout)
+		row := map[string]string{"date_start": day, "date_stop": day}
+		for _, fld := range fields {
+			switch fld {
+			case "campaign_id":
+				row[fld] = d.CampaignID
+			case "campaign_name":
+				row[fld] = names[d.CampaignID]
+			case "spend":
+				row[fld] = spendfake.TrimmedDecimal(d.Micros)
+			case "clicks":
+				row[fld] = strconv.FormatInt(d.Clicks, 10)
+			case "impressions":
+				row[fld] = strconv.FormatInt(d.Impressions, 10)
+			case "account_currency":
+				row[fld] = a.Currency
+			case "account_id":
+				row[fld] = a.ID
+			}
+		}
+		rows = append(rows, row)
+	}
+	end := min(start+limit, len(rows))
+	page := rows[min(start, len(rows)):end]
+	cursor := func(n int) string { return base64.StdEncoding.EncodeToString([]byte(strconv.Itoa(n))) }
+	paging := map[string]any{"cursors": map[string]string{"before": cursor(start), "after": cursor(end)}}
+	if end < len(rows) {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("after", cursor(end))
+		paging["next"] = f.URL + r.URL.Path + "?" + next.Encode()
+	}
+	f.usage(w, f.opt.UsagePct, 0)
+	if page == nil {
+		page = []map[string]string{}
+	}
+	spendfake.WriteJSON(w, http.StatusOK, map[string]any{"data": page, "paging": paging})
+}
+
+// statusFilter reads filtering=[{"field":"campaign.effective_status",
+// "operator":"IN","value":[…]}]; without it only live campaigns report, as on
+// Meta, where deleted and archived objects need the filter.
+func statusFilter(raw string) (map[string]bool, bool) {
+	if raw == "" {
+		return map[string]bool{"ACTIVE": true, "PAUSED": true, "IN_PROCESS": true, "WITH_ISSUES": true}, true
+	}
+	var filters []struct {
+		Field    string   `json:"field"`
+		Operator string   `json:"operator"`
+		Value    []string `json:"value"`
+	}
+	if json.Unmarshal([]byte(raw), &filters) != nil || len(filters) != 1 ||
+		filters[0].Field != "campaign.effective_status" || filters[0].Operator != "IN" || len(filters[0].Value) == 0 {
+		return nil, false
+	}
+	out := map[string]bool{}
+	for _, v := range filters[0].Value {
+		if !campaignStatuses[v] {
+			return nil, false
+		}
+		out[v] = true
+	}
+	return out, true
+}
