@@ -76,7 +76,7 @@ type Server struct {
 	seq      int
 }
 
-// New starts a fake portal; it is closed when the test's Close runs or with Close.
+// New starts a fake portal on a local port; Close stops it.
 func New(opt Options) *Server {
 	if opt.AccessToken == "" {
 		opt.AccessToken = "pat-na1-fake"
