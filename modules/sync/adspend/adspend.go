@@ -68,6 +68,7 @@ type Range struct {
 // Days is the number of days in the range.
 func (r Range) Days() int { return int(r.To.Sub(r.From).Hours()/24) + 1 }
 
+// String writes the range as "2006-01-02..2006-01-31" for logs and errors.
 func (r Range) String() string {
 	return r.From.Format(DateLayout) + ".." + r.To.Format(DateLayout)
 }
@@ -172,7 +173,6 @@ func Pull(ctx context.Context, r connector.Run, now time.Time, w Window, account
 		if errors.Is(err, connector.ErrReauth) || ctx.Err() != nil {
 			return err
 		}
-		r.Log().Warn("ad account pull failed", "account", id, "error", err)
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)

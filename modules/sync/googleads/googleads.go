@@ -68,12 +68,8 @@ func New(cfg connector.Config) (*Connector, error) {
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
 	if cred.ClientID == "" || cred.ClientSecret == "" || cred.RefreshToken == "" {
-		errs = append(errs, errors.New("client_id, client_secret and refresh_token are required"))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("google ads: credentials: %w", errors.Join(errs...))
+		return nil, errors.New("google ads: credentials: client_id, client_secret and refresh_token are required")
 	}
 	auth := apiclient.NewOAuth2(&oauth2.Config{
 		ClientID:     cred.ClientID,
@@ -192,7 +188,9 @@ func (c *Connector) Account(ctx context.Context, id string) (adspend.Account, er
 	err := c.stream(ctx, id, "SELECT customer.currency_code, customer.time_zone FROM customer", func(rows []row) error {
 		for _, r := range rows {
 			acct.Currency, found = r.Customer.CurrencyCode, true
-			if loc, err := time.LoadLocation(r.Customer.TimeZone); err == nil {
+			// A zone the system does not know leaves today in UTC: at worst a
+			// day early or late, which the trailing window absorbs.
+			if loc, err := time.LoadLocation(r.Customer.TimeZone); err == nil && r.Customer.TimeZone != "" {
 				acct.Location = loc
 			}
 		}

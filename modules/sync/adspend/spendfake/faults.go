@@ -28,6 +28,7 @@ const (
 	Revoke
 )
 
+// String names the fault in test output.
 func (f Fault) String() string {
 	return [...]string{"none", "rate-limit", "server-error", "malformed", "expire-token", "revoke"}[f]
 }
