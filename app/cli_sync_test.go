@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/modules/sync/hubspot/hubspotfake"
 )
 
 func TestSyncCommands(t *testing.T) {
@@ -23,6 +24,10 @@ func TestSyncCommands(t *testing.T) {
 		}
 		return p
 	}
+	hs := hubspotfake.New(hubspotfake.Options{})
+	t.Cleanup(hs.Close)
+	hs.Seed(30, 5, 8)
+	hsSettings := file("hs.settings.json", `{"base_url":"`+hs.URL+`","token_url":"`+hs.TokenURL+`","touchpoint_object":"p_srg_touchpoints","requests_per_second":1000,"search_requests_per_second":1000}`)
 	goodCSV := file("good.csv", "id,email,first_name\nc1,ann@acme.com,Ann\nc2,bob@acme.com,Bob\n")
 	badCSV := file("bad.csv", "id,email\nc1,ann@acme.com\nc2,not-an-email\n")
 	steps := []struct {
@@ -42,7 +47,12 @@ func TestSyncCommands(t *testing.T) {
 		{"import without file", []string{"import", "contacts", "--tenant", "acme"}, 2, "want KIND FILE"},
 		{"import with errors", []string{"import", "contacts", badCSV, "--tenant", "acme"}, 1, "line 3"},
 		{"import", []string{"import", "contacts", goodCSV, "--tenant", "acme"}, 0, "imported 2 contacts"},
-		{"list connectors", []string{"sync", "--tenant", "acme"}, 0, "SOURCE"},
+		{"connect with a refused token", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs-both.json", `{"access_token":"pat-na1-fake","client_id":"c"}`), "--settings", hsSettings}, 1, "credentials"},
+		{"connect hubspot", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs.json", `{"access_token":"pat-na1-fake"}`), "--settings", hsSettings, "--schedule", "@every 30m"}, 0, "connected hubspot"},
+		{"sync hubspot", []string{"sync", "hubspot", "--tenant", "acme"}, 0, `"contact": 30`},
+		{"list connectors", []string{"sync", "--tenant", "acme"}, 0, "hubspot  ok      @every 30m"},
+		{"revoked token", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs-revoked.json", `{"access_token":"pat-revoked"}`), "--settings", hsSettings}, 0, "connected"},
+		{"sync with a revoked token", []string{"sync", "hubspot", "--tenant", "acme"}, 1, "needs_reauth"},
 	}
 	for _, s := range steps {
 		code, stdout, stderr := runCLI(env, append(s.args, "--config", conf)...)

@@ -272,7 +272,7 @@ func deletionTable(obj connector.Object) table {
 	t.update = []string{"deleted", "synced_at"}
 	for _, c := range t.cols {
 		if c == "merged_into" {
-			t.update = append(t.update, "merged_into")
+			t.keepIfEmpty = []string{"merged_into"}
 		}
 	}
 	return t

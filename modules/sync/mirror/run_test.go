@@ -40,6 +40,8 @@ func TestCommitIsIdempotentAndResumes(t *testing.T) {
 			ContactRoles: []connector.ContactRole{{OpportunityExternalID: "o1", ContactExternalID: "c1", IsPrimary: true}}},
 		{Deletions: []connector.Deletion{{Object: connector.ObjContact, ExternalID: "c1", MergedInto: "c9"}, {Object: connector.ObjAccount, ExternalID: "gone"}},
 			Spend: []connector.SpendDay{{AccountID: "1", CampaignID: "7", Day: when, Spend: "1.23", Currency: "USD", Clicks: 4, Impressions: 100}}},
+		// A later deletion that names no survivor keeps the merge already known.
+		{Deletions: []connector.Deletion{{Object: connector.ObjContact, ExternalID: "c1"}}},
 	}
 	m := synctest.New(t, connector.HubSpot)
 	if err := m.PullFailingAfter(ctx, pagesPuller{pages}, 1); !errors.Is(err, synctest.ErrCrash) {

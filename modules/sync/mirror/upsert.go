@@ -18,6 +18,8 @@ type table struct {
 	cols     []string
 	conflict []string
 	update   []string
+	// keepIfEmpty are updated only by a non-empty value.
+	keepIfEmpty []string
 }
 
 // upsert writes rows (each with len(t.cols) values) in as few statements as the
@@ -64,7 +66,7 @@ func (t table) exec(tx *gorm.DB, rows [][]any) error {
 	}
 	b.WriteString(" ON CONFLICT (")
 	b.WriteString(strings.Join(t.conflict, ", "))
-	if len(t.update) == 0 {
+	if len(t.update) == 0 && len(t.keepIfEmpty) == 0 {
 		b.WriteString(") DO NOTHING")
 	} else {
 		b.WriteString(") DO UPDATE SET ")
@@ -73,6 +75,9 @@ func (t table) exec(tx *gorm.DB, rows [][]any) error {
 				b.WriteString(", ")
 			}
 			fmt.Fprintf(&b, "%s = EXCLUDED.%s", c, c)
+		}
+		for _, c := range t.keepIfEmpty {
+			fmt.Fprintf(&b, ", %s = COALESCE(NULLIF(EXCLUDED.%s, ''), %s.%s)", c, c, t.name, c)
 		}
 	}
 	if err := tx.Exec(b.String(), args...).Error; err != nil {
