@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -66,16 +65,23 @@ func RunSync(ctx context.Context, o SyncOptions) error {
 			env = append(env, kv)
 		}
 	}
-	run := func(stdout io.Writer, args ...string) (*os.ProcessState, error) {
+	// run returns the child's peak resident memory in kB, sampled from /proc: the
+	// rusage of a child started with vfork counts the parent's memory too.
+	run := func(stdout io.Writer, args ...string) (int64, error) {
 		cmd := exec.CommandContext(ctx, o.Binary, args...)
 		cmd.Env, cmd.Dir, cmd.Stdout = env, c.dir, stdout
 		tail := &tailWriter{w: o.Log, prefix: "srg: "}
 		cmd.Stderr = tail
-		err := cmd.Run()
-		if err != nil {
-			return cmd.ProcessState, fmt.Errorf("bench: srg %s: %w\n%s", strings.Join(args[:2], " "), err, tail.tail())
+		if err := cmd.Start(); err != nil {
+			return 0, fmt.Errorf("bench: start srg: %w", err)
 		}
-		return cmd.ProcessState, nil
+		peak := startRSSSampler(cmd.Process.Pid)
+		err := cmd.Wait()
+		rss := peak()
+		if err != nil {
+			return rss, fmt.Errorf("bench: srg %s: %w\n%s", strings.Join(args[:2], " "), err, tail.tail())
+		}
+		return rss, nil
 	}
 	var total int
 	var totalTime time.Duration
@@ -99,7 +105,7 @@ func RunSync(ctx context.Context, o SyncOptions) error {
 		}
 		var out bytes.Buffer
 		start := time.Now()
-		state, err := run(&out, "sync", s.Kind, "--tenant", "bench")
+		rss, err := run(&out, "sync", s.Kind, "--tenant", "bench")
 		took := time.Since(start)
 		if err != nil {
 			return err
@@ -113,10 +119,6 @@ func RunSync(ctx context.Context, o SyncOptions) error {
 		objects := 0
 		for _, n := range res.Counts {
 			objects += n
-		}
-		rss := int64(0)
-		if ru, ok := state.SysUsage().(*syscall.Rusage); ok {
-			rss = ru.Maxrss // KiB on Linux
 		}
 		fmt.Fprintf(o.Log, "%s: %v in %s\n", s.Kind, res.Counts, took.Round(time.Millisecond))
 		fmt.Fprintf(o.Out, "sync_%s_objects=%d\n", s.Kind, objects)
