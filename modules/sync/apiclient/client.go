@@ -195,7 +195,8 @@ func (c *Client) Do(ctx context.Context, req Request) (*Response, error) {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
-			if errors.Is(err, connector.ErrReauth) {
+			var perm permanent
+			if errors.Is(err, connector.ErrReauth) || errors.As(err, &perm) {
 				return nil, err
 			}
 			cl = Classification{Verdict: Retry, Err: err}
@@ -274,7 +275,7 @@ func (c *Client) once(ctx context.Context, req Request) (*Response, error) {
 	}
 	u, err := c.resolve(req.Path)
 	if err != nil {
-		return nil, err
+		return nil, permanent{err}
 	}
 	if len(req.Query) > 0 {
 		q := u.Query()
@@ -294,13 +295,13 @@ func (c *Client) once(ctx context.Context, req Request) (*Response, error) {
 	default:
 		raw, err := json.Marshal(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: encode request: %w", c.opt.Name, err)
+			return nil, permanent{fmt.Errorf("%s: encode request: %w", c.opt.Name, err)}
 		}
 		body, contentType = bytes.NewReader(raw), "application/json"
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.Method, u.String(), body)
 	if err != nil {
-		return nil, err
+		return nil, permanent{err}
 	}
 	for k, vs := range c.opt.Header {
 		hr.Header[k] = vs
@@ -332,6 +333,11 @@ func (c *Client) once(ctx context.Context, req Request) (*Response, error) {
 	}
 	return &Response{Status: res.StatusCode, Header: res.Header, Body: raw}, nil
 }
+
+// permanent marks a request that cannot succeed however often it is sent.
+type permanent struct{ error }
+
+func (p permanent) Unwrap() error { return p.error }
 
 // resolve joins a relative path to the base URL; an absolute URL must be on the
 // base URL's host, so a next-page link can never send credentials elsewhere.
