@@ -195,13 +195,11 @@ func TestRunOutcomes(t *testing.T) {
 func TestTwoInstancesRunEachConnectorOncePerTick(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	var tenants []int64
 	for i := range 5 {
 		var id int64
 		if err := e.db.Raw(`INSERT INTO tenants (slug, name) VALUES (?, 'T') RETURNING id`, fmt.Sprintf("t%d", i)).Scan(&id).Error; err != nil {
 			t.Fatal(err)
 		}
-		tenants = append(tenants, id)
 		if _, err := e.svc.Connect(ctx, id, syncer.ConnectInput{Kind: connector.HubSpot, Credentials: json.RawMessage(`{"token":"ok"}`)}); err != nil {
 			t.Fatal(err)
 		}
