@@ -27,7 +27,8 @@ func TestRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plain) > 0 && bytes.Contains(sealed, plain) {
+		// A byte or two turns up in random ciphertext by chance; longer text must not.
+		if len(plain) >= 8 && bytes.Contains(sealed, plain) {
 			t.Fatal("sealed value contains the plaintext")
 		}
 		got, err := box.Open(sealed, []byte("connector:1"))

@@ -64,3 +64,27 @@ func (m *Module) deleteMapping(c echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+// matchCampaign answers which campaign a tracked touchpoint with these utm values and
+// click id type is credited to, so an admin can check names and mappings before
+// attribution uses them: 200 with the match, or 404 when nothing matches.
+func (m *Module) matchCampaign(c echo.Context) error {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return err
+	}
+	q := c.QueryParams()
+	t := campaigns.Touch{UTMCampaign: q.Get("utm_campaign"), UTMID: q.Get("utm_id"), UTMSource: q.Get("utm_source"), ClickIDType: q.Get("click_id_type")}
+	if t.UTMCampaign == "" && t.UTMID == "" {
+		return errs.Invalid("utm_campaign", "give utm_campaign or utm_id")
+	}
+	matcher, err := campaigns.Load(c.Request().Context(), m.svc.db, tid)
+	if err != nil {
+		return err
+	}
+	match, ok := matcher.Match(t)
+	if !ok {
+		return errs.NotFound("no campaign matches; add a campaign mapping if the names differ")
+	}
+	return c.JSON(http.StatusOK, match)
+}

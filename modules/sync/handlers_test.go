@@ -51,6 +51,7 @@ func TestHTTPScenarios(t *testing.T) {
 		}
 		return testSource{token: cr.Token, pulls: pulls}, nil
 	}
+	db.Exec(`INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day) VALUES (?, 'google_ads', '1', '777', 'Brand Search', '2026-01-01')`, tenant)
 	m := syncer.New(syncer.Deps{DB: db, Box: box, Tenants: slugTenants{"acme": tenant}, Log: apptest.Logger(t),
 		Factories: map[connector.Kind]syncer.Factory{connector.HubSpot: factory}})
 	t.Cleanup(func() { m.Close() })
@@ -85,6 +86,10 @@ func TestHTTPScenarios(t *testing.T) {
 		{"mapping bad key", "PUT", "/api/tenants/acme/campaign-mappings", "application/json", `{"utm_key":"utm_source","utm_value":"x","platform":"google_ads","campaign_id":"1"}`, 400, "utm_key"},
 		{"mapping", "PUT", "/api/tenants/acme/campaign-mappings", "application/json", `{"utm_key":"utm_campaign","utm_value":"spring-sale","platform":"google_ads","campaign_id":"123"}`, 204, ""},
 		{"list mappings", "GET", "/api/tenants/acme/campaign-mappings", "", "", 200, "spring-sale"},
+		{"match by mapping", "GET", "/api/tenants/acme/campaign-match?utm_campaign=Spring-Sale", "", "", 200, `"by":"mapping"`},
+		{"match by name", "GET", "/api/tenants/acme/campaign-match?utm_campaign=brand+search&utm_source=google", "", "", 200, `"campaign_id":"777"`},
+		{"no match", "GET", "/api/tenants/acme/campaign-match?utm_campaign=unknown", "", "", 404, "no campaign matches"},
+		{"match without utm", "GET", "/api/tenants/acme/campaign-match", "", "", 400, "utm_campaign"},
 		{"delete missing mapping", "DELETE", "/api/tenants/acme/campaign-mappings?utm_key=utm_id&utm_value=zzz", "", "", 404, ""},
 		{"delete mapping", "DELETE", "/api/tenants/acme/campaign-mappings?utm_key=utm_campaign&utm_value=spring-sale", "", "", 204, ""},
 		{"disconnect unknown", "DELETE", "/api/tenants/acme/connectors/salesforce", "", "", 404, "no salesforce connector"},

@@ -99,5 +99,6 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "read"), Handler: m.listMappings},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.setMapping},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.deleteMapping},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/campaign-match", Perm: web.Perm("campaigns", "read"), Handler: m.matchCampaign},
 	}
 }

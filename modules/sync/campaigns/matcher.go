@@ -42,10 +42,10 @@ type Campaign struct {
 // Mapping sends a tracked utm_campaign or utm_id value to a campaign whose name or id
 // differs from it.
 type Mapping struct {
-	UTMKey     string
-	UTMValue   string
-	Platform   string
-	CampaignID string
+	UTMKey     string `json:"utm_key"`
+	UTMValue   string `json:"utm_value"`
+	Platform   string `json:"platform"`
+	CampaignID string `json:"campaign_id"`
 }
 
 // Touch is what a touchpoint says about its campaign.
@@ -59,11 +59,11 @@ type Touch struct {
 
 // Match is the campaign a touch belongs to and how it was found.
 type Match struct {
-	Platform     string
-	CampaignID   string
-	CampaignName string
+	Platform     string `json:"platform"`
+	CampaignID   string `json:"campaign_id"`
+	CampaignName string `json:"campaign_name"`
 	// By is ByMapping, ByUTMID or ByUTMCampaign.
-	By string
+	By string `json:"by"`
 }
 
 type ref struct{ platform, id string }

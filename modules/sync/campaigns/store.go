@@ -51,7 +51,7 @@ func Load(ctx context.Context, db *gorm.DB, tenantID int64) (*Matcher, error) {
 // StoredMapping is a mapping as stored, with when it was made.
 type StoredMapping struct {
 	Mapping
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // ListMappings returns the tenant's mappings by key and value.
