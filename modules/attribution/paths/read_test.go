@@ -169,3 +169,33 @@ func checkSums(t *testing.T, name string, credits []float64, total float64) {
 		t.Fatalf("%s: credits sum to %v, want %v", name, sum, total)
 	}
 }
+
+func TestReadCSVQuotingAndLongLines(t *testing.T) {
+	long := strings.Repeat("A > B > ", 200_000) + "C" // longer than the 1 MB read buffer
+	file := "\"path\",\"total_conversions\"\r\n" +
+		"\"x \"\"q\"\" > y\",\"1\"\r\n" +
+		"\r\n" + // blank lines are skipped
+		"\"two\nlines > y\",2\r\n" +
+		long + ",3\n" +
+		"y,4" // no final newline
+	s, err := Read(strings.NewReader(file), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{`x "q"`, "y", "two\nlines", "A", "B", "C"}; !cmp.Equal(s.Channels, want) {
+		t.Fatalf("channels %q, want %q", s.Channels, want)
+	}
+	if s.Rows != 4 || len(s.Paths[2].Touches) != 400_001 || s.TotalConversions() != 10 {
+		t.Fatalf("rows %d, long path %d touches, %v conversions", s.Rows, len(s.Paths[2].Touches), s.TotalConversions())
+	}
+	// The line number counts physical lines, so it stays right after a quoted newline.
+	_, err = Read(strings.NewReader("path,total_conversions\n\"a\nb\",1\nc,-1\n"), Options{})
+	var re *RowError
+	if !errors.As(err, &re) || re.Line != 4 {
+		t.Fatalf("error %v, want one on line 4", err)
+	}
+	_, err = Read(strings.NewReader("path,total_conversions\nc,1\n\"open,1\n"), Options{})
+	if !errors.As(err, &re) || re.Line != 3 || !strings.Contains(err.Error(), "not closed") {
+		t.Fatalf("error %v, want an unclosed quote on line 3", err)
+	}
+}
