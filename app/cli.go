@@ -56,6 +56,7 @@ func commands() []command {
 		{name: "sync", args: "[SOURCE]", summary: "list a tenant's connectors, or pull one now (and write touchpoints back to a CRM)", run: runSync, flags: tenantFlag},
 		{name: "import", args: "contacts|accounts|opportunities FILE", summary: "import a CSV file into the CRM mirror: all rows or, with any error, none", run: runImport, flags: tenantFlag},
 		{name: "attribute", summary: "offline attribution of a ChannelAttribution path file: heuristics, Markov (order 1-4), Shapley", run: runAttribute, flags: attributeFlags},
+		{name: "recompute", summary: "attribute a tenant's opportunities now and write the credits (only those that changed, unless --full)", run: runRecompute, flags: recomputeFlags},
 		{name: "bench", args: "ingest", summary: "run a benchmark against the dev stack and print name=value figures", run: runBench, flags: benchFlags},
 		{name: "version", summary: "print the version", run: func(env *cliEnv, _ *flag.FlagSet, _ []string) error {
 			fmt.Fprintf(env.stdout, "srg %s\n", Version)

@@ -50,6 +50,8 @@ func TestSyncCommands(t *testing.T) {
 		{"connect with a refused token", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs-both.json", `{"access_token":"pat-na1-fake","client_id":"c"}`), "--settings", hsSettings}, 1, "credentials"},
 		{"connect hubspot", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs.json", `{"access_token":"pat-na1-fake"}`), "--settings", hsSettings, "--schedule", "@every 30m"}, 0, "connected hubspot"},
 		{"sync hubspot", []string{"sync", "hubspot", "--tenant", "acme"}, 0, `"contact": 30`},
+		{"recompute with arguments", []string{"recompute", "now", "--tenant", "acme"}, 2, "takes no arguments"},
+		{"recompute", []string{"recompute", "--tenant", "acme", "--full"}, 0, `"full": true`},
 		{"list connectors", []string{"sync", "--tenant", "acme"}, 0, "hubspot  ok      @every 30m"},
 		{"revoked token", []string{"connect", "hubspot", "--tenant", "acme", "--credentials", file("hs-revoked.json", `{"access_token":"pat-revoked"}`), "--settings", hsSettings}, 0, "connected"},
 		{"sync with a revoked token", []string{"sync", "hubspot", "--tenant", "acme"}, 1, "needs_reauth"},

@@ -24,6 +24,7 @@ import (
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/migrations"
+	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/identity"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
@@ -50,10 +51,11 @@ type Platform struct {
 	Registry  *prometheus.Registry
 	Modules   []module.Module
 
-	Tenants  *tenants.Module
-	Identity *identity.Module
-	Tracking *tracking.Module
-	Sync     *syncer.Module
+	Tenants     *tenants.Module
+	Identity    *identity.Module
+	Tracking    *tracking.Module
+	Sync        *syncer.Module
+	Attribution *attribution.Module
 }
 
 // Build connects to Postgres, applies migrations when configured, starts connecting
@@ -137,7 +139,9 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Writeback:       syncer.WritebackOptions{Settle: cfg.Sync.WritebackSettle, MaxPerRun: cfg.Sync.WritebackMaxPerRun},
 		ImportLimits:    csvimport.Limits{MaxBytes: int64(cfg.Sync.ImportMaxMB) << 20},
 	})
-	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, portal.New(portal.Deps{Version: Version})}
+	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
+		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution")})
+	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, portal.New(portal.Deps{Version: Version})}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

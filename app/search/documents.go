@@ -35,6 +35,21 @@ func (e *ItemError) Retryable() bool { return e.Status == 429 || e.Status >= 500
 // document, nil or an *ItemError; err is set when the request as a whole failed.
 // The NDJSON body is written directly: the sources are JSON already.
 func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
+	return c.bulk(ctx, "create", docs)
+}
+
+// BulkIndex creates or replaces documents by id, with BulkCreate's answer.
+func (c *Client) BulkIndex(ctx context.Context, docs []Doc) ([]error, error) {
+	return c.bulk(ctx, "index", docs)
+}
+
+// BulkDelete deletes documents by id (Source is ignored); a missing one is not an
+// error.
+func (c *Client) BulkDelete(ctx context.Context, docs []Doc) ([]error, error) {
+	return c.bulk(ctx, "delete", docs)
+}
+
+func (c *Client) bulk(ctx context.Context, op string, docs []Doc) ([]error, error) {
 	es, err := c.client()
 	if err != nil {
 		return nil, err
@@ -49,13 +64,15 @@ func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
 	}
 	body.Grow(size)
 	for _, d := range docs {
-		body.WriteString(`{"create":{"_index":`)
+		body.WriteString(`{"` + op + `":{"_index":`)
 		writeJSONString(&body, c.IndexName(d.Tenant, d.Kind))
 		body.WriteString(`,"_id":`)
 		writeJSONString(&body, d.ID)
 		body.WriteString("}}\n")
-		body.Write(d.Source)
-		body.WriteByte('\n')
+		if op != "delete" {
+			body.Write(d.Source)
+			body.WriteByte('\n')
+		}
 	}
 	res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{
 		Method: "POST", Path: "/_bulk", Body: body.String(), ContentType: "application/x-ndjson",
@@ -83,7 +100,7 @@ func (c *Client) BulkCreate(ctx context.Context, docs []Doc) ([]error, error) {
 	out := make([]error, len(docs))
 	for i, item := range parsed.Items {
 		for _, r := range item {
-			if r.Status >= 300 && r.Status != 409 {
+			if r.Status >= 300 && r.Status != 409 && (op != "delete" || r.Status != 404) {
 				reason := fmt.Sprintf("status %d", r.Status)
 				if r.Error != nil {
 					reason = r.Error.Type + ": " + r.Error.Reason

@@ -1,0 +1,132 @@
+package search
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/olivere/elastic/v7"
+)
+
+// PeopleTouchpoints calls fn with every touchpoint (only the given source fields) of
+// the given people that occurred in [from, to), bots left out, in (occurred_at,
+// event_id) order, a page at a time.
+func (c *Client) PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error {
+	es, err := c.client()
+	if err != nil {
+		return err
+	}
+	ids := make([]any, len(personIDs))
+	for i, id := range personIDs {
+		ids[i] = id
+	}
+	rq := elastic.NewRangeQuery("occurred_at")
+	if !from.IsZero() {
+		rq.Gte(from.UTC().Format(time.RFC3339Nano))
+	}
+	if !to.IsZero() {
+		rq.Lt(to.UTC().Format(time.RFC3339Nano))
+	}
+	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("person_id", ids...), rq).MustNot(elastic.NewTermQuery("is_bot", true))
+	var after []any
+	for {
+		svc := es.Search(c.IndexName(tenant, Touchpoints)).Query(q).Size(5000).
+			Sort("occurred_at", true).Sort("event_id", true).
+			FetchSourceContext(elastic.NewFetchSourceContext(true).Include(fields...))
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
+		res, err := svc.Do(ctx)
+		if err != nil {
+			if elastic.IsNotFound(err) {
+				return nil
+			}
+			return fmt.Errorf("%w: search touchpoints: %v", ErrUnavailable, err)
+		}
+		for _, h := range res.Hits.Hits {
+			if err := fn(h.Source); err != nil {
+				return err
+			}
+		}
+		if len(res.Hits.Hits) < 5000 {
+			return nil
+		}
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+	}
+}
+
+// CreditIDs returns the ids of the credits of these opportunities.
+func (c *Client) CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]any, len(opportunityIDs))
+	for i, id := range opportunityIDs {
+		ids[i] = id
+	}
+	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("opportunity_id", ids...))
+	var out []string
+	var after []any
+	for {
+		svc := es.Search(c.IndexName(tenant, Credits)).Query(q).Size(5000).Sort("credit_id", true).FetchSource(false)
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
+		res, err := svc.Do(ctx)
+		if err != nil {
+			if elastic.IsNotFound(err) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("%w: search credits: %v", ErrUnavailable, err)
+		}
+		for _, h := range res.Hits.Hits {
+			out = append(out, h.Id)
+		}
+		if len(res.Hits.Hits) < 5000 {
+			return out, nil
+		}
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+	}
+}
+
+// PeopleTouchedSince lists the people with touchpoints received since the given
+// time.
+func (c *Client) PeopleTouchedSince(ctx context.Context, tenant string, since time.Time) ([]string, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	q := elastic.NewBoolQuery().Filter(elastic.NewExistsQuery("person_id"),
+		elastic.NewRangeQuery("received_at").Gte(since.UTC().Format(time.RFC3339Nano)))
+	var out []string
+	var after map[string]any
+	for {
+		agg := elastic.NewCompositeAggregation().Size(10000).
+			Sources(elastic.NewCompositeAggregationTermsValuesSource("person").Field("person_id"))
+		if after != nil {
+			agg = agg.AggregateAfter(after)
+		}
+		res, err := es.Search(c.IndexName(tenant, Touchpoints)).Query(q).Size(0).Aggregation("people", agg).Do(ctx)
+		if err != nil {
+			if elastic.IsNotFound(err) {
+				return out, nil
+			}
+			return nil, fmt.Errorf("%w: people touched since: %v", ErrUnavailable, err)
+		}
+		comp, ok := res.Aggregations.Composite("people")
+		if !ok || len(comp.Buckets) == 0 {
+			return out, nil
+		}
+		for _, b := range comp.Buckets {
+			if p, ok := b.Key["person"].(string); ok {
+				out = append(out, p)
+			}
+		}
+		if comp.AfterKey == nil {
+			return out, nil
+		}
+		after = comp.AfterKey
+	}
+}

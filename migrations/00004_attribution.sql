@@ -1,0 +1,29 @@
+-- Attribution: each tenant's settings, and what was last computed for each
+-- opportunity (the hash of its journey, amount and settings), so a recompute writes
+-- only the opportunities that changed.
+
+-- +goose Up
+CREATE TABLE attribution_settings (
+    tenant_id   bigint PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+    settings    jsonb NOT NULL,
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+
+CREATE TABLE attribution_state (
+    tenant_id       bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    opportunity_id  text NOT NULL,
+    journey_hash    text NOT NULL,
+    touchpoints     int NOT NULL,
+    computed_at     timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, opportunity_id)
+);
+
+CREATE TABLE attribution_runs (
+    tenant_id     bigint PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+    last_started  timestamptz NOT NULL
+);
+
+-- +goose Down
+DROP TABLE attribution_runs;
+DROP TABLE attribution_state;
+DROP TABLE attribution_settings;

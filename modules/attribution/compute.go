@@ -1,0 +1,178 @@
+package attribution
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/srgplatform/srg/modules/attribution/model"
+)
+
+// touch is a touchpoint as read for attribution: only the fields credits need.
+type touch struct {
+	EventID      string    `json:"event_id"`
+	PersonID     string    `json:"person_id"`
+	Type         string    `json:"type"`
+	OccurredAt   time.Time `json:"occurred_at"`
+	SessionStart bool      `json:"session_start"`
+	Channel      string    `json:"channel"`
+	ChannelRule  string    `json:"channel_rule"`
+	UTMCampaign  string    `json:"utm_campaign"`
+	UTMSource    string    `json:"utm_source"`
+	UTMMedium    string    `json:"utm_medium"`
+	UTMContent   string    `json:"utm_content"`
+	LandingPage  string    `json:"landing_page"`
+	URL          string    `json:"url"`
+	AccountID    string    `json:"account_id"`
+}
+
+// touchFields are the source fields read from Elasticsearch.
+var touchFields = []string{"event_id", "person_id", "type", "occurred_at", "session_start", "channel", "channel_rule",
+	"utm_campaign", "utm_source", "utm_medium", "utm_content", "landing_page", "url", "account_id"}
+
+// counts reports whether the tenant's rules let the touchpoint count: its type is
+// enabled, a page view is its session's first, and its channel is not excluded.
+func (s *Settings) counts(t *touch) bool {
+	if !slices.Contains(s.Types, t.Type) {
+		return false
+	}
+	if t.Type == "pageview" && !t.SessionStart {
+		return false
+	}
+	return !slices.Contains(s.ExcludeChannels, t.Channel)
+}
+
+// credit is one credit document.
+type credit struct {
+	CreditID      string     `json:"credit_id"`
+	Tenant        string     `json:"tenant"`
+	Model         string     `json:"model"`
+	ModelVersion  string     `json:"model_version"`
+	SettingsHash  string     `json:"settings_hash"`
+	OpportunityID string     `json:"opportunity_id"`
+	TouchpointID  string     `json:"touchpoint_id"`
+	PersonID      string     `json:"person_id,omitempty"`
+	AccountID     string     `json:"account_id,omitempty"`
+	Kind          string     `json:"kind"`
+	Fraction      float64    `json:"fraction"`
+	Amount        float64    `json:"amount"`
+	Currency      string     `json:"currency,omitempty"`
+	Channel       string     `json:"channel"`
+	ChannelRule   string     `json:"channel_rule,omitempty"`
+	Campaign      string     `json:"campaign,omitempty"`
+	Source        string     `json:"source,omitempty"`
+	Medium        string     `json:"medium,omitempty"`
+	Content       string     `json:"content,omitempty"`
+	LandingPage   string     `json:"landing_page,omitempty"`
+	TouchedAt     time.Time  `json:"touched_at"`
+	OppCreatedAt  time.Time  `json:"opportunity_created_at"`
+	ClosedAt      *time.Time `json:"closed_at,omitempty"`
+	ComputedAt    time.Time  `json:"computed_at"`
+}
+
+// journeyOf orders the opportunity's touches and marks the milestones: first touch,
+// lead creation (first form or identify), opportunity creation (last touch at or
+// before it) and closed-won (last touch at or before the close date of a won one).
+func journeyOf(o *opportunity, touches []*touch) model.Journey {
+	slices.SortStableFunc(touches, func(a, b *touch) int {
+		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.EventID, b.EventID)
+	})
+	j := model.Journey{Touches: make([]model.Touch, len(touches)), ConvertedAt: o.CreatedAt}
+	if o.IsWon && o.CloseDate != nil {
+		j.ConvertedAt = o.CloseDate.Add(24*time.Hour - time.Nanosecond)
+	}
+	lead, created, won := -1, -1, -1
+	for i, t := range touches {
+		j.Touches[i] = model.Touch{At: t.OccurredAt, Channel: t.Channel, Type: t.Type, Direct: t.Channel == "Direct"}
+		if lead < 0 && (t.Type == "form" || t.Type == "identify") {
+			lead = i
+		}
+		if !t.OccurredAt.After(o.CreatedAt) {
+			created = i
+		}
+		if o.IsWon && o.CloseDate != nil && t.OccurredAt.Before(o.CloseDate.Add(24*time.Hour)) {
+			won = i
+		}
+	}
+	if len(touches) > 0 {
+		j.Touches[0].Milestones |= model.FirstTouch
+	}
+	if lead >= 0 {
+		j.Touches[lead].Milestones |= model.LeadCreation
+	}
+	if created >= 0 {
+		j.Touches[created].Milestones |= model.OpportunityCreation
+	}
+	if won >= 0 {
+		j.Touches[won].Milestones |= model.ClosedWon
+	}
+	return j
+}
+
+// journeyHash identifies what a recompute of the opportunity would produce: the
+// settings, the opportunity's amount, state and dates, and its touchpoints.
+func journeyHash(settingsHash string, o *opportunity, touches []*touch) string {
+	h := sha256.New()
+	h.Write([]byte(settingsHash))
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], math.Float64bits(o.Amount))
+	h.Write(b[:])
+	h.Write([]byte(o.Currency + "|" + o.kind() + "|" + o.CreatedAt.UTC().Format(time.RFC3339)))
+	if o.CloseDate != nil {
+		h.Write([]byte(o.CloseDate.UTC().Format(time.DateOnly)))
+	}
+	for _, t := range touches {
+		h.Write([]byte("|" + t.EventID + "|" + t.Channel))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:12])
+}
+
+// credits computes every model's credits for one opportunity.
+func credits(tenant string, s *Settings, settingsHash string, models []model.Model, o *opportunity, touches []*touch, at time.Time) []credit {
+	if len(touches) == 0 {
+		return nil
+	}
+	j := journeyOf(o, touches)
+	var out []credit
+	fractions := make([]float64, len(touches))
+	amounts := make([]float64, len(touches))
+	for _, m := range models {
+		fractions = m.Weights(j, fractions)
+		amounts = model.Credit(o.Amount, fractions, amounts)
+		version := strconv.Itoa(m.Version())
+		for i, t := range touches {
+			if fractions[i] == 0 {
+				continue
+			}
+			out = append(out, credit{
+				CreditID: creditID(m.Name(), o.ID, t.EventID), Tenant: tenant, Model: m.Name(), ModelVersion: version,
+				SettingsHash: settingsHash, OpportunityID: o.ID, TouchpointID: t.EventID, PersonID: t.PersonID, AccountID: t.AccountID,
+				Kind: o.kind(), Fraction: fractions[i], Amount: amounts[i], Currency: o.Currency, Channel: t.Channel,
+				ChannelRule: t.ChannelRule, Campaign: t.UTMCampaign, Source: t.UTMSource, Medium: t.UTMMedium, Content: t.UTMContent,
+				LandingPage: landing(t), TouchedAt: t.OccurredAt, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: at,
+			})
+		}
+	}
+	return out
+}
+
+func landing(t *touch) string {
+	if t.LandingPage != "" {
+		return t.LandingPage
+	}
+	return t.URL
+}
+
+// creditID is stable, so a recompute replaces a credit rather than adding one.
+func creditID(modelName, opportunityID, touchpointID string) string {
+	sum := sha256.Sum256([]byte(modelName + "\x00" + opportunityID + "\x00" + touchpointID))
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,144 @@
+package attribution
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// opportunity is an opportunity to attribute, from the CRM mirror.
+type opportunity struct {
+	ID        string // "<source>:<external id>"
+	Source    string
+	Amount    float64
+	Currency  string
+	IsWon     bool
+	IsClosed  bool
+	Deleted   bool
+	CreatedAt time.Time
+	CloseDate *time.Time
+	People    []string
+}
+
+// kind is how a credit counts: won revenue, open pipeline, or lost pipeline.
+func (o *opportunity) kind() string {
+	switch {
+	case o.IsWon:
+		return "revenue"
+	case o.IsClosed:
+		return "lost"
+	default:
+		return "pipeline"
+	}
+}
+
+// window is the span whose touchpoints count: the lookback before creation, through
+// the close date (its whole day) or now.
+func (o *opportunity) window(lookback time.Duration, now time.Time) (time.Time, time.Time) {
+	to := now
+	if o.IsClosed && o.CloseDate != nil {
+		to = o.CloseDate.Add(24 * time.Hour)
+	}
+	return o.CreatedAt.Add(-lookback), to
+}
+
+type oppRow struct {
+	Source      string
+	ExternalID  string
+	Amount      *float64
+	Currency    string
+	IsWon       bool
+	IsClosed    bool
+	Deleted     bool
+	CreatedDate *time.Time
+	CloseDate   *time.Time
+	SyncedAt    time.Time
+}
+
+// loadOpportunities reads the tenant's opportunities (all, or those changed in the
+// mirror since `since`, deleted ones included so their credits go) with the people
+// linked to each.
+func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time, accountBased bool) ([]*opportunity, error) {
+	q := `SELECT source, external_id, amount::float8 AS amount, currency, is_won, is_closed, deleted, created_date, close_date, synced_at
+		FROM crm_opportunities WHERE tenant_id = ?`
+	args := []any{tenantID}
+	if since != nil {
+		q += ` AND (synced_at >= ? OR (source, external_id) IN (
+			SELECT r.source, r.opportunity_external_id FROM crm_opportunity_contacts r
+			JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact' AND c.external_id = r.contact_external_id
+			WHERE r.tenant_id = ? AND c.synced_at >= ?))`
+		args = append(args, *since, tenantID, *since)
+	} else {
+		q += ` AND NOT deleted`
+	}
+	var rows []oppRow
+	if err := db.WithContext(ctx).Raw(q+` ORDER BY source, external_id`, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: load opportunities: %w", err)
+	}
+	byID := make(map[string]*opportunity, len(rows))
+	out := make([]*opportunity, 0, len(rows))
+	for _, r := range rows {
+		o := &opportunity{ID: r.Source + ":" + r.ExternalID, Source: r.Source, Currency: r.Currency, IsWon: r.IsWon,
+			IsClosed: r.IsClosed || r.IsWon, Deleted: r.Deleted, CloseDate: r.CloseDate}
+		if r.Amount != nil {
+			o.Amount = *r.Amount
+		}
+		if r.CreatedDate != nil {
+			o.CreatedAt = *r.CreatedDate
+		} else {
+			o.CreatedAt = r.SyncedAt
+		}
+		byID[o.ID] = o
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	if err := linkPeople(ctx, db, tenantID, byID, accountBased); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// linkPeople finds the tracked people of each opportunity: its contacts (by email),
+// the leads converted into it, and with accountBased everyone at its company.
+func linkPeople(ctx context.Context, db *gorm.DB, tenantID int64, byID map[string]*opportunity, accountBased bool) error {
+	q := `
+		SELECT r.source || ':' || r.opportunity_external_id AS opp, p.id::text AS person
+		FROM crm_opportunity_contacts r
+		JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact'
+			AND c.external_id = r.contact_external_id AND NOT c.deleted AND c.email <> ''
+		JOIN people p ON p.tenant_id = r.tenant_id AND lower(p.email) = lower(c.email)
+		WHERE r.tenant_id = @tenant AND NOT r.deleted
+		UNION
+		SELECT l.source || ':' || l.converted_opportunity_id, p.id::text
+		FROM crm_contacts l JOIN people p ON p.tenant_id = l.tenant_id AND lower(p.email) = lower(l.email)
+		WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''`
+	if accountBased {
+		q += `
+		UNION
+		SELECT o.source || ':' || o.external_id, p.id::text
+		FROM crm_opportunities o
+		JOIN crm_accounts a ON a.tenant_id = o.tenant_id AND a.source = o.source AND a.external_id = o.account_external_id AND a.domain <> ''
+		JOIN accounts acc ON acc.tenant_id = o.tenant_id AND acc.domain = lower(a.domain)
+		JOIN people p ON p.account_id = acc.id
+		WHERE o.tenant_id = @tenant`
+	}
+	rows, err := db.WithContext(ctx).Raw(q+` ORDER BY 1, 2`, map[string]any{"tenant": tenantID}).Rows()
+	if err != nil {
+		return fmt.Errorf("attribution: link people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var opp, person string
+		if err := rows.Scan(&opp, &person); err != nil {
+			return fmt.Errorf("attribution: link people: %w", err)
+		}
+		if o := byID[opp]; o != nil {
+			o.People = append(o.People, person)
+		}
+	}
+	return rows.Err()
+}

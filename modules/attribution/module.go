@@ -1,0 +1,143 @@
+// Package attribution credits pipeline and revenue to the touchpoints of each
+// opportunity's journey with the tenant's models, and writes the credits to the
+// tenant's credits index. The models themselves are pure functions in model/,
+// markov/ and shapley/; paths/ reads the path files of `srg attribute`.
+package attribution
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/jobs"
+	"github.com/srgplatform/srg/app/web"
+)
+
+// Tenants lists tenants and resolves a request's tenant.
+type Tenants interface {
+	TenantID(ctx context.Context, slug string) (int64, error)
+	All(ctx context.Context) (map[int64]string, error)
+}
+
+// Deps are what the module needs.
+type Deps struct {
+	DB      *gorm.DB
+	Store   Store
+	Tenants Tenants
+	Log     *slog.Logger
+}
+
+// Module is the attribution module.
+type Module struct {
+	svc     *Service
+	tenants Tenants
+	log     *slog.Logger
+}
+
+// New builds the module.
+func New(d Deps) *Module {
+	return &Module{svc: NewService(d.DB, d.Store, d.Log), tenants: d.Tenants, log: d.Log}
+}
+
+// Service is the module's service, for the CLI.
+func (m *Module) Service() *Service { return m.svc }
+
+// Name implements module.Module.
+func (m *Module) Name() string { return "attribution" }
+
+// Start implements module.Module.
+func (m *Module) Start(context.Context) error { return nil }
+
+// Jobs implements module.Module: every tenant is recomputed incrementally a few
+// minutes after syncs and tracking bring changes.
+func (m *Module) Jobs() []jobs.Job {
+	return []jobs.Job{{Name: "attribution.recompute", Schedule: "@every 5m", Timeout: time.Hour, Run: m.recomputeAll}}
+}
+
+func (m *Module) recomputeAll(ctx context.Context) error {
+	all, err := m.tenants.All(ctx)
+	if err != nil {
+		return err
+	}
+	var failed []error
+	for id, slug := range all {
+		res, err := m.svc.Recompute(ctx, id, slug, false)
+		if err != nil {
+			failed = append(failed, err)
+			continue
+		}
+		if res.Changed > 0 {
+			m.log.Info("attribution recomputed", "tenant", slug, "opportunities", res.Opportunities, "changed", res.Changed, "credits", res.Credits)
+		}
+	}
+	return errors.Join(failed...)
+}
+
+// Routes implements module.Module.
+func (m *Module) Routes() []web.Route {
+	return []web.Route{
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "read"), Handler: m.getSettings},
+		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "write"), Handler: m.putSettings},
+		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("attribution", "write"), Handler: m.recompute},
+	}
+}
+
+func (m *Module) getSettings(c echo.Context) error {
+	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	if err != nil {
+		return err
+	}
+	st, _, err := m.svc.Settings(c.Request().Context(), tid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash()})
+}
+
+func (m *Module) putSettings(c echo.Context) error {
+	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	if err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
+	if err != nil {
+		return errs.Invalid("", "could not read the request body")
+	}
+	st := DefaultSettings()
+	if err := decodeStrict(body, &st); err != nil {
+		return errs.Invalid("", "the body is not a settings object: %v", err)
+	}
+	if err := m.svc.SetSettings(c.Request().Context(), tid, st, "api"); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash()})
+}
+
+// recompute runs a full recompute now and answers what it did.
+func (m *Module) recompute(c echo.Context) error {
+	slug := c.Param("tenant")
+	tid, err := m.tenants.TenantID(c.Request().Context(), slug)
+	if err != nil {
+		return err
+	}
+	res, err := m.svc.Recompute(c.Request().Context(), tid, slug, c.QueryParam("full") == "true")
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, res)
+}
+
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}

@@ -1,0 +1,217 @@
+package attribution
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/srgplatform/srg/app/db"
+	"github.com/srgplatform/srg/modules/attribution/model"
+)
+
+// PeopleSource lists people with touchpoints received since a time; app/search
+// implements it.
+type PeopleSource interface {
+	PeopleTouchedSince(ctx context.Context, tenant string, since time.Time) ([]string, error)
+}
+
+// opportunitiesWithNewTouches are the opportunities, not already in have, of people
+// with touchpoints received since `since`.
+func (s *Service) opportunitiesWithNewTouches(ctx context.Context, tenantID int64, tenant string, st Settings, since time.Time, have []*opportunity) ([]*opportunity, error) {
+	ps, ok := s.store.(PeopleSource)
+	if !ok {
+		return nil, nil
+	}
+	people, err := ps.PeopleTouchedSince(ctx, tenant, since)
+	if err != nil || len(people) == 0 {
+		return nil, err
+	}
+	touched := make(map[string]bool, len(people))
+	for _, p := range people {
+		touched[p] = true
+	}
+	seen := make(map[string]bool, len(have))
+	for _, o := range have {
+		seen[o.ID] = true
+	}
+	all, err := loadOpportunities(ctx, s.db, tenantID, nil, st.AccountBased)
+	if err != nil {
+		return nil, err
+	}
+	var out []*opportunity
+	for _, o := range all {
+		if seen[o.ID] {
+			continue
+		}
+		if slices.ContainsFunc(o.People, func(p string) bool { return touched[p] }) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// recomputeBatch reads the batch's touchpoints in one pass, and writes credits for
+// the opportunities whose journey hash changed.
+func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, models []model.Model, opps []*opportunity, at time.Time, res *Result) error {
+	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
+	var from, to time.Time
+	var people []string
+	seen := map[string]bool{}
+	for _, o := range opps {
+		if o.Deleted || len(o.People) == 0 {
+			continue
+		}
+		f, t := o.window(lookback, at)
+		if from.IsZero() || f.Before(from) {
+			from = f
+		}
+		if t.After(to) {
+			to = t
+		}
+		for _, p := range o.People {
+			if !seen[p] {
+				seen[p] = true
+				people = append(people, p)
+			}
+		}
+	}
+	t0 := time.Now()
+	byPerson := map[string][]*touch{}
+	for i := 0; i < len(people); i += 10000 {
+		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, func(doc json.RawMessage) error {
+			t := &touch{}
+			if err := json.Unmarshal(doc, t); err != nil {
+				return fmt.Errorf("attribution: touchpoint: %w", err)
+			}
+			if st.counts(t) {
+				byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	res.Read += time.Since(t0)
+
+	t0 = time.Now()
+	var ids []string
+	var hashes []string
+	for _, o := range opps {
+		ids = append(ids, o.ID)
+	}
+	prev := map[string]string{}
+	var rows []struct{ OpportunityID, JourneyHash string }
+	if err := s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, tenantID, ids).Scan(&rows).Error; err != nil {
+		return fmt.Errorf("attribution: read state: %w", err)
+	}
+	for _, r := range rows {
+		prev[r.OpportunityID] = r.JourneyHash
+	}
+	settingsHash := st.Hash()
+	var docs []Credit
+	var changed []*opportunity
+	var counts []int
+	for _, o := range opps {
+		var touches []*touch
+		if !o.Deleted {
+			f, t := o.window(lookback, at)
+			for _, p := range o.People {
+				for _, tp := range byPerson[p] {
+					if !tp.OccurredAt.Before(f) && tp.OccurredAt.Before(t) {
+						touches = append(touches, tp)
+					}
+				}
+			}
+		}
+		sortTouches(touches)
+		h := journeyHash(settingsHash, o, touches)
+		if o.Deleted {
+			h = "deleted"
+		}
+		if prev[o.ID] == h {
+			continue
+		}
+		changed = append(changed, o)
+		hashes = append(hashes, h)
+		counts = append(counts, len(touches))
+		for _, c := range credits(tenant, st, settingsHash, models, o, touches, at) {
+			raw, err := json.Marshal(c)
+			if err != nil {
+				return fmt.Errorf("attribution: credit: %w", err)
+			}
+			docs = append(docs, Credit{ID: c.CreditID, Source: raw})
+		}
+	}
+	res.Compute += time.Since(t0)
+	res.Changed += len(changed)
+	if len(changed) == 0 {
+		return nil
+	}
+
+	t0 = time.Now()
+	for i := 0; i < len(docs); i += 5000 {
+		if err := s.store.WriteCredits(ctx, tenant, docs[i:min(i+5000, len(docs))]); err != nil {
+			return err
+		}
+	}
+	res.Credits += len(docs)
+	changedIDs := make([]string, len(changed))
+	for i, o := range changed {
+		changedIDs[i] = o.ID
+	}
+	// Credits of these opportunities that this run did not write are stale. Ids are
+	// stable, so a credit rewritten but not yet searchable is found under its id and
+	// kept.
+	existing, err := s.store.CreditIDs(ctx, tenant, changedIDs)
+	if err != nil {
+		return err
+	}
+	written := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		written[d.ID] = true
+	}
+	var stale []string
+	for _, id := range existing {
+		if !written[id] {
+			stale = append(stale, id)
+		}
+	}
+	if len(stale) > 0 {
+		if err := s.store.DeleteCredits(ctx, tenant, stale); err != nil {
+			return err
+		}
+	}
+	res.Deleted += len(stale)
+	res.Write += time.Since(t0)
+	touchCounts := make([]string, len(counts))
+	for i, n := range counts {
+		touchCounts[i] = strconv.Itoa(n)
+	}
+	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at)
+		SELECT ?, o, h, n::int, ? FROM unnest(?::text[], ?::text[], ?::text[]) AS u(o, h, n)
+		ON CONFLICT (tenant_id, opportunity_id) DO UPDATE SET journey_hash = EXCLUDED.journey_hash,
+		touchpoints = EXCLUDED.touchpoints, computed_at = EXCLUDED.computed_at`,
+		tenantID, at, db.StringArray(changedIDs), db.StringArray(hashes), db.StringArray(touchCounts)).Error; err != nil {
+		return fmt.Errorf("attribution: save state: %w", err)
+	}
+	return nil
+}
+
+func sortTouches(ts []*touch) {
+	slices.SortStableFunc(ts, func(a, b *touch) int {
+		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
+			return c
+		}
+		if a.EventID < b.EventID {
+			return -1
+		}
+		if a.EventID > b.EventID {
+			return 1
+		}
+		return 0
+	})
+}

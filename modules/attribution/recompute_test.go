@@ -1,0 +1,226 @@
+package attribution_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/search"
+	"github.com/srgplatform/srg/modules/attribution"
+)
+
+// store is the app's adapter, rebuilt here: credits go to the real index.
+type store struct{ *search.Client }
+
+func (s store) WriteCredits(ctx context.Context, tenant string, credits []attribution.Credit) error {
+	docs := make([]search.Doc, len(credits))
+	for i, c := range credits {
+		docs[i] = search.Doc{Tenant: tenant, Kind: search.Credits, ID: c.ID, Source: c.Source}
+	}
+	errs, err := s.BulkIndex(ctx, docs)
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return err
+}
+
+func (s store) DeleteCredits(ctx context.Context, tenant string, ids []string) error {
+	docs := make([]search.Doc, len(ids))
+	for i, id := range ids {
+		docs[i] = search.Doc{Tenant: tenant, Kind: search.Credits, ID: id}
+	}
+	_, err := s.BulkDelete(ctx, docs)
+	return err
+}
+
+type env struct {
+	cfg    config.Config
+	db     *gorm.DB
+	es     *search.Client
+	svc    *attribution.Service
+	tenant int64
+}
+
+func newEnv(t *testing.T) *env {
+	ctx := context.Background()
+	e := &env{cfg: apptest.Config(t)}
+	e.db = apptest.DB(t, e.cfg)
+	e.es = apptest.Search(t, e.cfg)
+	if err := e.es.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	e.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&e.tenant)
+	var ann, bob int64
+	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.com', now(), now()) RETURNING id`, e.tenant).Scan(&ann)
+	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'bob@else.com', now(), now()) RETURNING id`, e.tenant).Scan(&bob)
+	e.db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'Ann@acme.com')`, e.tenant)
+	e.db.Exec(`INSERT INTO crm_opportunities (tenant_id, source, external_id, amount, currency, is_won, is_closed, created_date, close_date)
+		VALUES (?, 'hubspot', 'o1', 1000, 'EUR', true, true, '2026-03-10T00:00:00Z', '2026-03-20')`, e.tenant)
+	e.db.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`, e.tenant)
+	touch := func(id string, person int64, typ string, start bool, channel, at string) search.Doc {
+		src, _ := json.Marshal(map[string]any{"event_id": id, "tenant": "acme", "type": typ, "session_start": start, "channel": channel,
+			"person_id": fmt.Sprint(person), "occurred_at": at, "received_at": at, "url": "https://acme.com/" + id, "is_bot": false})
+		return search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: id, Source: src}
+	}
+	docs := []search.Doc{
+		touch("t1", ann, "pageview", true, "Organic Search", "2026-03-01T10:00:00Z"),
+		touch("t2", ann, "pageview", false, "Organic Search", "2026-03-01T10:05:00Z"), // not a session's first: does not count
+		touch("t3", ann, "form", false, "Paid Search", "2026-03-05T09:00:00Z"),
+		touch("t4", ann, "pageview", true, "Direct", "2026-03-15T08:00:00Z"),
+		touch("t0", ann, "pageview", true, "Email", "2025-10-01T08:00:00Z"), // before the 90-day lookback
+		touch("b1", bob, "pageview", true, "Referral", "2026-03-02T08:00:00Z"),
+	}
+	if _, err := e.es.BulkCreate(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.es.Refresh(ctx, "acme", search.Touchpoints); err != nil {
+		t.Fatal(err)
+	}
+	e.svc = attribution.NewService(e.db, store{e.es}, apptest.Logger(t))
+	return e
+}
+
+// credits reads the credits index: model → touchpoint → amount.
+func (e *env) credits(t *testing.T) map[string]map[string]float64 {
+	ctx := context.Background()
+	if err := e.es.Refresh(ctx, "acme", search.Credits); err != nil {
+		t.Fatal(err)
+	}
+	url := strings.TrimRight(e.cfg.Elasticsearch.URL, "/") + "/" + e.es.IndexName("acme", search.Credits) + "/_search?size=1000"
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Hits struct {
+			Hits []struct {
+				Source struct {
+					Model        string  `json:"model"`
+					TouchpointID string  `json:"touchpoint_id"`
+					Amount       float64 `json:"amount"`
+				} `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]float64{}
+	for _, h := range body.Hits.Hits {
+		s := h.Source
+		if out[s.Model] == nil {
+			out[s.Model] = map[string]float64{}
+		}
+		out[s.Model][s.TouchpointID] += s.Amount
+	}
+	return out
+}
+
+func TestRecomputeCreditsJourneys(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	res, err := e.svc.Recompute(ctx, e.tenant, "acme", false)
+	if err != nil || !res.Full || res.Changed != 1 {
+		t.Fatalf("first recompute = %+v, %v", res, err)
+	}
+	got := e.credits(t)
+	// W-shaped: t1 first touch 30%; t3 is both the lead creation (form) and the last
+	// touch before the opportunity was created, 30% + 30%; t4 shares the last 10%.
+	want := map[string]float64{"t1": 300, "t3": 600, "t4": 100}
+	for id, amount := range want {
+		if math.Abs(got["w_shaped"][id]-amount) > 1e-6 {
+			t.Fatalf("w_shaped credits = %v, want %v", got["w_shaped"], want)
+		}
+	}
+	if len(got["w_shaped"]) != 3 {
+		t.Fatalf("w_shaped credited %v", got["w_shaped"])
+	}
+	if got["last_non_direct"]["t3"] != 1000 || got["first_touch"]["t1"] != 1000 || got["last_touch"]["t4"] != 1000 {
+		t.Fatalf("single-touch models = %v %v %v", got["first_touch"], got["last_touch"], got["last_non_direct"])
+	}
+	for name, byTouch := range got {
+		sum := 0.0
+		for _, a := range byTouch {
+			sum += a
+		}
+		if math.Abs(sum-1000) > 1e-6 {
+			t.Errorf("%s credits sum to %v", name, sum)
+		}
+	}
+	if len(got) != 12 {
+		t.Fatalf("%d models computed", len(got))
+	}
+
+	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
+	if err != nil || res.Full || res.Changed != 0 {
+		t.Fatalf("recompute with no change = %+v, %v", res, err)
+	}
+
+	// The amount changes in the CRM: only that opportunity is recomputed.
+	e.db.Exec(`UPDATE crm_opportunities SET amount = 2000, synced_at = now() WHERE external_id = 'o1'`)
+	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
+	if err != nil || res.Full || res.Changed != 1 {
+		t.Fatalf("recompute after a change = %+v, %v", res, err)
+	}
+	if got := e.credits(t); got["w_shaped"]["t3"] != 1200 {
+		t.Fatalf("after the amount change: %v", got["w_shaped"])
+	}
+
+	// New settings: only form fills count, with one model. Everything is recomputed
+	// and credits that no longer apply are removed.
+	st := attribution.DefaultSettings()
+	st.Types = []string{"form"}
+	st.DefaultModel, st.Models = "linear", nil
+	if err := e.svc.SetSettings(ctx, e.tenant, st, "test"); err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
+	if err != nil || !res.Full || res.Deleted == 0 {
+		t.Fatalf("recompute after new settings = %+v, %v", res, err)
+	}
+	got = e.credits(t)
+	if len(got) != 1 || len(got["linear"]) != 1 || got["linear"]["t3"] != 2000 {
+		t.Fatalf("credits after new settings = %v", got)
+	}
+}
+
+func TestSettingsValidation(t *testing.T) {
+	cases := []struct {
+		name  string
+		edit  func(*attribution.Settings)
+		field string
+	}{
+		{"unknown default model", func(s *attribution.Settings) { s.DefaultModel = "magic" }, "default_model"},
+		{"unknown model", func(s *attribution.Settings) { s.Models = []string{"linear", "nope"} }, "models"},
+		{"lookback", func(s *attribution.Settings) { s.LookbackDays = 0 }, "lookback_days"},
+		{"no types", func(s *attribution.Settings) { s.Types = nil }, "touchpoint_types"},
+		{"bad type", func(s *attribution.Settings) { s.Types = []string{"click"} }, "touchpoint_types"},
+		{"half-life", func(s *attribution.Settings) { s.HalfLifeDays = -1 }, "half_life_days"},
+		{"custom weights", func(s *attribution.Settings) { s.Custom.Middle = -1 }, "custom.middle"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := attribution.DefaultSettings()
+			c.edit(&s)
+			err := s.Validate()
+			if err == nil || errs.FieldOf(err) != c.field {
+				t.Fatalf("err = %v, want one naming %s", err, c.field)
+			}
+		})
+	}
+	if err := attribution.DefaultSettings().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+}

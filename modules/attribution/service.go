@@ -1,0 +1,155 @@
+package attribution
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/modules/attribution/model"
+)
+
+// Store reads touchpoints and writes credits; app/search implements it.
+type Store interface {
+	PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
+	WriteCredits(ctx context.Context, tenant string, credits []Credit) error
+	// CreditIDs lists the ids of the opportunities' credits (as last made searchable).
+	CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error)
+	DeleteCredits(ctx context.Context, tenant string, ids []string) error
+}
+
+// Credit is a credit document ready to index: its id and JSON source.
+type Credit struct {
+	ID     string
+	Source json.RawMessage
+}
+
+// Service computes attribution.
+type Service struct {
+	db    *gorm.DB
+	store Store
+	log   *slog.Logger
+	now   func() time.Time
+	// batch is how many opportunities are read and written together.
+	batch int
+}
+
+// NewService builds the service.
+func NewService(db *gorm.DB, store Store, log *slog.Logger) *Service {
+	return &Service{db: db, store: store, log: log, now: time.Now, batch: 2000}
+}
+
+// Settings returns the tenant's settings (the defaults until set).
+func (s *Service) Settings(ctx context.Context, tenantID int64) (Settings, time.Time, error) {
+	var rows []struct {
+		Settings  []byte
+		UpdatedAt time.Time
+	}
+	if err := s.db.WithContext(ctx).Raw(`SELECT settings, updated_at FROM attribution_settings WHERE tenant_id = ?`, tenantID).Scan(&rows).Error; err != nil {
+		return Settings{}, time.Time{}, fmt.Errorf("attribution: load settings: %w", err)
+	}
+	if len(rows) == 0 {
+		return DefaultSettings(), time.Time{}, nil
+	}
+	st := DefaultSettings()
+	if err := json.Unmarshal(rows[0].Settings, &st); err != nil {
+		return Settings{}, time.Time{}, fmt.Errorf("attribution: stored settings: %w", err)
+	}
+	return st, rows[0].UpdatedAt, nil
+}
+
+// SetSettings validates and stores the tenant's settings; the next recompute then
+// recomputes every opportunity.
+func (s *Service) SetSettings(ctx context.Context, tenantID int64, st Settings, actor string) error {
+	if err := st.Validate(); err != nil {
+		return err
+	}
+	raw, _ := json.Marshal(st)
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO attribution_settings (tenant_id, settings) VALUES (?, ?::jsonb)
+			ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`, tenantID, string(raw)).Error; err != nil {
+			return fmt.Errorf("attribution: save settings: %w", err)
+		}
+		return audit.Record(ctx, tx, audit.Entry{TenantID: &tenantID, Actor: actor, Action: "attribution.settings", Details: map[string]any{"hash": st.Hash()}})
+	})
+}
+
+// Result is what a recompute did.
+type Result struct {
+	Full          bool          `json:"full"`
+	Opportunities int           `json:"opportunities"`
+	Changed       int           `json:"changed"`
+	Credits       int           `json:"credits"`
+	Deleted       int           `json:"deleted_credits"`
+	Read          time.Duration `json:"read_ns"`
+	Compute       time.Duration `json:"compute_ns"`
+	Write         time.Duration `json:"write_ns"`
+}
+
+// Recompute attributes the tenant's opportunities: all of them when full, when it
+// never ran or when the settings changed since; otherwise those whose mirror rows
+// changed since the last run. Only opportunities whose journey, amount or state
+// changed get new credits.
+func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, full bool) (Result, error) {
+	st, updated, err := s.Settings(ctx, tenantID)
+	if err != nil {
+		return Result{}, err
+	}
+	start := s.now().UTC()
+	var last []time.Time
+	if err := s.db.WithContext(ctx).Raw(`SELECT last_started FROM attribution_runs WHERE tenant_id = ?`, tenantID).Scan(&last).Error; err != nil {
+		return Result{}, fmt.Errorf("attribution: last run: %w", err)
+	}
+	var since *time.Time
+	if !full && len(last) == 1 && updated.Before(last[0]) {
+		// Touchpoints arrive after the fact: look back a little for late ones.
+		t := last[0].Add(-time.Minute)
+		since = &t
+	}
+	res := Result{Full: since == nil}
+	models, err := buildModels(st)
+	if err != nil {
+		return res, err
+	}
+	t0 := time.Now()
+	opps, err := loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
+	if err != nil {
+		return res, err
+	}
+	res.Read += time.Since(t0)
+	res.Opportunities = len(opps)
+	if since != nil {
+		more, err := s.opportunitiesWithNewTouches(ctx, tenantID, tenant, st, *since, opps)
+		if err != nil {
+			return res, err
+		}
+		opps = append(opps, more...)
+		res.Opportunities = len(opps)
+	}
+	for i := 0; i < len(opps); i += s.batch {
+		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, models, opps[i:min(i+s.batch, len(opps))], start, &res); err != nil {
+			return res, err
+		}
+	}
+	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_runs (tenant_id, last_started) VALUES (?, ?)
+		ON CONFLICT (tenant_id) DO UPDATE SET last_started = EXCLUDED.last_started`, tenantID, start).Error; err != nil {
+		return res, fmt.Errorf("attribution: record run: %w", err)
+	}
+	return res, nil
+}
+
+func buildModels(st Settings) ([]model.Model, error) {
+	var out []model.Model
+	for _, name := range st.modelNames() {
+		m, err := model.ByName(name, st.params())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
