@@ -23,7 +23,22 @@ CREATE TABLE attribution_runs (
     last_started  timestamptz NOT NULL
 );
 
+-- The channel weights the data-driven models (markov, shapley) learnt from all of a
+-- tenant's journeys at the last full recompute, with a bootstrap 95% interval.
+CREATE TABLE attribution_weights (
+    tenant_id   bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    model       text NOT NULL,
+    channel     text NOT NULL,
+    weight      double precision NOT NULL,
+    ci_low      double precision NOT NULL,
+    ci_high     double precision NOT NULL,
+    journeys    int NOT NULL,
+    computed_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, model, channel)
+);
+
 -- +goose Down
+DROP TABLE attribution_weights;
 DROP TABLE attribution_runs;
 DROP TABLE attribution_state;
 DROP TABLE attribution_settings;

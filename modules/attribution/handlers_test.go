@@ -51,6 +51,11 @@ func TestHTTPScenarios(t *testing.T) {
 		{"set", "PUT", "/api/tenants/acme/attribution/settings", `{"default_model":"linear","models":["first_touch"],"lookback_days":30}`, 200, `"lookback_days":30`},
 		{"recompute", "POST", "/api/tenants/acme/attribution/recompute", "", 200, `"changed":1`},
 		{"recompute again", "POST", "/api/tenants/acme/attribution/recompute", "", 200, `"changed":0`},
+		{"weights before any data-driven model", "GET", "/api/tenants/acme/attribution/weights", "", 200, `"weights":[]`},
+		{"bad markov order", "PUT", "/api/tenants/acme/attribution/settings", `{"default_model":"markov","markov_order":5}`, 400, "markov_order"},
+		{"data-driven", "PUT", "/api/tenants/acme/attribution/settings", `{"default_model":"markov","models":["shapley"],"markov_order":2}`, 200, `"markov_order":2`},
+		{"recompute data-driven", "POST", "/api/tenants/acme/attribution/recompute", "", 200, `"full":true`},
+		{"weights", "GET", "/api/tenants/acme/attribution/weights", "", 200, `"channel":"Paid Search"`},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {
@@ -65,7 +70,7 @@ func TestHTTPScenarios(t *testing.T) {
 			}
 		})
 	}
-	if got := env.credits(t); len(got) != 2 || got["linear"] == nil || got["first_touch"] == nil {
+	if got := env.credits(t); len(got) != 2 || got["markov"] == nil || got["shapley"] == nil {
 		t.Fatalf("credits after recompute with the new settings: %v", got)
 	}
 }

@@ -87,6 +87,7 @@ func (m *Module) Routes() []web.Route {
 	return []web.Route{
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "read"), Handler: m.getSettings},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "write"), Handler: m.putSettings},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/weights", Perm: web.Perm("attribution", "read"), Handler: m.getWeights},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("attribution", "write"), Handler: m.recompute},
 	}
 }
@@ -120,6 +121,23 @@ func (m *Module) putSettings(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash()})
+}
+
+// getWeights shows what the data-driven models learnt: each channel's share with
+// its bootstrap 95% interval.
+func (m *Module) getWeights(c echo.Context) error {
+	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	if err != nil {
+		return err
+	}
+	ws, err := m.svc.Weights(c.Request().Context(), tid)
+	if err != nil {
+		return err
+	}
+	if ws == nil {
+		ws = []ChannelWeight{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"weights": ws})
 }
 
 // recompute runs a full recompute now and answers what it did.

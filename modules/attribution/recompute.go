@@ -53,9 +53,9 @@ func (s *Service) opportunitiesWithNewTouches(ctx context.Context, tenantID int6
 	return out, nil
 }
 
-// recomputeBatch reads the batch's touchpoints in one pass, and writes credits for
-// the opportunities whose journey hash changed.
-func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, models []model.Model, opps []*opportunity, at time.Time, res *Result) error {
+// journeys reads the opportunities' touchpoints in one pass over their people and
+// returns each opportunity's counting touches, ordered, by opportunity id.
+func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time, fields []string) (map[string][]*touch, error) {
 	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
 	var from, to time.Time
 	var people []string
@@ -78,10 +78,35 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 			}
 		}
 	}
-	t0 := time.Now()
+	byPerson, err := s.touchesOf(ctx, tenant, st, people, from, to, fields)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]*touch, len(opps))
+	for _, o := range opps {
+		if o.Deleted {
+			continue
+		}
+		f, t := o.window(lookback, at)
+		var touches []*touch
+		for _, p := range o.People {
+			for _, tp := range byPerson[p] {
+				if !tp.OccurredAt.Before(f) && tp.OccurredAt.Before(t) {
+					touches = append(touches, tp)
+				}
+			}
+		}
+		sortTouches(touches)
+		out[o.ID] = touches
+	}
+	return out, nil
+}
+
+// touchesOf reads the counting touches of people in [from, to), by person.
+func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time, fields []string) (map[string][]*touch, error) {
 	byPerson := map[string][]*touch{}
 	for i := 0; i < len(people); i += 10000 {
-		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, func(doc json.RawMessage) error {
+		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, fields, func(doc json.RawMessage) error {
 			t := &touch{}
 			if err := json.Unmarshal(doc, t); err != nil {
 				return fmt.Errorf("attribution: touchpoint: %w", err)
@@ -92,8 +117,19 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 			return nil
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
+	}
+	return byPerson, nil
+}
+
+// recomputeBatch reads the batch's touchpoints in one pass, and writes credits for
+// the opportunities whose journey hash changed.
+func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, settingsHash string, models []model.Model, opps []*opportunity, at time.Time, res *Result) error {
+	t0 := time.Now()
+	journeys, err := s.journeys(ctx, tenant, st, opps, at, touchFields)
+	if err != nil {
+		return err
 	}
 	res.Read += time.Since(t0)
 
@@ -111,23 +147,11 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 	for _, r := range rows {
 		prev[r.OpportunityID] = r.JourneyHash
 	}
-	settingsHash := st.Hash()
 	var docs []Credit
 	var changed []*opportunity
 	var counts []int
 	for _, o := range opps {
-		var touches []*touch
-		if !o.Deleted {
-			f, t := o.window(lookback, at)
-			for _, p := range o.People {
-				for _, tp := range byPerson[p] {
-					if !tp.OccurredAt.Before(f) && tp.OccurredAt.Before(t) {
-						touches = append(touches, tp)
-					}
-				}
-			}
-		}
-		sortTouches(touches)
+		touches := journeys[o.ID]
 		h := journeyHash(settingsHash, o, touches)
 		if o.Deleted {
 			h = "deleted"

@@ -17,7 +17,8 @@ import (
 type Store interface {
 	PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
 	WriteCredits(ctx context.Context, tenant string, credits []Credit) error
-	// CreditIDs lists the ids of the opportunities' credits (as last made searchable).
+	// CreditIDs lists the ids of every credit of the opportunities, including those
+	// written moments ago (the index is refreshed first).
 	CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error)
 	DeleteCredits(ctx context.Context, tenant string, ids []string) error
 }
@@ -88,6 +89,9 @@ type Result struct {
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
 	Write         time.Duration `json:"write_ns"`
+	// Learn is the time the data-driven models took to learn their channel weights
+	// (reading every journey again included).
+	Learn time.Duration `json:"learn_ns"`
 }
 
 // Recompute attributes the tenant's opportunities: all of them when full, when it
@@ -110,15 +114,35 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		t := last[0].Add(-time.Minute)
 		since = &t
 	}
-	res := Result{Full: since == nil}
-	models, err := buildModels(st)
-	if err != nil {
-		return res, err
+	var weights []ChannelWeight
+	if dd := dataDrivenNames(st); len(dd) > 0 && since != nil {
+		if weights, err = loadWeights(ctx, s.db, tenantID); err != nil {
+			return Result{}, err
+		}
+		if len(weights) == 0 {
+			since = nil
+		}
 	}
+	res := Result{Full: since == nil}
 	t0 := time.Now()
 	opps, err := loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
 	if err != nil {
 		return res, err
+	}
+	if dd := dataDrivenNames(st); len(dd) > 0 && since == nil {
+		t1 := time.Now()
+		if weights, err = s.learn(ctx, tenantID, tenant, &st, dd, opps, start); err != nil {
+			return res, err
+		}
+		res.Learn = time.Since(t1)
+	}
+	models, err := buildModels(st, weights)
+	if err != nil {
+		return res, err
+	}
+	settingsHash := st.Hash()
+	if len(weights) > 0 {
+		settingsHash += "-" + weightsHash(weights)
 	}
 	res.Read += time.Since(t0)
 	res.Opportunities = len(opps)
@@ -131,7 +155,7 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		res.Opportunities = len(opps)
 	}
 	for i := 0; i < len(opps); i += s.batch {
-		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, models, opps[i:min(i+s.batch, len(opps))], start, &res); err != nil {
+		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, settingsHash, models, opps[i:min(i+s.batch, len(opps))], start, &res); err != nil {
 			return res, err
 		}
 	}
@@ -142,9 +166,19 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	return res, nil
 }
 
-func buildModels(st Settings) ([]model.Model, error) {
+func buildModels(st Settings, weights []ChannelWeight) ([]model.Model, error) {
 	var out []model.Model
 	for _, name := range st.modelNames() {
+		if isDataDriven(name) {
+			m := channelModel{name: name, weights: map[string]float64{}}
+			for _, w := range weights {
+				if w.Model == name {
+					m.weights[w.Channel] = w.Weight
+				}
+			}
+			out = append(out, m)
+			continue
+		}
 		m, err := model.ByName(name, st.params())
 		if err != nil {
 			return nil, err

@@ -27,6 +27,8 @@ type Settings struct {
 	Types []string `json:"touchpoint_types"`
 	// ExcludeChannels are channels whose touchpoints never count.
 	ExcludeChannels []string `json:"exclude_channels"`
+	// MarkovOrder is how many past channels the Markov model's states remember (1-4).
+	MarkovOrder int `json:"markov_order"`
 	// HalfLifeDays is time decay's half-life.
 	HalfLifeDays float64 `json:"half_life_days"`
 	// Custom are the custom model's weights.
@@ -48,17 +50,18 @@ type CustomWeights struct {
 func DefaultSettings() Settings {
 	return Settings{
 		DefaultModel: model.NameWShaped,
-		Models:       model.Names(),
+		Models:       append(model.Names(), NameMarkov, NameShapley),
 		LookbackDays: 90,
 		Types:        []string{"pageview", "form", "download", "identify"},
 		HalfLifeDays: 7,
+		MarkovOrder:  1,
 		Custom:       CustomWeights{First: 30, Lead: 30, Opportunity: 30, ClosedWon: 0, Middle: 10},
 	}
 }
 
 // Validate reports the first problem, naming its field.
 func (s Settings) Validate() error {
-	names := model.Names()
+	names := append(model.Names(), NameMarkov, NameShapley)
 	if !slices.Contains(names, s.DefaultModel) {
 		return errs.Invalid("default_model", "unknown model %q", s.DefaultModel)
 	}
@@ -77,6 +80,9 @@ func (s Settings) Validate() error {
 		if !slices.Contains([]string{"pageview", "form", "download", "outbound", "identify", "track"}, t) {
 			return errs.Invalid("touchpoint_types", "unknown event type %q", t)
 		}
+	}
+	if s.MarkovOrder < 1 || s.MarkovOrder > 4 {
+		return errs.Invalid("markov_order", "must be from 1 to 4")
 	}
 	if s.HalfLifeDays <= 0 || s.HalfLifeDays > 365 {
 		return errs.Invalid("half_life_days", "must be more than 0 and at most 365")
