@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -41,11 +42,24 @@ type Module struct {
 	svc     *Service
 	tenants Tenants
 	log     *slog.Logger
+
+	// background holds recomputes started by a settings change; Close waits.
+	background sync.WaitGroup
+	ctx        context.Context
+	cancel     context.CancelFunc
 }
 
 // New builds the module.
 func New(d Deps) *Module {
-	return &Module{svc: NewService(d.DB, d.Store, d.Log), tenants: d.Tenants, log: d.Log}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Module{svc: NewService(d.DB, d.Store, d.Log), tenants: d.Tenants, log: d.Log, ctx: ctx, cancel: cancel}
+}
+
+// Close stops a recompute in progress and waits for it.
+func (m *Module) Close() error {
+	m.cancel()
+	m.background.Wait()
+	return nil
 }
 
 // Service is the module's service, for the CLI.
@@ -120,7 +134,16 @@ func (m *Module) putSettings(c echo.Context) error {
 	if err := m.svc.SetSettings(c.Request().Context(), tid, st, "api"); err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash()})
+	// New settings change every credit: recompute now rather than at the next tick.
+	slug := c.Param("tenant")
+	m.background.Add(1)
+	go func() {
+		defer m.background.Done()
+		if _, err := m.svc.Recompute(m.ctx, tid, slug, true); err != nil && m.ctx.Err() == nil {
+			m.log.Error("recompute after a settings change failed", "tenant", slug, "err", err)
+		}
+	}()
+	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash(), "recompute": "started"})
 }
 
 // getWeights shows what the data-driven models learnt: each channel's share with

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/model"
 )
 
@@ -99,6 +100,18 @@ type Result struct {
 // changed since the last run. Only opportunities whose journey, amount or state
 // changed get new credits.
 func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, full bool) (Result, error) {
+	// One recompute per tenant at a time, across instances: a second waits.
+	conn, err := db.SQL(s.db).Conn(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("attribution: connection: %w", err)
+	}
+	defer conn.Close()
+	key := int64(0x5352470000000000) | tenantID
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock($1)`, key); err != nil {
+		return Result{}, fmt.Errorf("attribution: lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, key)
+
 	st, updated, err := s.Settings(ctx, tenantID)
 	if err != nil {
 		return Result{}, err
