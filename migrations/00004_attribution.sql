@@ -37,7 +37,21 @@ CREATE TABLE attribution_weights (
     PRIMARY KEY (tenant_id, model, channel)
 );
 
+-- The model scoreboard: how well each model's channel weights, learnt on most
+-- journeys, predict conversion on journeys held out.
+CREATE TABLE attribution_scores (
+    tenant_id   bigint NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    model       text NOT NULL,
+    log_loss    double precision NOT NULL,
+    auc         double precision NOT NULL,
+    train       int NOT NULL,
+    holdout     int NOT NULL,
+    computed_at timestamptz NOT NULL,
+    PRIMARY KEY (tenant_id, model)
+);
+
 -- +goose Down
+DROP TABLE attribution_scores;
 DROP TABLE attribution_weights;
 DROP TABLE attribution_runs;
 DROP TABLE attribution_state;

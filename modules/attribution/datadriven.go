@@ -240,6 +240,7 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 	fields := []string{"event_id", "person_id", "type", "occurred_at", "session_start", "channel"}
 	var converting [][]string
 	var values []float64
+	var examples []example
 	linked := map[string]bool{}
 	for i := 0; i < len(opps); i += s.batch {
 		batch := opps[i:min(i+s.batch, len(opps))]
@@ -254,6 +255,7 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 			if seq := channelsOf(js[o.ID]); len(seq) > 0 {
 				converting = append(converting, seq)
 				values = append(values, o.Amount)
+				examples = append(examples, example{channels: seq, journey: journeyOf(o, js[o.ID]), converted: true, value: o.Amount})
 			}
 		}
 	}
@@ -273,6 +275,7 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 		sortTouches(ts)
 		if seq := channelsOf(ts); len(seq) > 0 {
 			nulls = append(nulls, seq)
+			examples = append(examples, example{channels: seq})
 		}
 	}
 	if len(converting) == 0 {
@@ -282,7 +285,14 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 	if err != nil {
 		return nil, err
 	}
-	return ws, saveWeights(ctx, s.db, tenantID, ws, at)
+	if err := saveWeights(ctx, s.db, tenantID, ws, at); err != nil {
+		return nil, err
+	}
+	scores, err := scoreboard(st.modelNames(), st, examples)
+	if err != nil {
+		return nil, err
+	}
+	return ws, saveScores(ctx, s.db, tenantID, scores, at)
 }
 
 func channelsOf(ts []*touch) []string {

@@ -58,6 +58,7 @@ func TestHTTPScenarios(t *testing.T) {
 		{"data-driven", "PUT", "/api/tenants/acme/attribution/settings", `{"default_model":"markov","models":["shapley"],"markov_order":2}`, 200, `"markov_order":2`},
 		{"recompute data-driven", "POST", "/api/tenants/acme/attribution/recompute", "", 200, `"opportunities":1`},
 		{"weights", "GET", "/api/tenants/acme/attribution/weights", "", 200, `"channel":"Paid Search"`},
+		{"scoreboard", "GET", "/api/tenants/acme/attribution/scoreboard", "", 200, `"scores":`},
 	}
 	for _, s := range scenarios {
 		t.Run(s.name, func(t *testing.T) {

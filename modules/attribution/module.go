@@ -102,6 +102,7 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "read"), Handler: m.getSettings},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "write"), Handler: m.putSettings},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/weights", Perm: web.Perm("attribution", "read"), Handler: m.getWeights},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/scoreboard", Perm: web.Perm("attribution", "read"), Handler: m.getScores},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("attribution", "write"), Handler: m.recompute},
 	}
 }
@@ -161,6 +162,23 @@ func (m *Module) getWeights(c echo.Context) error {
 		ws = []ChannelWeight{}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"weights": ws})
+}
+
+// getScores shows the model scoreboard: which model's channel weights best predict
+// conversion on journeys held out from learning.
+func (m *Module) getScores(c echo.Context) error {
+	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	if err != nil {
+		return err
+	}
+	scores, err := m.svc.Scores(c.Request().Context(), tid)
+	if err != nil {
+		return err
+	}
+	if scores == nil {
+		scores = []Score{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"scores": scores})
 }
 
 // recompute runs a full recompute now and answers what it did.
