@@ -249,6 +249,9 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 			return nil, err
 		}
 		for _, o := range batch {
+			if o.Lead {
+				continue
+			}
 			for _, p := range o.People {
 				linked[p] = true
 			}

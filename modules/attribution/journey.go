@@ -20,11 +20,16 @@ type opportunity struct {
 	CreatedAt time.Time
 	CloseDate *time.Time
 	People    []string
+	// Lead marks a lead conversion: a person identified with no opportunity, whose
+	// journey ends when they were identified and whose credits count one conversion.
+	Lead bool
 }
 
 // kind is how a credit counts: won revenue, open pipeline, or lost pipeline.
 func (o *opportunity) kind() string {
 	switch {
+	case o.Lead:
+		return "lead"
 	case o.IsWon:
 		return "revenue"
 	case o.IsClosed:
@@ -38,7 +43,9 @@ func (o *opportunity) kind() string {
 // the close date (its whole day) or now.
 func (o *opportunity) window(lookback time.Duration, now time.Time) (time.Time, time.Time) {
 	to := now
-	if o.IsClosed && o.CloseDate != nil {
+	if o.Lead {
+		to = o.CreatedAt.Add(time.Second)
+	} else if o.IsClosed && o.CloseDate != nil {
 		to = o.CloseDate.Add(24 * time.Hour)
 	}
 	return o.CreatedAt.Add(-lookback), to
@@ -98,6 +105,38 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 	}
 	if err := linkPeople(ctx, db, tenantID, byID, accountBased); err != nil {
 		return nil, err
+	}
+	leads, err := loadLeads(ctx, db, tenantID, since)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, leads...), nil
+}
+
+// loadLeads are the lead conversions: people (identified since `since`, or all) who
+// are not linked to any opportunity.
+func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]*opportunity, error) {
+	q := `SELECT p.id::text AS id, p.created_at FROM people p WHERE p.tenant_id = @tenant AND NOT EXISTS (
+			SELECT 1 FROM crm_contacts c JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
+				AND r.contact_external_id = c.external_id AND NOT r.deleted
+			WHERE c.tenant_id = p.tenant_id AND c.kind = 'contact' AND lower(c.email) = lower(p.email) AND NOT c.deleted)
+		AND NOT EXISTS (SELECT 1 FROM crm_contacts l WHERE l.tenant_id = p.tenant_id AND l.kind = 'lead' AND l.converted
+			AND l.converted_opportunity_id <> '' AND lower(l.email) = lower(p.email))`
+	args := map[string]any{"tenant": tenantID}
+	if since != nil {
+		q += ` AND p.created_at >= @since`
+		args["since"] = *since
+	}
+	var rows []struct {
+		ID        string
+		CreatedAt time.Time
+	}
+	if err := db.WithContext(ctx).Raw(q+` ORDER BY p.id`, args).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: load leads: %w", err)
+	}
+	out := make([]*opportunity, len(rows))
+	for i, r := range rows {
+		out[i] = &opportunity{ID: "lead:" + r.ID, Source: "srg", Amount: 1, Lead: true, CreatedAt: r.CreatedAt, People: []string{r.ID}}
 	}
 	return out, nil
 }

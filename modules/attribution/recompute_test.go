@@ -63,7 +63,8 @@ func newEnv(t *testing.T) *env {
 	e.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&e.tenant)
 	var ann, bob int64
 	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.com', now(), now()) RETURNING id`, e.tenant).Scan(&ann)
-	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'bob@else.com', now(), now()) RETURNING id`, e.tenant).Scan(&bob)
+	// Bob was identified on 3 March and has no opportunity: a lead conversion.
+	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at, created_at) VALUES (?, 'bob@else.com', now(), now(), '2026-03-03T00:00:00Z') RETURNING id`, e.tenant).Scan(&bob)
 	e.db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'Ann@acme.com')`, e.tenant)
 	e.db.Exec(`INSERT INTO crm_opportunities (tenant_id, source, external_id, amount, currency, is_won, is_closed, created_date, close_date)
 		VALUES (?, 'hubspot', 'o1', 1000, 'EUR', true, true, '2026-03-10T00:00:00Z', '2026-03-20')`, e.tenant)
@@ -132,7 +133,7 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	ctx := context.Background()
 	e := newEnv(t)
 	res, err := e.svc.Recompute(ctx, e.tenant, "acme", false)
-	if err != nil || !res.Full || res.Changed != 1 {
+	if err != nil || !res.Full || res.Changed != 2 {
 		t.Fatalf("first recompute = %+v, %v", res, err)
 	}
 	got := e.credits(t)
@@ -144,6 +145,11 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 			t.Fatalf("w_shaped credits = %v, want %v", got["w_shaped"], want)
 		}
 	}
+	// Bob's lead conversion is one conversion, credited to his only touch.
+	if got["w_shaped"]["b1"] != 1 {
+		t.Fatalf("lead conversion credits = %v", got["w_shaped"])
+	}
+	delete(got["w_shaped"], "b1")
 	if len(got["w_shaped"]) != 3 {
 		t.Fatalf("w_shaped credited %v", got["w_shaped"])
 	}
@@ -152,8 +158,10 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	}
 	for name, byTouch := range got {
 		sum := 0.0
-		for _, a := range byTouch {
-			sum += a
+		for id, a := range byTouch {
+			if id != "b1" {
+				sum += a
+			}
 		}
 		if math.Abs(sum-1000) > 1e-6 {
 			t.Errorf("%s credits sum to %v", name, sum)
@@ -181,7 +189,7 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	if err != nil || res.Full || res.Changed != 1 {
 		t.Fatalf("recompute after a change = %+v, %v", res, err)
 	}
-	if got := e.credits(t); got["w_shaped"]["t3"] != 1200 {
+	if got := e.credits(t); got["w_shaped"]["t3"] != 1200 || got["w_shaped"]["b1"] != 1 {
 		t.Fatalf("after the amount change: %v", got["w_shaped"])
 	}
 
@@ -198,7 +206,7 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 		t.Fatalf("recompute after new settings = %+v, %v", res, err)
 	}
 	got = e.credits(t)
-	if len(got) != 1 || len(got["linear"]) != 1 || got["linear"]["t3"] != 2000 {
+	if len(got) != 1 || len(got["linear"]) != 1 || got["linear"]["t3"] != 2000 { // Bob's page view no longer counts
 		t.Fatalf("credits after new settings = %v", got)
 	}
 }
