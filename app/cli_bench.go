@@ -13,8 +13,9 @@ import (
 )
 
 var benchmarks = map[string]string{
-	"ingest": "drive POST /t/collect on loopback: throughput, latency at 50%/80% load, memory, end-to-end indexing, events lost",
-	"sync":   "full sync of 100,000 contacts, 20,000 accounts and 30,000 opportunities from fake HubSpot and Salesforce: objects/s, peak memory",
+	"ingest":      "drive POST /t/collect on loopback: throughput, latency at 50%/80% load, memory, end-to-end indexing, events lost",
+	"sync":        "full sync of 100,000 contacts, 20,000 accounts and 30,000 opportunities from fake HubSpot and Salesforce: objects/s, peak memory",
+	"attribution": "full and 1% incremental recompute of 100,000 synthetic opportunities with 1,000,000 touchpoints: read, compute and write seconds, peak memory",
 }
 
 func benchFlags(fs *flag.FlagSet) {
@@ -24,7 +25,7 @@ func benchFlags(fs *flag.FlagSet) {
 
 func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 || benchmarks[args[0]] == "" {
-		return fmt.Errorf("%w: want one of: ingest, sync", errUsage)
+		return fmt.Errorf("%w: want one of: ingest, sync, attribution", errUsage)
 	}
 	var pg, es string
 	for _, kv := range env.environ {
@@ -44,8 +45,11 @@ func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if args[0] == "sync" {
+	switch args[0] {
+	case "sync":
 		return benchSync(ctx, env, self, pg, es)
+	case "attribution":
+		return benchAttribution(ctx, env, self, pg, es)
 	}
 	return bench.RunIngest(ctx, bench.IngestOptions{
 		Binary:           self,
