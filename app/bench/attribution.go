@@ -46,6 +46,7 @@ type recomputeResult struct {
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
 	Write         time.Duration `json:"write_ns"`
+	Learn         time.Duration `json:"learn_ns"`
 }
 
 // RunAttribution generates a synthetic tenant in a new database and index prefix,
@@ -160,6 +161,7 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	fmt.Fprintf(o.Out, "attribution_read_seconds=%.2f\n", full.Read.Seconds())
 	fmt.Fprintf(o.Out, "attribution_compute_seconds=%.2f\n", full.Compute.Seconds())
 	fmt.Fprintf(o.Out, "attribution_write_seconds=%.2f\n", full.Write.Seconds())
+	fmt.Fprintf(o.Out, "attribution_learn_seconds=%.2f\n", full.Learn.Seconds())
 	fmt.Fprintf(o.Out, "attribution_full_seconds=%.2f\n", fullTook.Seconds())
 	fmt.Fprintf(o.Out, "attribution_credits=%d\n", full.Credits)
 	fmt.Fprintf(o.Out, "attribution_incremental_seconds=%.2f\n", incTook.Seconds())
