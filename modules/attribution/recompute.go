@@ -183,16 +183,22 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		}
 	}
 	res.Credits += len(docs)
-	changedIDs := make([]string, len(changed))
-	for i, o := range changed {
-		changedIDs[i] = o.ID
+	// Only opportunities computed before can have credits this run did not rewrite.
+	var changedIDs, recomputed []string
+	for _, o := range changed {
+		changedIDs = append(changedIDs, o.ID)
+		if _, before := prev[o.ID]; before {
+			recomputed = append(recomputed, o.ID)
+		}
 	}
 	// Credits of these opportunities that this run did not write are stale. Ids are
 	// stable, so a credit rewritten but not yet searchable is found under its id and
 	// kept.
-	existing, err := s.store.CreditIDs(ctx, tenant, changedIDs)
-	if err != nil {
-		return err
+	var existing []string
+	if len(recomputed) > 0 {
+		if existing, err = s.store.CreditIDs(ctx, tenant, recomputed); err != nil {
+			return err
+		}
 	}
 	written := make(map[string]bool, len(docs))
 	for _, d := range docs {
