@@ -21,6 +21,7 @@ var benchmarks = map[string]string{
 func benchFlags(fs *flag.FlagSet) {
 	fs.Duration("duration", 0, "length of each measurement step (default 10s)")
 	fs.Int("connections", 0, "load generator connections (default 64)")
+	fs.Int("opportunities", 0, "attribution: opportunities in the synthetic tenant, about 10 touchpoints each (default 100000)")
 }
 
 func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
@@ -49,7 +50,11 @@ func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	case "sync":
 		return benchSync(ctx, env, self, pg, es)
 	case "attribution":
-		return benchAttribution(ctx, env, self, pg, es)
+		n := fs.Lookup("opportunities").Value.(flag.Getter).Get().(int)
+		if n < 0 {
+			return fmt.Errorf("%w: --opportunities must be positive", errUsage)
+		}
+		return benchAttribution(ctx, env, self, pg, es, n)
 	}
 	return bench.RunIngest(ctx, bench.IngestOptions{
 		Binary:           self,

@@ -15,9 +15,12 @@ const (
 
 // benchAttribution generates the synthetic tenant in this process and recomputes
 // it in child srg processes, so the figures are the recompute's alone.
-func benchAttribution(ctx context.Context, env *cliEnv, self, pg, es string) error {
+func benchAttribution(ctx context.Context, env *cliEnv, self, pg, es string, opportunities int) error {
+	if opportunities == 0 {
+		opportunities = benchAttributionOpportunities
+	}
 	return bench.RunAttribution(ctx, bench.AttributionOptions{
 		Binary: self, DatabaseURL: pg, ElasticsearchURL: es, Out: env.stdout, Log: env.stderr,
-		Opportunities: benchAttributionOpportunities, Seed: benchAttributionSeed,
+		Opportunities: opportunities, Seed: benchAttributionSeed,
 	})
 }

@@ -116,12 +116,18 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 // loadLeads are the lead conversions: people (identified since `since`, or all) who
 // are not linked to any opportunity.
 func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]*opportunity, error) {
-	q := `SELECT p.id::text AS id, p.created_at FROM people p WHERE p.tenant_id = @tenant AND NOT EXISTS (
-			SELECT 1 FROM crm_contacts c JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
+	// The emails of people with an opportunity, as one set: an anti-join against it
+	// stays linear where a correlated lookup per person did not.
+	q := `WITH linked AS (
+			SELECT lower(c.email) AS email FROM crm_contacts c
+			JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
 				AND r.contact_external_id = c.external_id AND NOT r.deleted
-			WHERE c.tenant_id = p.tenant_id AND c.kind = 'contact' AND lower(c.email) = lower(p.email) AND NOT c.deleted)
-		AND NOT EXISTS (SELECT 1 FROM crm_contacts l WHERE l.tenant_id = p.tenant_id AND l.kind = 'lead' AND l.converted
-			AND l.converted_opportunity_id <> '' AND lower(l.email) = lower(p.email))`
+			WHERE c.tenant_id = @tenant AND c.kind = 'contact' AND NOT c.deleted AND c.email <> ''
+			UNION
+			SELECT lower(l.email) FROM crm_contacts l
+			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> '')
+		SELECT p.id::text AS id, p.created_at FROM people p
+		WHERE p.tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
 	args := map[string]any{"tenant": tenantID}
 	if since != nil {
 		q += ` AND p.created_at >= @since`

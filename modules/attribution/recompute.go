@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"time"
 
+	gojson "github.com/goccy/go-json"
+
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/model"
 )
@@ -147,7 +149,7 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 	for _, r := range rows {
 		prev[r.OpportunityID] = r.JourneyHash
 	}
-	var docs []Credit
+	var computed []credit
 	var changed []*opportunity
 	var counts []int
 	for _, o := range opps {
@@ -162,13 +164,7 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		changed = append(changed, o)
 		hashes = append(hashes, h)
 		counts = append(counts, len(touches))
-		for _, c := range credits(tenant, st, settingsHash, models, o, touches, at) {
-			raw, err := json.Marshal(c)
-			if err != nil {
-				return fmt.Errorf("attribution: credit: %w", err)
-			}
-			docs = append(docs, Credit{ID: c.CreditID, Source: raw})
-		}
+		computed = append(computed, credits(tenant, st, settingsHash, models, o, touches, at)...)
 	}
 	res.Compute += time.Since(t0)
 	res.Changed += len(changed)
@@ -177,6 +173,14 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 	}
 
 	t0 = time.Now()
+	docs := make([]Credit, len(computed))
+	for i := range computed {
+		raw, err := gojson.Marshal(&computed[i])
+		if err != nil {
+			return fmt.Errorf("attribution: credit: %w", err)
+		}
+		docs[i] = Credit{ID: computed[i].CreditID, Source: raw}
+	}
 	for i := 0; i < len(docs); i += 5000 {
 		if err := s.store.WriteCredits(ctx, tenant, docs[i:min(i+5000, len(docs))]); err != nil {
 			return err
