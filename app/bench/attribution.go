@@ -3,17 +3,11 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,56 +48,18 @@ type recomputeResult struct {
 // alone), changes the amount of 1% of the opportunities and times the incremental
 // recompute, and prints the figures as name=value lines.
 func RunAttribution(ctx context.Context, o AttributionOptions) error {
-	token := newToken(8)
-	c := &child{adminURL: o.DatabaseURL, dbName: "srg_bench_" + token}
-	c.es = &elastic{base: strings.TrimRight(strings.Split(o.ElasticsearchURL, ",")[0], "/"), prefix: "bench" + token,
-		http: &http.Client{Timeout: 30 * time.Second}}
-	defer c.stop(o.Log)
-	var err error
-	if c.dir, err = os.MkdirTemp("", "srg-bench-"); err != nil {
-		return fmt.Errorf("bench: temp dir: %w", err)
-	}
-	cfgPath := filepath.Join(c.dir, "srg.yaml")
-	if err := os.WriteFile(cfgPath, []byte(benchConfig), 0o600); err != nil {
-		return fmt.Errorf("bench: write config: %w", err)
-	}
-	dbURL, err := c.createDatabase(ctx)
+	st, err := newCommandStack(ctx, o.Binary, o.DatabaseURL, o.ElasticsearchURL, o.Log)
+	defer st.stop(o.Log)
 	if err != nil {
 		return err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	env := []string{
-		"SRG_CONFIG=" + cfgPath,
-		"SRG_DATABASE_URL=" + dbURL,
-		"SRG_ELASTICSEARCH_URL=" + o.ElasticsearchURL,
-		"SRG_ELASTICSEARCH_INDEX_PREFIX=" + c.es.prefix,
-		"SRG_SECRETS_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"SRG_TRACKING_SPOOL_DIR=" + filepath.Join(c.dir, "spool"),
-		"SRG_LOG_LEVEL=warn",
-	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SRG_") {
-			env = append(env, kv)
-		}
-	}
+	dbURL := st.dbURL
 	recompute := func(args ...string) (recomputeResult, time.Duration, int64, error) {
 		var out bytes.Buffer
-		cmd := exec.CommandContext(ctx, o.Binary, append([]string{"recompute", "--tenant", "bench"}, args...)...)
-		cmd.Env, cmd.Dir, cmd.Stdout = env, c.dir, &out
-		tail := &tailWriter{w: o.Log, prefix: "srg: "}
-		cmd.Stderr = tail
-		cmd.SysProcAttr = childAttr()
-		start := time.Now()
-		if err := cmd.Start(); err != nil {
-			return recomputeResult{}, 0, 0, fmt.Errorf("bench: start srg: %w", err)
-		}
-		peak := startRSSSampler(cmd.Process.Pid)
-		err := cmd.Wait()
-		took, rss := time.Since(start), peak()
+		took, rss, err := st.run(ctx, &out, append([]string{"recompute", "--tenant", "bench"}, args...)...)
 		var res recomputeResult
 		if err != nil {
-			return res, took, rss, fmt.Errorf("bench: srg recompute %s: %w\n%s", strings.Join(args, " "), err, tail.tail())
+			return res, took, rss, err
 		}
 		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 			return res, took, rss, fmt.Errorf("bench: srg recompute printed %q: %w", out.String(), err)
@@ -130,7 +86,7 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 		return err
 	}
 	fmt.Fprintf(o.Log, "wrote %d opportunities with their contacts to Postgres in %s\n", g.opportunities, time.Since(start).Round(time.Millisecond))
-	es := search.New(config.Elasticsearch{IndexPrefix: c.es.prefix, NumberOfShards: 1, HealthcheckInterval: time.Minute, MaxRetries: 3},
+	es := search.New(config.Elasticsearch{IndexPrefix: st.es.prefix, NumberOfShards: 1, HealthcheckInterval: time.Minute, MaxRetries: 3},
 		strings.Split(o.ElasticsearchURL, ","), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	defer es.Close()
 	touches, err := g.indexTouchpoints(ctx, es, 3)

@@ -3,15 +3,11 @@ package bench
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 )
 
@@ -35,59 +31,20 @@ type SyncOptions struct {
 // connect`, runs a full sync with `srg sync` in a child process, and prints the
 // objects written, objects/s and the child's peak resident memory per source.
 func RunSync(ctx context.Context, o SyncOptions) error {
-	c := &child{adminURL: o.DatabaseURL, dbName: "srg_bench_" + newToken(8)}
-	defer c.stop(o.Log)
-	var err error
-	if c.dir, err = os.MkdirTemp("", "srg-bench-"); err != nil {
-		return fmt.Errorf("bench: temp dir: %w", err)
-	}
-	cfgPath := filepath.Join(c.dir, "srg.yaml")
-	if err := os.WriteFile(cfgPath, []byte(benchConfig), 0o600); err != nil {
-		return fmt.Errorf("bench: write config: %w", err)
-	}
-	dbURL, err := c.createDatabase(ctx)
+	st, err := newCommandStack(ctx, o.Binary, o.DatabaseURL, o.ElasticsearchURL, o.Log)
+	defer st.stop(o.Log)
 	if err != nil {
 		return err
 	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	env := []string{
-		"SRG_CONFIG=" + cfgPath,
-		"SRG_DATABASE_URL=" + dbURL,
-		"SRG_ELASTICSEARCH_URL=" + o.ElasticsearchURL,
-		"SRG_ELASTICSEARCH_INDEX_PREFIX=bench" + strings.TrimPrefix(c.dbName, "srg_bench_"),
-		"SRG_SECRETS_KEY=" + base64.StdEncoding.EncodeToString(key),
-		"SRG_TRACKING_SPOOL_DIR=" + filepath.Join(c.dir, "spool"),
-		"SRG_LOG_LEVEL=warn",
-	}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "SRG_") {
-			env = append(env, kv)
-		}
-	}
-	// run returns the child's peak resident memory in kB, sampled from /proc: the
-	// rusage of a child started with vfork counts the parent's memory too.
 	run := func(stdout io.Writer, args ...string) (int64, error) {
-		cmd := exec.CommandContext(ctx, o.Binary, args...)
-		cmd.Env, cmd.Dir, cmd.Stdout = env, c.dir, stdout
-		tail := &tailWriter{w: o.Log, prefix: "srg: "}
-		cmd.Stderr = tail
-		if err := cmd.Start(); err != nil {
-			return 0, fmt.Errorf("bench: start srg: %w", err)
-		}
-		peak := startRSSSampler(cmd.Process.Pid)
-		err := cmd.Wait()
-		rss := peak()
-		if err != nil {
-			return rss, fmt.Errorf("bench: srg %s: %w\n%s", strings.Join(args[:2], " "), err, tail.tail())
-		}
-		return rss, nil
+		_, rss, err := st.run(ctx, stdout, args...)
+		return rss, err
 	}
 	var total int
 	var totalTime time.Duration
 	var peak int64
 	for _, s := range o.Sources {
-		creds, settings := filepath.Join(c.dir, s.Kind+".credentials.json"), filepath.Join(c.dir, s.Kind+".settings.json")
+		creds, settings := filepath.Join(st.dir, s.Kind+".credentials.json"), filepath.Join(st.dir, s.Kind+".settings.json")
 		var withWriteback map[string]any
 		if err := json.Unmarshal(s.Settings, &withWriteback); err != nil {
 			return fmt.Errorf("bench: %s settings: %w", s.Kind, err)
