@@ -113,19 +113,21 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 	return append(out, leads...), nil
 }
 
-// loadLeads are the lead conversions: people (identified since `since`, or all) who
-// are not linked to any opportunity.
-func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]*opportunity, error) {
-	// The emails of people with an opportunity, as one set: an anti-join against it
-	// stays linear where a correlated lookup per person did not.
-	q := `WITH linked AS (
+// linkedEmails are the emails of people with an opportunity, as one set: an
+// anti-join against it stays linear where a correlated lookup per person did not.
+const linkedEmails = `WITH linked AS (
 			SELECT lower(c.email) AS email FROM crm_contacts c
 			JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
 				AND r.contact_external_id = c.external_id AND NOT r.deleted
 			WHERE c.tenant_id = @tenant AND c.kind = 'contact' AND NOT c.deleted AND c.email <> ''
 			UNION
 			SELECT lower(l.email) FROM crm_contacts l
-			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> '')
+			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> '')`
+
+// loadLeads are the lead conversions: people (identified since `since`, or all) who
+// are not linked to any opportunity.
+func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]*opportunity, error) {
+	q := linkedEmails + `
 		SELECT p.id::text AS id, p.created_at FROM people p
 		WHERE p.tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
 	args := map[string]any{"tenant": tenantID}
@@ -143,6 +145,21 @@ func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Tim
 	out := make([]*opportunity, len(rows))
 	for i, r := range rows {
 		out[i] = &opportunity{ID: "lead:" + r.ID, Source: "srg", Amount: 1, Lead: true, CreatedAt: r.CreatedAt, People: []string{r.ID}}
+	}
+	// A lead who has since got an opportunity is no longer a lead conversion: list
+	// them as deleted so their credits go.
+	var gone []string
+	err := db.WithContext(ctx).Raw(linkedEmails+`
+		SELECT s.opportunity_id FROM attribution_state s
+		JOIN people p ON p.tenant_id = s.tenant_id AND 'lead:' || p.id::text = s.opportunity_id
+		WHERE s.tenant_id = @tenant AND s.opportunity_id LIKE 'lead:%' AND s.journey_hash <> 'deleted'
+			AND EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))
+		ORDER BY 1`, map[string]any{"tenant": tenantID}).Scan(&gone).Error
+	if err != nil {
+		return nil, fmt.Errorf("attribution: former leads: %w", err)
+	}
+	for _, id := range gone {
+		out = append(out, &opportunity{ID: id, Source: "srg", Lead: true, Deleted: true})
 	}
 	return out, nil
 }

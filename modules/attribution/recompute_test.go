@@ -193,6 +193,18 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 		t.Fatalf("after the amount change: %v", got["w_shaped"])
 	}
 
+	// Bob becomes a contact of the opportunity: his lead conversion's credits go, and
+	// his touch joins the opportunity's journey.
+	e.db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c2', 'bob@else.com')`, e.tenant)
+	e.db.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c2')`, e.tenant)
+	e.db.Exec(`UPDATE crm_opportunities SET synced_at = now() WHERE external_id = 'o1'`)
+	if res, err = e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Changed != 2 {
+		t.Fatalf("recompute after Bob joined = %+v, %v", res, err)
+	}
+	if got := e.credits(t); got["linear"]["b1"] != 2000.0/4 {
+		t.Fatalf("after Bob joined the opportunity: %v", got["linear"])
+	}
+
 	// New settings: only form fills count, with one model. Everything is recomputed
 	// and credits that no longer apply are removed.
 	st := attribution.DefaultSettings()
