@@ -156,6 +156,17 @@ func (env *cliEnv) loadConfig() (config.Config, error) {
 	return config.Load(path, env.environ)
 }
 
+// setup loads the config and returns it with a logger and a context that ends on
+// SIGINT or SIGTERM (call stop when done).
+func (env *cliEnv) setup() (config.Config, *slog.Logger, context.Context, context.CancelFunc, error) {
+	cfg, err := env.loadConfig()
+	if err != nil {
+		return cfg, nil, nil, nil, err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	return cfg, newLogger(cfg.Log, env.stderr), ctx, stop, nil
+}
+
 func newLogger(cfg config.Log, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.Level))
@@ -170,12 +181,10 @@ func runServe(env *cliEnv, _ *flag.FlagSet, args []string) error {
 	if len(args) > 0 {
 		return fmt.Errorf("%w: serve takes no arguments, got %q", errUsage, args)
 	}
-	cfg, err := env.loadConfig()
+	cfg, log, ctx, stop, err := env.setup()
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, env.stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	p, err := Build(ctx, cfg, log)

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -38,12 +36,10 @@ func withPlatform(env *cliEnv, fs *flag.FlagSet, do func(ctx context.Context, p 
 	if slug == "" {
 		return fmt.Errorf("%w: --tenant is required", errUsage)
 	}
-	cfg, err := env.loadConfig()
+	cfg, log, ctx, stop, err := env.setup()
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, env.stderr)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	p, err := Build(ctx, cfg, log)
 	if err != nil {

@@ -29,30 +29,33 @@ func (c *Client) PeopleTouchpoints(ctx context.Context, tenant string, personIDs
 		rq.Lt(to.UTC().Format(time.RFC3339Nano))
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("person_id", ids...), rq).MustNot(elastic.NewTermQuery("is_bot", true))
-	var after []any
+	fsc := elastic.NewFetchSourceContext(true).Include(fields...)
+	return eachHit(ctx, es.Search(c.IndexName(tenant, Touchpoints)).Query(q).FetchSourceContext(fsc).
+		Sort("occurred_at", true).Sort("event_id", true), "touchpoints", func(h *elastic.SearchHit) error { return fn(h.Source) })
+}
+
+// eachHit pages through a sorted search with search_after and calls fn with every
+// hit; a missing index has no hits.
+func eachHit(ctx context.Context, svc *elastic.SearchService, what string, fn func(*elastic.SearchHit) error) error {
+	const size = 5000
+	svc = svc.Size(size)
 	for {
-		svc := es.Search(c.IndexName(tenant, Touchpoints)).Query(q).Size(5000).
-			Sort("occurred_at", true).Sort("event_id", true).
-			FetchSourceContext(elastic.NewFetchSourceContext(true).Include(fields...))
-		if after != nil {
-			svc = svc.SearchAfter(after...)
-		}
 		res, err := svc.Do(ctx)
 		if err != nil {
 			if elastic.IsNotFound(err) {
 				return nil
 			}
-			return fmt.Errorf("%w: search touchpoints: %v", ErrUnavailable, err)
+			return fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, err)
 		}
 		for _, h := range res.Hits.Hits {
-			if err := fn(h.Source); err != nil {
+			if err := fn(h); err != nil {
 				return err
 			}
 		}
-		if len(res.Hits.Hits) < 5000 {
+		if len(res.Hits.Hits) < size {
 			return nil
 		}
-		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+		svc = svc.SearchAfter(res.Hits.Hits[len(res.Hits.Hits)-1].Sort...)
 	}
 }
 
@@ -68,27 +71,9 @@ func (c *Client) CreditIDs(ctx context.Context, tenant string, opportunityIDs []
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("opportunity_id", ids...))
 	var out []string
-	var after []any
-	for {
-		svc := es.Search(c.IndexName(tenant, Credits)).Query(q).Size(5000).Sort("credit_id", true).FetchSource(false)
-		if after != nil {
-			svc = svc.SearchAfter(after...)
-		}
-		res, err := svc.Do(ctx)
-		if err != nil {
-			if elastic.IsNotFound(err) {
-				return out, nil
-			}
-			return nil, fmt.Errorf("%w: search credits: %v", ErrUnavailable, err)
-		}
-		for _, h := range res.Hits.Hits {
-			out = append(out, h.Id)
-		}
-		if len(res.Hits.Hits) < 5000 {
-			return out, nil
-		}
-		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
-	}
+	err = eachHit(ctx, es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false), "credits",
+		func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
+	return out, err
 }
 
 // PeopleTouchedSince lists the people with touchpoints received since the given

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/srgplatform/srg/modules/attribution/model"
@@ -75,16 +74,11 @@ type credit struct {
 	ComputedAt    time.Time  `json:"computed_at"`
 }
 
-// journeyOf orders the opportunity's touches and marks the milestones: first touch,
-// lead creation (first form or identify), opportunity creation (last touch at or
-// before it) and closed-won (last touch at or before the close date of a won one).
+// journeyOf marks the milestones of the opportunity's touches, already in order
+// (sortTouches): first touch, lead creation (first form or identify), opportunity
+// creation (last touch at or before it) and closed-won (last touch at or before the
+// close date of a won one).
 func journeyOf(o *opportunity, touches []*touch) model.Journey {
-	slices.SortStableFunc(touches, func(a, b *touch) int {
-		if c := a.OccurredAt.Compare(b.OccurredAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.EventID, b.EventID)
-	})
 	j := model.Journey{Touches: make([]model.Touch, len(touches)), ConvertedAt: o.CreatedAt}
 	if o.IsWon && o.CloseDate != nil {
 		j.ConvertedAt = o.CloseDate.Add(24*time.Hour - time.Nanosecond)

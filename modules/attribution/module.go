@@ -5,11 +5,8 @@
 package attribution
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -18,7 +15,6 @@ import (
 	"github.com/labstack/echo/v4"
 	"gorm.io/gorm"
 
-	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/jobs"
 	"github.com/srgplatform/srg/app/web"
 )
@@ -124,13 +120,9 @@ func (m *Module) putSettings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, 64<<10))
-	if err != nil {
-		return errs.Invalid("", "could not read the request body")
-	}
 	st := DefaultSettings()
-	if err := decodeStrict(body, &st); err != nil {
-		return errs.Invalid("", "the body is not a settings object: %v", err)
+	if err := web.DecodeJSON(c, &st, "a settings object"); err != nil {
+		return err
 	}
 	if err := m.svc.SetSettings(c.Request().Context(), tid, st, "api"); err != nil {
 		return err
@@ -193,10 +185,4 @@ func (m *Module) recompute(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, res)
-}
-
-func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	return dec.Decode(v)
 }

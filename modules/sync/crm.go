@@ -2,11 +2,8 @@ package syncer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
-
-	"github.com/srgplatform/srg/modules/sync/connector"
 )
 
 // crmPerson is who a tracked person is in one CRM.
@@ -77,5 +74,3 @@ func (wb *writeback) resolve(ctx context.Context, docs []tpDoc) error {
 	}
 	return nil
 }
-
-func errorsIsReauth(err error) bool { return errors.Is(err, connector.ErrReauth) }

@@ -1,20 +1,16 @@
 package syncer
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/sync/connector"
 )
-
-const maxConnectBody = 64 << 10
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
 	return m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
@@ -42,18 +38,9 @@ func (m *Module) connect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxConnectBody+1))
-	if err != nil {
-		return errs.Invalid("", "could not read the request body")
-	}
-	if len(body) > maxConnectBody {
-		return errs.Invalid("", "the request body is over %d KB", maxConnectBody>>10)
-	}
 	var in ConnectInput
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return errs.Invalid("", "the body is not a JSON object with credentials, settings and schedule: %v", err)
+	if err := web.DecodeJSON(c, &in, "a JSON object with credentials, settings and schedule"); err != nil {
+		return err
 	}
 	in.Kind = connector.Kind(c.Param("kind"))
 	in.Actor = actor(c)

@@ -1,14 +1,12 @@
 package syncer
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/sync/campaigns"
 )
 
@@ -33,20 +31,14 @@ func (m *Module) setMapping(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxConnectBody))
-	if err != nil {
-		return errs.Invalid("", "could not read the request body")
-	}
 	var in struct {
 		UTMKey     string `json:"utm_key"`
 		UTMValue   string `json:"utm_value"`
 		Platform   string `json:"platform"`
 		CampaignID string `json:"campaign_id"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return errs.Invalid("", "the body is not a JSON object with utm_key, utm_value, platform and campaign_id: %v", err)
+	if err := web.DecodeJSON(c, &in, "a JSON object with utm_key, utm_value, platform and campaign_id"); err != nil {
+		return err
 	}
 	if err := campaigns.SetMapping(c.Request().Context(), m.svc.db, tid, in.UTMKey, in.UTMValue, in.Platform, in.CampaignID); err != nil {
 		return err

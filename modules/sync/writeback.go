@@ -3,6 +3,7 @@ package syncer
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -101,7 +102,7 @@ func (s *Service) writeBack(ctx context.Context, c Connector, w connector.Writer
 	res := RunResult{RunID: runID, Status: StatusOK, Counts: countsJSON(wb.counts)}
 	if runErr != nil {
 		res.Status, res.Error = StatusError, runErr.Error()
-		if errorsIsReauth(runErr) {
+		if errors.Is(runErr, connector.ErrReauth) {
 			res.Status = StatusNeedsReauth
 		}
 		log.Warn("write-back failed", "err", runErr)
