@@ -1,0 +1,78 @@
+package web
+
+import (
+	"html/template"
+	"math"
+	"strings"
+	"time"
+
+	"golang.org/x/text/currency"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Funcs are the template functions every page may use besides asset: numbers and
+// amounts formatted for people, with golang.org/x/text so that each currency gets its
+// symbol and its number of decimals.
+func Funcs() template.FuncMap {
+	return template.FuncMap{
+		"money":    Money,
+		"number":   Number,
+		"percent":  Percent,
+		"ratio":    Ratio,
+		"datetime": DateTime,
+		"date":     func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+	}
+}
+
+var printer = message.NewPrinter(language.English)
+
+// Money formats an amount in the ISO 4217 currency code ("$ 1,234.50"); an unknown
+// code is shown before the plain number.
+func Money(code string, v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	unit, err := currency.ParseISO(code)
+	if err != nil {
+		return strings.TrimSpace(code + " " + printer.Sprintf("%.2f", v))
+	}
+	return printer.Sprint(currency.Symbol(unit.Amount(v)))
+}
+
+// Number formats a count or a quantity with thousands separators and at most the
+// given decimals.
+func Number(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	if v == math.Trunc(v) {
+		return printer.Sprintf("%.0f", v)
+	}
+	return printer.Sprintf("%.2f", v)
+}
+
+// Percent formats a fraction (0.25) as a percentage ("25.0%").
+func Percent(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	return printer.Sprintf("%.1f%%", v*100)
+}
+
+// Ratio formats a multiple such as a return on ad spend ("3.25×"); no value ("–")
+// when the denominator was zero.
+func Ratio(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "–"
+	}
+	return printer.Sprintf("%.2f×", v)
+}
+
+// DateTime formats a time in UTC to the minute; the zero time is "–".
+func DateTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format("2006-01-02 15:04")
+}
