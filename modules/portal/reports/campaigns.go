@@ -1,0 +1,286 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+)
+
+// CampaignQuery asks for the campaigns report of a tenant over a range, by a model.
+type CampaignQuery struct {
+	Tenant   string
+	TenantID int64
+	Range    Range
+	Model    string
+	// Currency is the tenant's; spend in another currency gets no return figures.
+	Currency string
+}
+
+// CampaignRow is one campaign: its spend on its ad platform and what the model
+// credited to it. Platform is empty for a tracked campaign that matches no ad or
+// CRM campaign (map it in the campaign mappings).
+type CampaignRow struct {
+	Platform   string
+	CampaignID string
+	Name       string
+	// Sources are the utm_source values its touchpoints came with.
+	Sources []string
+
+	Spend         float64
+	SpendCurrency string
+	Clicks        int64
+	Impressions   int64
+
+	Pipeline, Revenue, Leads float64
+	// Opportunities counts the opportunities the campaign got credit for.
+	Opportunities int64
+}
+
+// ROAS is revenue per unit of spend; NaN without spend or when the spend is in
+// another currency than the credits.
+func (r CampaignRow) ROAS(currency string) float64 { return r.per(r.Revenue, currency) }
+
+// ROI is (revenue - spend) / spend, NaN as for ROAS.
+func (r CampaignRow) ROI(currency string) float64 {
+	return r.per(r.Revenue-r.Spend, currency)
+}
+
+// CostPerLead is spend per credited lead; NaN without leads or spend.
+func (r CampaignRow) CostPerLead() float64 { return costPer(r.Spend, r.Leads) }
+
+// CostPerOpportunity is spend per credited opportunity; NaN without either.
+func (r CampaignRow) CostPerOpportunity() float64 { return costPer(r.Spend, float64(r.Opportunities)) }
+
+func (r CampaignRow) per(v float64, currency string) float64 {
+	if r.Spend == 0 || r.SpendCurrency != currency {
+		return math.NaN()
+	}
+	return v / r.Spend
+}
+
+func costPer(spend, n float64) float64 {
+	if spend == 0 || n == 0 {
+		return math.NaN()
+	}
+	return spend / n
+}
+
+// PlatformRow sums the campaigns of one platform.
+type PlatformRow struct {
+	Platform string
+	CampaignRow
+}
+
+// Campaigns is the campaigns report.
+type Campaigns struct {
+	Rows      []CampaignRow
+	Platforms []PlatformRow
+	// ForeignSpend is set when some spend is in another currency than the tenant's.
+	ForeignSpend bool
+}
+
+// spendRow is a row of spend_by_campaign.sql.
+type spendRow struct {
+	Platform     string
+	CampaignID   string
+	CampaignName string
+	Currency     string
+	Spend        float64
+	Clicks       int64
+	Impressions  int64
+}
+
+// Campaigns joins each tracked campaign's credits to its ad campaign's spend.
+func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, error) {
+	var spend []spendRow
+	if err := s.db.WithContext(ctx).Raw(query("spend_by_campaign"),
+		map[string]any{"tenant": q.TenantID, "from": q.Range.From, "to": q.Range.To}).Scan(&spend).Error; err != nil {
+		return Campaigns{}, fmt.Errorf("reports: spend: %w", err)
+	}
+	credited, err := s.campaignCredits(ctx, q)
+	if err != nil {
+		return Campaigns{}, err
+	}
+	keys := make([]CampaignKey, 0, len(credited))
+	for k := range credited {
+		keys = append(keys, k)
+	}
+	matches := map[CampaignKey]CampaignRef{}
+	if len(keys) > 0 && s.matcher != nil {
+		if matches, err = s.matcher.MatchCampaigns(ctx, q.TenantID, keys); err != nil {
+			return Campaigns{}, fmt.Errorf("reports: match campaigns: %w", err)
+		}
+	}
+
+	rows := map[string]*CampaignRow{}
+	var order []string
+	row := func(key string, init CampaignRow) *CampaignRow {
+		r, ok := rows[key]
+		if !ok {
+			r = &init
+			rows[key] = r
+			order = append(order, key)
+		}
+		return r
+	}
+	var out Campaigns
+	for _, sp := range spend {
+		r := row(sp.Platform+"\x00"+sp.CampaignID, CampaignRow{Platform: sp.Platform, CampaignID: sp.CampaignID, Name: sp.CampaignName})
+		r.Spend += sp.Spend
+		r.SpendCurrency = sp.Currency
+		r.Clicks += sp.Clicks
+		r.Impressions += sp.Impressions
+		if sp.Currency != q.Currency && sp.Spend != 0 {
+			out.ForeignSpend = true
+		}
+	}
+	for _, k := range keys {
+		c := credited[k]
+		var r *CampaignRow
+		if ref, ok := matches[k]; ok {
+			name := ref.Name
+			if name == "" {
+				name = k.Campaign
+			}
+			r = row(ref.Platform+"\x00"+ref.ID, CampaignRow{Platform: ref.Platform, CampaignID: ref.ID, Name: name})
+		} else {
+			r = row("\x00\x00"+k.Campaign, CampaignRow{Name: k.Campaign})
+		}
+		r.Pipeline += c.Pipeline
+		r.Revenue += c.Revenue
+		r.Leads += c.Leads
+		r.Opportunities += c.Opportunities
+		if k.Source != "" && !contains(r.Sources, k.Source) {
+			r.Sources = append(r.Sources, k.Source)
+		}
+	}
+	platforms := map[string]*PlatformRow{}
+	for _, key := range order {
+		r := rows[key]
+		sort.Strings(r.Sources)
+		out.Rows = append(out.Rows, *r)
+		p, ok := platforms[r.Platform]
+		if !ok {
+			p = &PlatformRow{Platform: r.Platform, CampaignRow: CampaignRow{Platform: r.Platform, SpendCurrency: r.SpendCurrency}}
+			platforms[r.Platform] = p
+		}
+		p.Spend += r.Spend
+		p.Clicks += r.Clicks
+		p.Impressions += r.Impressions
+		p.Pipeline += r.Pipeline
+		p.Revenue += r.Revenue
+		p.Leads += r.Leads
+		p.Opportunities += r.Opportunities
+		if p.SpendCurrency == "" {
+			p.SpendCurrency = r.SpendCurrency
+		}
+	}
+	sort.SliceStable(out.Rows, func(i, j int) bool {
+		a, b := out.Rows[i], out.Rows[j]
+		if a.Revenue+a.Pipeline != b.Revenue+b.Pipeline {
+			return a.Revenue+a.Pipeline > b.Revenue+b.Pipeline
+		}
+		if a.Leads != b.Leads {
+			return a.Leads > b.Leads
+		}
+		if a.Spend != b.Spend {
+			return a.Spend > b.Spend
+		}
+		return a.Name < b.Name
+	})
+	for _, p := range platforms {
+		out.Platforms = append(out.Platforms, *p)
+	}
+	sort.Slice(out.Platforms, func(i, j int) bool {
+		if (out.Platforms[i].Platform == "") != (out.Platforms[j].Platform == "") {
+			return out.Platforms[j].Platform == ""
+		}
+		return out.Platforms[i].Platform < out.Platforms[j].Platform
+	})
+	return out, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// campaignCredit is what a model credited to one tracked campaign and source.
+type campaignCredit struct {
+	Pipeline, Revenue, Leads float64
+	Opportunities            int64
+}
+
+func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[CampaignKey]campaignCredit, error) {
+	m := "m_" + q.Model
+	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
+	sum := sums([]string{q.Model})
+	pipeline := map[string]any{"filter": pf, "aggs": map[string]any{
+		m:      sum[m],
+		"opps": map[string]any{"filter": map[string]any{"exists": map[string]any{"field": creditField(q.Model)}}, "aggs": map[string]any{"n": map[string]any{"cardinality": map[string]any{"field": "opportunity_id"}}}},
+	}}
+	body := map[string]any{
+		"size":             0,
+		"track_total_hits": false,
+		"query": map[string]any{"bool": map[string]any{
+			"should": []any{pf, rf, lf}, "minimum_should_match": 1,
+			"filter": []any{map[string]any{"exists": map[string]any{"field": "campaign"}}},
+		}},
+		"aggs": map[string]any{"campaigns": map[string]any{
+			"terms": map[string]any{"field": "campaign", "size": 2000},
+			"aggs": map[string]any{"sources": map[string]any{
+				"terms": map[string]any{"field": "source", "size": 50, "missing": ""},
+				"aggs": map[string]any{
+					"pipeline": pipeline,
+					"revenue":  map[string]any{"filter": rf, "aggs": sum},
+					"leads":    map[string]any{"filter": lf, "aggs": sum},
+				},
+			}},
+		}},
+	}
+	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+	if err != nil {
+		return nil, fmt.Errorf("reports: campaign credits: %w", err)
+	}
+	out := map[CampaignKey]campaignCredit{}
+	if raw == nil {
+		return out, nil
+	}
+	var res struct {
+		Aggregations struct {
+			Campaigns struct {
+				Buckets []struct {
+					Key     string `json:"key"`
+					Sources struct {
+						Buckets []struct {
+							Key      string `json:"key"`
+							Pipeline bucket `json:"pipeline"`
+							Revenue  bucket `json:"revenue"`
+							Leads    bucket `json:"leads"`
+						} `json:"buckets"`
+					} `json:"sources"`
+				} `json:"buckets"`
+			} `json:"campaigns"`
+		} `json:"aggregations"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("reports: campaign credits answer: %w", err)
+	}
+	for _, c := range res.Aggregations.Campaigns.Buckets {
+		for _, src := range c.Sources.Buckets {
+			out[CampaignKey{Campaign: c.Key, Source: src.Key}] = campaignCredit{
+				Pipeline:      src.Pipeline.sum(m),
+				Revenue:       src.Revenue.sum(m),
+				Leads:         src.Leads.sum(m),
+				Opportunities: int64(src.Pipeline.sub("opps").sum("n")),
+			}
+		}
+	}
+	return out, nil
+}

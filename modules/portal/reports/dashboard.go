@@ -1,0 +1,353 @@
+package reports
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// DashboardQuery is what the dashboard shows: one model's credits over a range, and
+// several models side by side.
+type DashboardQuery struct {
+	Tenant  string
+	Range   Range
+	Model   string
+	Compare []string
+}
+
+// Amount is a value credited to a channel or a campaign.
+type Amount struct {
+	Name  string
+	Value float64
+}
+
+// TrendPoint is one period of the trend: pipeline created and revenue won in it.
+type TrendPoint struct {
+	Start    time.Time
+	Pipeline float64
+	Revenue  float64
+}
+
+// ModelRow is one channel's pipeline under each compared model, in the order of
+// Dashboard.Compare.
+type ModelRow struct {
+	Channel string
+	Values  []float64
+}
+
+// Dashboard is the dashboard's data for one model and range.
+type Dashboard struct {
+	Model    string
+	Compare  []string
+	Range    Range
+	Interval string
+
+	Pipeline, Revenue, Leads                []Amount
+	PipelineTotal, RevenueTotal, LeadsTotal float64
+	Trend                                   []TrendPoint
+	// Campaigns are the top campaigns by pipeline, with their revenue.
+	Campaigns []CampaignAmount
+	// Comparison is the pipeline of each channel under each compared model;
+	// ComparisonTotals the total per model.
+	Comparison       []ModelRow
+	ComparisonTotals []float64
+}
+
+// CampaignAmount is a campaign's credited pipeline and revenue.
+type CampaignAmount struct {
+	Campaign          string
+	Pipeline, Revenue float64
+}
+
+// interval is the date histogram's period for a range: days up to two months,
+// weeks up to a year, months beyond.
+func interval(r Range) string {
+	switch d := r.Days(); {
+	case d <= 62:
+		return "day"
+	case d <= 366:
+		return "week"
+	default:
+		return "month"
+	}
+}
+
+func creditField(model string) string { return "credit." + model }
+
+func terms(field string, values ...string) map[string]any {
+	return map[string]any{"terms": map[string]any{field: values}}
+}
+
+func and(clauses ...map[string]any) map[string]any {
+	return map[string]any{"bool": map[string]any{"filter": clauses}}
+}
+
+// sums is one sum aggregation per model, named m_<model>.
+func sums(models []string) map[string]any {
+	out := map[string]any{}
+	for _, m := range models {
+		out["m_"+m] = map[string]any{"sum": map[string]any{"field": creditField(m)}}
+	}
+	return out
+}
+
+// pipelineFilter selects the credits of opportunities created in the range, won,
+// lost or open; revenueFilter those of opportunities won in the range; leadFilter
+// lead conversions in the range.
+func pipelineFilter(r Range) map[string]any {
+	return and(terms("kind", KindPipeline, KindRevenue, KindLost), r.esRange("opportunity_created_at"))
+}
+
+func revenueFilter(r Range) map[string]any {
+	return and(terms("kind", KindRevenue), r.esRange("closed_at"))
+}
+
+func leadFilter(r Range) map[string]any {
+	return and(terms("kind", KindLead), r.esRange("opportunity_created_at"))
+}
+
+// Dashboard runs the dashboard's aggregations in one request.
+func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, error) {
+	models := append([]string{q.Model}, q.Compare...)
+	models = uniq(models)
+	iv := interval(q.Range)
+	bounds := map[string]any{"min": q.Range.From.Format(time.RFC3339), "max": q.Range.To.Add(-time.Second).Format(time.RFC3339)}
+	histogram := func(field string) map[string]any {
+		return map[string]any{
+			"date_histogram": map[string]any{"field": field, "calendar_interval": iv, "min_doc_count": 0, "extended_bounds": bounds},
+			"aggs":           sums([]string{q.Model}),
+		}
+	}
+	byChannel := map[string]any{"terms": map[string]any{"field": "channel", "size": 100}, "aggs": sums(models)}
+	topCampaigns := map[string]any{
+		"terms": map[string]any{"field": "campaign", "size": 10, "order": map[string]any{"m_" + q.Model: "desc"}},
+		"aggs":  sums([]string{q.Model}),
+	}
+	part := func(filter map[string]any, dateField string) map[string]any {
+		aggs := sums(models)
+		aggs["channels"] = byChannel
+		aggs["campaigns"] = topCampaigns
+		if dateField != "" {
+			aggs["trend"] = histogram(dateField)
+		}
+		return map[string]any{"filter": filter, "aggs": aggs}
+	}
+	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
+	body := map[string]any{
+		"size":             0,
+		"track_total_hits": false,
+		"query":            map[string]any{"bool": map[string]any{"should": []any{pf, rf, lf}, "minimum_should_match": 1}},
+		"aggs": map[string]any{
+			"pipeline": part(pf, "opportunity_created_at"),
+			"revenue":  part(rf, "closed_at"),
+			"leads":    map[string]any{"filter": lf, "aggs": map[string]any{"channels": byChannel, "m_" + q.Model: sums([]string{q.Model})["m_"+q.Model]}},
+		},
+	}
+	d := Dashboard{Model: q.Model, Compare: q.Compare, Range: q.Range, Interval: iv}
+	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+	if err != nil {
+		return d, fmt.Errorf("reports: dashboard: %w", err)
+	}
+	if raw == nil {
+		return d, nil
+	}
+	var res struct {
+		Aggregations struct {
+			Pipeline section `json:"pipeline"`
+			Revenue  section `json:"revenue"`
+			Leads    section `json:"leads"`
+		} `json:"aggregations"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return d, fmt.Errorf("reports: dashboard answer: %w", err)
+	}
+	a := res.Aggregations
+	m := "m_" + q.Model
+	d.Pipeline, d.PipelineTotal = a.Pipeline.Channels.amounts(m), a.Pipeline.sum(m)
+	d.Revenue, d.RevenueTotal = a.Revenue.Channels.amounts(m), a.Revenue.sum(m)
+	d.Leads, d.LeadsTotal = a.Leads.Channels.amounts(m), a.Leads.sum(m)
+	d.Trend = mergeTrend(a.Pipeline.Trend.Buckets, a.Revenue.Trend.Buckets, m)
+	d.Campaigns = mergeCampaigns(a.Pipeline.Campaigns.amounts(m), a.Revenue.Campaigns.amounts(m))
+	for _, b := range a.Pipeline.Channels.Buckets {
+		row := ModelRow{Channel: b.key()}
+		for _, cm := range q.Compare {
+			row.Values = append(row.Values, b.sum("m_"+cm))
+		}
+		d.Comparison = append(d.Comparison, row)
+	}
+	for _, cm := range q.Compare {
+		d.ComparisonTotals = append(d.ComparisonTotals, a.Pipeline.sum("m_"+cm))
+	}
+	return d, nil
+}
+
+// section is a filter aggregation with sums, channel and campaign terms and a trend.
+type section struct {
+	Channels  termsAgg `json:"channels"`
+	Campaigns termsAgg `json:"campaigns"`
+	Trend     termsAgg `json:"trend"`
+	raw       bucket
+}
+
+func (s *section) UnmarshalJSON(b []byte) error {
+	type plain section
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	*s = section(p)
+	return json.Unmarshal(b, &s.raw)
+}
+
+func (s section) sum(name string) float64 { return s.raw.sum(name) }
+
+type termsAgg struct {
+	Buckets []bucket `json:"buckets"`
+}
+
+// amounts lists each bucket's sum, largest first, leaving out zeros.
+func (t termsAgg) amounts(name string) []Amount {
+	var out []Amount
+	for _, b := range t.Buckets {
+		if v := b.sum(name); v != 0 {
+			out = append(out, Amount{Name: b.key(), Value: v})
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Value > out[j].Value })
+	return out
+}
+
+// bucket is an aggregation bucket: its key, count and sub-aggregations.
+type bucket map[string]json.RawMessage
+
+func (b bucket) key() string {
+	var s string
+	if json.Unmarshal(b["key"], &s) == nil {
+		return s
+	}
+	return string(b["key"])
+}
+
+func (b bucket) keyTime() time.Time {
+	var ms int64
+	_ = json.Unmarshal(b["key"], &ms)
+	return time.UnixMilli(ms).UTC()
+}
+
+// sub is a sub-aggregation that is itself a bucket (a filter aggregation).
+func (b bucket) sub(name string) bucket {
+	var out bucket
+	_ = json.Unmarshal(b[name], &out)
+	return out
+}
+
+func (b bucket) count() int64 {
+	var n int64
+	_ = json.Unmarshal(b["doc_count"], &n)
+	return n
+}
+
+func (b bucket) sum(name string) float64 {
+	var v struct {
+		Value *float64 `json:"value"`
+	}
+	if raw, ok := b[name]; ok && json.Unmarshal(raw, &v) == nil && v.Value != nil {
+		return *v.Value
+	}
+	return 0
+}
+
+func mergeTrend(pipeline, revenue []bucket, m string) []TrendPoint {
+	byStart := map[time.Time]*TrendPoint{}
+	var out []*TrendPoint
+	point := func(t time.Time) *TrendPoint {
+		p, ok := byStart[t]
+		if !ok {
+			p = &TrendPoint{Start: t}
+			byStart[t] = p
+			out = append(out, p)
+		}
+		return p
+	}
+	for _, b := range pipeline {
+		point(b.keyTime()).Pipeline = b.sum(m)
+	}
+	for _, b := range revenue {
+		point(b.keyTime()).Revenue = b.sum(m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
+	res := make([]TrendPoint, len(out))
+	for i, p := range out {
+		res[i] = *p
+	}
+	return res
+}
+
+func mergeCampaigns(pipeline, revenue []Amount) []CampaignAmount {
+	var out []CampaignAmount
+	idx := map[string]int{}
+	for _, a := range pipeline {
+		idx[a.Name] = len(out)
+		out = append(out, CampaignAmount{Campaign: a.Name, Pipeline: a.Value})
+	}
+	for _, a := range revenue {
+		if i, ok := idx[a.Name]; ok {
+			out[i].Revenue = a.Value
+			continue
+		}
+		idx[a.Name] = len(out)
+		out = append(out, CampaignAmount{Campaign: a.Name, Revenue: a.Value})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pipeline+out[i].Revenue > out[j].Pipeline+out[j].Revenue })
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out
+}
+
+func uniq(list []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range list {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Setup says how far a tenant has come: whether any touchpoint was tracked and
+// any opportunity or lead attributed, so pages can tell a new tenant what to do next.
+type Setup struct {
+	HasTouchpoints bool
+	HasCredits     bool
+}
+
+// SetupOf looks for one touchpoint and one credit.
+func (s *Service) SetupOf(ctx context.Context, tenant string) (Setup, error) {
+	var st Setup
+	for kind, dst := range map[string]*bool{touchpointsIndex: &st.HasTouchpoints, creditsIndex: &st.HasCredits} {
+		raw, err := s.es.Query(ctx, tenant, kind, map[string]any{"size": 0, "track_total_hits": 1, "terminate_after": 1})
+		if err != nil {
+			return st, fmt.Errorf("reports: setup: %w", err)
+		}
+		if raw == nil {
+			continue
+		}
+		var res struct {
+			Hits struct {
+				Total struct {
+					Value int64 `json:"value"`
+				} `json:"total"`
+			} `json:"hits"`
+		}
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return st, fmt.Errorf("reports: setup answer: %w", err)
+		}
+		*dst = res.Hits.Total.Value > 0
+	}
+	return st, nil
+}

@@ -1,0 +1,214 @@
+package reports_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/search"
+	"github.com/srgplatform/srg/modules/portal/reports"
+)
+
+// env is a tenant "acme" (and a second tenant "other") in a fresh database and
+// index prefix, with the fixture below indexed.
+type env struct {
+	db      *gorm.DB
+	es      *search.Client
+	svc     *reports.Service
+	acme    int64
+	other   int64
+	matcher *fixedMatcher
+}
+
+type fixedMatcher struct {
+	refs  map[reports.CampaignKey]reports.CampaignRef
+	asked []reports.CampaignKey
+}
+
+func (m *fixedMatcher) MatchCampaigns(_ context.Context, _ int64, keys []reports.CampaignKey) (map[reports.CampaignKey]reports.CampaignRef, error) {
+	m.asked = append(m.asked, keys...)
+	out := map[reports.CampaignKey]reports.CampaignRef{}
+	for _, k := range keys {
+		if r, ok := m.refs[k]; ok {
+			out[k] = r
+		}
+	}
+	return out, nil
+}
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func at(s string) time.Time {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// credit is a fixture credit document in the credits index's v2 shape.
+type credit struct {
+	Opp, Touch, Person, Account, Kind string
+	Amount                            float64
+	Channel, Rule, Campaign, Source   string
+	Touched, Created                  string
+	Closed                            string
+	Credit                            map[string]float64
+}
+
+func (c credit) doc() map[string]any {
+	fr := map[string]float64{}
+	for m, v := range c.Credit {
+		fr[m] = v / c.Amount
+	}
+	d := map[string]any{
+		"credit_id": c.Opp + "/" + c.Touch, "tenant": "acme", "settings_hash": "h", "opportunity_id": c.Opp, "touchpoint_id": c.Touch,
+		"person_id": c.Person, "account_id": c.Account, "kind": c.Kind, "currency": "USD", "opportunity_amount": c.Amount,
+		"channel": c.Channel, "channel_rule": c.Rule, "landing_page": "https://acme.example/" + c.Touch,
+		"touched_at": c.Touched, "opportunity_created_at": c.Created, "computed_at": "2024-05-01T00:00:00Z",
+		"credit": c.Credit, "fractions": fr, "model_versions": map[string]string{"linear": "1"},
+	}
+	if c.Campaign != "" {
+		d["campaign"] = c.Campaign
+	}
+	if c.Source != "" {
+		d["source"] = c.Source
+	}
+	if c.Closed != "" {
+		d["closed_at"] = c.Closed
+	}
+	return d
+}
+
+// The fixture: opportunity hubspot:1 won (1,000, created in March, closed in April)
+// after a Paid Search and an Email touch; hubspot:2 open (400, March) after one
+// Paid Search touch; hubspot:3 lost (200) but created in January, before the range;
+// a lead conversion in March after a Paid Social and a Direct touch.
+var fixtureCredits = []credit{
+	{Opp: "hubspot:1", Touch: "t1", Person: "1", Account: "1", Kind: "revenue", Amount: 1000, Channel: "Paid Search", Rule: "paid-search-click-id",
+		Campaign: "brand", Source: "google", Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Closed: "2024-04-10T00:00:00Z",
+		Credit: map[string]float64{"linear": 500, "first_touch": 1000}},
+	{Opp: "hubspot:1", Touch: "t2", Person: "1", Account: "1", Kind: "revenue", Amount: 1000, Channel: "Email", Rule: "email-medium",
+		Campaign: "newsletter", Source: "mailchimp", Touched: "2024-03-04T10:00:00Z", Created: "2024-03-05T00:00:00Z", Closed: "2024-04-10T00:00:00Z",
+		Credit: map[string]float64{"linear": 500}},
+	{Opp: "hubspot:2", Touch: "t3", Person: "2", Account: "1", Kind: "pipeline", Amount: 400, Channel: "Paid Search", Rule: "paid-search-click-id",
+		Campaign: "brand", Source: "google", Touched: "2024-03-18T10:00:00Z", Created: "2024-03-20T00:00:00Z",
+		Credit: map[string]float64{"linear": 400, "first_touch": 400}},
+	{Opp: "hubspot:3", Touch: "t4", Person: "2", Account: "1", Kind: "lost", Amount: 200, Channel: "Organic Search", Rule: "organic-search-referrer",
+		Touched: "2024-01-10T10:00:00Z", Created: "2024-01-20T00:00:00Z", Closed: "2024-02-20T00:00:00Z",
+		Credit: map[string]float64{"linear": 200, "first_touch": 200}},
+	{Opp: "lead:3", Touch: "t5", Person: "3", Kind: "lead", Amount: 1, Channel: "Paid Social", Rule: "paid-social-medium",
+		Campaign: "launch", Source: "linkedin", Touched: "2024-03-09T10:00:00Z", Created: "2024-03-10T00:00:00Z",
+		Credit: map[string]float64{"linear": 0.5, "first_touch": 1}},
+	{Opp: "lead:3", Touch: "t6", Person: "3", Kind: "lead", Amount: 1, Channel: "Direct", Rule: "direct",
+		Touched: "2024-03-10T09:00:00Z", Created: "2024-03-10T00:00:00Z",
+		Credit: map[string]float64{"linear": 0.5}},
+}
+
+// fixtureTouches are the touchpoints behind the credits, and a bot's page view.
+var fixtureTouches = []map[string]any{
+	{"event_id": "t1", "tenant": "acme", "type": "pageview", "occurred_at": "2024-03-01T10:00:00Z", "person_id": "1", "account_id": "1", "session_start": true,
+		"url": "https://acme.example/pricing?utm_campaign=brand", "channel": "Paid Search", "channel_rule": "paid-search-click-id", "utm_campaign": "brand", "utm_source": "google", "is_bot": false},
+	{"event_id": "t2", "tenant": "acme", "type": "form", "occurred_at": "2024-03-04T10:00:00Z", "person_id": "1", "account_id": "1",
+		"url": "https://acme.example/demo", "channel": "Email", "channel_rule": "email-medium", "utm_campaign": "newsletter", "is_bot": false},
+	{"event_id": "t3", "tenant": "acme", "type": "pageview", "occurred_at": "2024-03-18T10:00:00Z", "person_id": "2", "account_id": "1", "session_start": true,
+		"url": "https://acme.example/features", "referrer": "=HYPERLINK(\"https://evil.example\")", "channel": "Paid Search", "channel_rule": "paid-search-click-id", "utm_campaign": "brand", "is_bot": false},
+	{"event_id": "t4", "tenant": "acme", "type": "pageview", "occurred_at": "2024-01-10T10:00:00Z", "person_id": "2", "account_id": "1",
+		"url": "https://acme.example/blog", "channel": "Organic Search", "channel_rule": "organic-search-referrer", "is_bot": false},
+	{"event_id": "t5", "tenant": "acme", "type": "pageview", "occurred_at": "2024-03-09T10:00:00Z", "person_id": "3",
+		"url": "https://acme.example/launch", "channel": "Paid Social", "channel_rule": "paid-social-medium", "utm_campaign": "launch", "is_bot": false},
+	{"event_id": "t6", "tenant": "acme", "type": "identify", "occurred_at": "2024-03-10T09:00:00Z", "person_id": "3",
+		"url": "https://acme.example/signup", "channel": "Direct", "channel_rule": "direct", "is_bot": false},
+	{"event_id": "t7", "tenant": "acme", "type": "pageview", "occurred_at": "2024-03-11T09:00:00Z", "visitor_id": "v-bot",
+		"url": "https://acme.example/", "channel": "Direct", "channel_rule": "direct", "is_bot": true},
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	cfg := apptest.Config(t)
+	e := &env{db: apptest.DB(t, cfg), es: apptest.Search(t, cfg)}
+	for _, slug := range []string{"acme", "other"} {
+		var id int64
+		if err := e.db.Raw(`INSERT INTO tenants (slug, name) VALUES (?, ?) RETURNING id`, slug, slug).Scan(&id).Error; err != nil {
+			t.Fatal(err)
+		}
+		if slug == "acme" {
+			e.acme = id
+		} else {
+			e.other = id
+		}
+		if err := e.es.EnsureTenant(ctx, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(t, e.db, `INSERT INTO accounts (id, tenant_id, domain, name) VALUES (1, ?, 'acme.example', ''), (2, ?, 'other.example', 'Other Inc')`, e.acme, e.other)
+	mustExec(t, e.db, `INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES
+		(1, ?, 'ann@acme.example', 1, '2024-03-01', '2024-03-04'),
+		(2, ?, 'bob@acme.example', 1, '2024-01-10', '2024-03-18'),
+		(3, ?, 'cy@gmail.example', NULL, '2024-03-09', '2024-03-10'),
+		(4, ?, 'ann@other.example', 2, '2024-03-01', '2024-03-01')`, e.acme, e.acme, e.acme, e.other)
+	mustExec(t, e.db, `INSERT INTO crm_accounts (tenant_id, source, external_id, name, domain) VALUES (?, 'hubspot', 'a1', 'Acme Corp', 'acme.example')`, e.acme)
+	mustExec(t, e.db, `INSERT INTO crm_opportunities (tenant_id, source, external_id, name, account_external_id, amount, currency, stage, is_won, is_closed, created_date, close_date) VALUES
+		(?, 'hubspot', '1', 'Acme platform deal', 'a1', 1000, 'USD', 'closedwon', true, true, '2024-03-05', '2024-04-10'),
+		(?, 'hubspot', '2', 'Acme expansion', 'a1', 400, 'USD', 'proposal', false, false, '2024-03-20', NULL),
+		(?, 'hubspot', '9', 'Other tenant deal', '', 50, 'USD', 'proposal', false, false, '2024-03-20', NULL)`, e.acme, e.acme, e.other)
+	mustExec(t, e.db, `INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day, spend, currency, clicks, impressions) VALUES
+		(?, 'google_ads', 'g1', '111', 'Brand (old name)', '2024-02-28', 999, 'USD', 9, 99),
+		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-01', 100, 'USD', 10, 1000),
+		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-02', 200, 'USD', 20, 2000),
+		(?, 'linkedin_ads', 'l1', '222', 'Prospecting', '2024-03-02', 50, 'USD', 5, 500),
+		(?, 'google_ads', 'g9', '999', 'Other tenant', '2024-03-02', 70, 'USD', 1, 1)`, e.acme, e.acme, e.acme, e.acme, e.other)
+
+	var docs []search.Doc
+	for _, c := range fixtureCredits {
+		raw, _ := json.Marshal(c.doc())
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Credits, ID: c.Opp + "/" + c.Touch, Source: raw})
+	}
+	for _, tp := range fixtureTouches {
+		raw, _ := json.Marshal(tp)
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: tp["event_id"].(string), Source: raw})
+	}
+	// The other tenant has a credit of its own, which acme's reports never see.
+	other, _ := json.Marshal(credit{Opp: "hubspot:9", Touch: "x1", Kind: "pipeline", Amount: 50, Channel: "Paid Search", Campaign: "brand",
+		Source: "google", Touched: "2024-03-18T10:00:00Z", Created: "2024-03-20T00:00:00Z", Credit: map[string]float64{"linear": 50}}.doc())
+	docs = append(docs, search.Doc{Tenant: "other", Kind: search.Credits, ID: "x", Source: other})
+	itemErrs, err := e.es.BulkIndex(ctx, docs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, ie := range itemErrs {
+		if ie != nil {
+			t.Fatalf("fixture document %d: %v", i, ie)
+		}
+	}
+	for _, slug := range []string{"acme", "other"} {
+		for _, kind := range search.Kinds {
+			if err := e.es.Refresh(ctx, slug, kind); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	e.matcher = &fixedMatcher{refs: map[reports.CampaignKey]reports.CampaignRef{
+		{Campaign: "brand", Source: "google"}: {Platform: "google_ads", ID: "111", Name: "Brand"},
+	}}
+	e.svc = reports.New(e.db, e.es, e.matcher)
+	return e
+}
+
+func mustExec(t *testing.T, db *gorm.DB, sql string, args ...any) {
+	t.Helper()
+	if err := db.Exec(sql, args...).Error; err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}

@@ -1,0 +1,5 @@
+-- One person of the tenant, with the account their email domain belongs to.
+SELECT p.id, p.email, p.first_seen_at, p.last_seen_at, p.account_id, COALESCE(a.domain, '') AS account_domain
+FROM people p
+LEFT JOIN accounts a ON a.id = p.account_id AND a.tenant_id = p.tenant_id
+WHERE p.tenant_id = @tenant AND p.id = @id

@@ -1,0 +1,283 @@
+package reports_test
+
+import (
+	"context"
+	"encoding/csv"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/modules/portal/reports"
+)
+
+var march = reports.Range{From: day("2024-03-01"), To: day("2024-05-01")}
+
+var approx = cmpopts.EquateApprox(0, 1e-9)
+
+// TestReportsAgainstElasticsearch indexes the fixture into a real test index and
+// checks every report's sums against the hand-worked values.
+func TestReportsAgainstElasticsearch(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+
+	t.Run("dashboard", func(t *testing.T) {
+		d, err := e.svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "acme", Range: march, Model: "linear", Compare: []string{"linear", "first_touch"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		checks := []struct {
+			name      string
+			got, want any
+		}{
+			// Pipeline: hubspot:1 (created in March) and hubspot:2; hubspot:3 was created in January.
+			{"pipeline by channel", d.Pipeline, []reports.Amount{{Name: "Paid Search", Value: 900}, {Name: "Email", Value: 500}}},
+			{"pipeline total", d.PipelineTotal, 1400.0},
+			// Revenue: hubspot:1, closed in April.
+			{"revenue by channel", d.Revenue, []reports.Amount{{Name: "Email", Value: 500}, {Name: "Paid Search", Value: 500}}},
+			{"revenue total", d.RevenueTotal, 1000.0},
+			{"conversions by channel", d.Leads, []reports.Amount{{Name: "Direct", Value: 0.5}, {Name: "Paid Social", Value: 0.5}}},
+			{"conversions total", d.LeadsTotal, 1.0},
+			{"top campaigns", d.Campaigns, []reports.CampaignAmount{{Campaign: "brand", Pipeline: 900, Revenue: 500}, {Campaign: "newsletter", Pipeline: 500, Revenue: 500}}},
+			{"model comparison", d.Comparison, []reports.ModelRow{{Channel: "Paid Search", Values: []float64{900, 1400}}, {Channel: "Email", Values: []float64{500, 0}}}},
+			{"model comparison totals", d.ComparisonTotals, []float64{1400, 1400}},
+			{"interval", d.Interval, "day"},
+		}
+		for _, c := range checks {
+			if diff := cmp.Diff(c.want, c.got, approx, cmpopts.SortSlices(func(a, b reports.Amount) bool { return a.Name < b.Name })); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", c.name, diff)
+			}
+		}
+		if len(d.Trend) != march.Days() {
+			t.Fatalf("trend has %d points, want one per day: %d", len(d.Trend), march.Days())
+		}
+		byDay := map[string]reports.TrendPoint{}
+		var sumP, sumR float64
+		for _, p := range d.Trend {
+			byDay[p.Start.Format(time.DateOnly)] = p
+			sumP += p.Pipeline
+			sumR += p.Revenue
+		}
+		if byDay["2024-03-05"].Pipeline != 1000 || byDay["2024-03-20"].Pipeline != 400 || byDay["2024-04-10"].Revenue != 1000 || sumP != 1400 || sumR != 1000 {
+			t.Errorf("trend: 03-05 %+v, 03-20 %+v, 04-10 %+v, sums %v %v", byDay["2024-03-05"], byDay["2024-03-20"], byDay["2024-04-10"], sumP, sumR)
+		}
+	})
+
+	t.Run("dashboard of a tenant without credits", func(t *testing.T) {
+		d, err := e.svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "nobody", Range: march, Model: "linear"})
+		if err != nil || d.PipelineTotal != 0 || len(d.Pipeline) != 0 {
+			t.Fatalf("got %+v, %v", d, err)
+		}
+		st, err := e.svc.SetupOf(ctx, "nobody")
+		if err != nil || st.HasCredits || st.HasTouchpoints {
+			t.Fatalf("setup of an empty tenant: %+v %v", st, err)
+		}
+		st, err = e.svc.SetupOf(ctx, "acme")
+		if err != nil || !st.HasCredits || !st.HasTouchpoints {
+			t.Fatalf("setup of acme: %+v %v", st, err)
+		}
+	})
+
+	t.Run("campaigns", func(t *testing.T) {
+		c, err := e.svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "acme", TenantID: e.acme, Range: march, Model: "linear", Currency: "USD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []reports.CampaignRow{
+			{Platform: "google_ads", CampaignID: "111", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "USD", Clicks: 30, Impressions: 3000,
+				Pipeline: 900, Revenue: 500, Opportunities: 2},
+			{Name: "newsletter", Sources: []string{"mailchimp"}, Pipeline: 500, Revenue: 500, Opportunities: 1},
+			{Name: "launch", Sources: []string{"linkedin"}, Leads: 0.5},
+			{Platform: "linkedin_ads", CampaignID: "222", Name: "Prospecting", Spend: 50, SpendCurrency: "USD", Clicks: 5, Impressions: 500},
+		}
+		if diff := cmp.Diff(want, c.Rows, approx); diff != "" {
+			t.Errorf("rows (-want +got):\n%s", diff)
+		}
+		brand := c.Rows[0]
+		for name, got := range map[string][2]float64{
+			"ROAS":                 {brand.ROAS("USD"), 500.0 / 300},
+			"ROI":                  {brand.ROI("USD"), 200.0 / 300},
+			"cost per opportunity": {brand.CostPerOpportunity(), 150},
+		} {
+			if math.Abs(got[0]-got[1]) > 1e-9 {
+				t.Errorf("%s = %v, want %v", name, got[0], got[1])
+			}
+		}
+		if !math.IsNaN(brand.CostPerLead()) || !math.IsNaN(brand.ROAS("EUR")) || !math.IsNaN(c.Rows[1].ROAS("USD")) {
+			t.Error("a figure without a denominator, or across currencies, must be NaN (shown as –)")
+		}
+		if len(c.Platforms) != 3 || c.Platforms[2].Platform != "" || c.Platforms[0].Platform != "google_ads" || c.Platforms[0].Spend != 300 {
+			t.Errorf("platforms: %+v", c.Platforms)
+		}
+	})
+
+	t.Run("find", func(t *testing.T) {
+		f, err := e.svc.Find(ctx, e.acme, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.People) != 2 || len(f.Accounts) != 1 || f.Accounts[0].Name != "Acme Corp" || len(f.Opportunities) != 2 {
+			t.Fatalf("found %+v", f)
+		}
+		f, err = e.svc.Find(ctx, e.acme, "other")
+		if err != nil || !f.Empty() {
+			t.Fatalf("another tenant's rows were found: %+v %v", f, err)
+		}
+		f, err = e.svc.Find(ctx, e.acme, "%")
+		if err != nil || !f.Empty() {
+			t.Fatalf("%% must match literally: %+v %v", f, err)
+		}
+	})
+
+	t.Run("opportunity journey", func(t *testing.T) {
+		o, tl, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "hubspot:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Name != "Acme platform deal" || o.AccountName != "Acme Corp" || len(tl.Entries) != 2 {
+			t.Fatalf("opportunity %+v, %d entries", o, len(tl.Entries))
+		}
+		first := tl.Entries[0]
+		if first.TouchpointID != "t1" || first.Type != "pageview" || first.ChannelRule != "paid-search-click-id" ||
+			first.Credits["linear"] != 500 || first.Credits["first_touch"] != 1000 || first.Fractions["linear"] != 0.5 {
+			t.Errorf("first entry %+v", first)
+		}
+		if tl.Totals["linear"] != 1000 || tl.Totals["first_touch"] != 1000 {
+			t.Errorf("totals %v", tl.Totals)
+		}
+	})
+
+	t.Run("person journey", func(t *testing.T) {
+		p, tl, err := e.svc.PersonJourney(ctx, "acme", e.acme, "2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Email != "bob@acme.example" || len(tl.Entries) != 2 || tl.Entries[0].TouchpointID != "t4" || tl.Entries[1].Credits["linear"] != 400 {
+			t.Fatalf("person %+v timeline %+v", p, tl)
+		}
+	})
+
+	t.Run("account journey", func(t *testing.T) {
+		a, people, tl, err := e.svc.AccountJourney(ctx, "acme", e.acme, "1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Domain != "acme.example" || len(people) != 2 || len(tl.Entries) != 4 || tl.Totals["linear"] != 1600 {
+			t.Fatalf("account %+v people %d timeline %+v", a, len(people), tl)
+		}
+	})
+
+	t.Run("another tenant's ids are not found", func(t *testing.T) {
+		for name, call := range map[string]func() error{
+			"person":      func() error { _, _, err := e.svc.PersonJourney(ctx, "acme", e.acme, "4"); return err },
+			"account":     func() error { _, _, _, err := e.svc.AccountJourney(ctx, "acme", e.acme, "2"); return err },
+			"opportunity": func() error { _, _, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "hubspot:9"); return err },
+			"bad id":      func() error { _, _, err := e.svc.PersonJourney(ctx, "acme", e.acme, "x"); return err },
+			"bad opp id":  func() error { _, _, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "nocolon"); return err },
+		} {
+			if err := call(); errs.KindOf(err) != errs.KindNotFound {
+				t.Errorf("%s: got %v, want not found", name, err)
+			}
+		}
+	})
+
+	t.Run("touchpoints", func(t *testing.T) {
+		all := reports.TouchpointFilter{Range: reports.Range{From: day("2024-01-01"), To: day("2024-05-01")}}
+		tests := []struct {
+			name   string
+			filter func(f reports.TouchpointFilter) reports.TouchpointFilter
+			want   []string
+		}{
+			{"everything, newest first", func(f reports.TouchpointFilter) reports.TouchpointFilter { return f }, []string{"t3", "t7", "t6", "t5", "t2", "t1", "t4"}},
+			{"channel", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Channel = "Paid Search"; return f }, []string{"t3", "t1"}},
+			{"type", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Type = "form"; return f }, []string{"t2"}},
+			{"campaign", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Campaign = "launch"; return f }, []string{"t5"}},
+			{"url text, any case", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "PRICING"; return f }, []string{"t1"}},
+			{"url text with a wildcard character", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "*"; return f }, nil},
+			{"range", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Range = reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}; return f }, []string{"t4"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				page, err := e.svc.Touchpoints(ctx, "acme", tc.filter(all), 1)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, tp := range page.Touchpoints {
+					got = append(got, tp.EventID)
+				}
+				if diff := cmp.Diff(tc.want, got); diff != "" || page.Total != int64(len(tc.want)) {
+					t.Errorf("total %d (-want +got):\n%s", page.Total, diff)
+				}
+			})
+		}
+	})
+
+	t.Run("csv export", func(t *testing.T) {
+		var b strings.Builder
+		n, err := e.svc.ExportTouchpoints(ctx, "acme", reports.TouchpointFilter{Range: reports.Range{From: day("2024-01-01"), To: day("2024-05-01")}, Channel: "Paid Search"}, &b)
+		if err != nil || n != 2 {
+			t.Fatalf("exported %d rows, %v", n, err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(b.String())).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 3 || rows[0][0] != "event_id" || rows[1][0] != "t3" || rows[2][0] != "t1" {
+			t.Fatalf("csv %q", rows)
+		}
+		if rows[1][5] != "https://acme.example/features" || rows[1][6] != `'=HYPERLINK("https://evil.example")` {
+			t.Errorf("url %q and referrer %q: a formula must be defused, nothing else changed", rows[1][5], rows[1][6])
+		}
+	})
+}
+
+func TestParseInput(t *testing.T) {
+	now := at("2024-06-15T13:00:00Z")
+	tests := []struct {
+		name      string
+		from, to  string
+		wantErr   string
+		wantRange reports.Range
+	}{
+		{"defaults to the last 90 days", "", "", "", reports.Range{From: day("2024-03-18"), To: day("2024-06-16")}},
+		{"explicit, end inclusive", "2024-01-01", "2024-01-31", "", reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}},
+		{"bad start", "2024-13-01", "", "start date", reports.Range{}},
+		{"bad end", "", "yesterday", "end date", reports.Range{}},
+		{"reversed", "2024-02-01", "2024-01-01", "must not be after", reports.Range{}},
+		{"too long", "2018-01-01", "2024-01-01", "three years", reports.Range{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := reports.ParseRange(tc.from, tc.to, now)
+			if tc.wantErr != "" {
+				if errs.KindOf(err) != errs.KindInvalid || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("got %v, want an invalid-input error with %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || r != tc.wantRange {
+				t.Fatalf("got %+v %v, want %+v", r, err, tc.wantRange)
+			}
+		})
+	}
+	for _, bad := range []string{"0", "-1", "x", "1.5", "201"} {
+		if _, err := reports.ParsePage(bad); errs.KindOf(err) != errs.KindInvalid {
+			t.Errorf("page %q: %v, want invalid", bad, err)
+		}
+	}
+	models := reports.Models{All: []string{"linear", "markov"}, On: []string{"linear"}, Default: "linear"}
+	for name, tc := range map[string]struct{ in, want, err string }{
+		"default": {"", "linear", ""}, "on": {"linear", "linear", ""},
+		"off": {"markov", "", "not computed"}, "unknown": {"magic", "", "unknown attribution model"},
+	} {
+		got, err := models.Pick(tc.in)
+		if got != tc.want || (tc.err == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("%s: Pick(%q) = %q, %v", name, tc.in, got, err)
+		}
+	}
+}
