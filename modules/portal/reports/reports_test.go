@@ -198,7 +198,10 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 			{"campaign", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Campaign = "launch"; return f }, []string{"t5"}},
 			{"url text, any case", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "PRICING"; return f }, []string{"t1"}},
 			{"url text with a wildcard character", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "*"; return f }, nil},
-			{"range", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.Range = reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}; return f }, []string{"t4"}},
+			{"range", func(f reports.TouchpointFilter) reports.TouchpointFilter {
+				f.Range = reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}
+				return f
+			}, []string{"t4"}},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
