@@ -14,7 +14,7 @@ GOVULNCHECK  := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # SRG_ELASTICSEARCH_URL) and exports its addresses into the recipe's shell.
 STACK        := eval "$$(scripts/devstack up)"
 
-.PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest jstest tools tracker stack-up stack-down stack-status clean
+.PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest jstest tools tracker portal-js stack-up stack-down stack-status clean
 
 ## run: start the dev stack, build, migrate, and serve the demo tenant on http://127.0.0.1:8080
 run: build
@@ -32,7 +32,11 @@ tools:
 
 ## tracker: rebuild static/sona.js from static/tracker/sona.src.js (committed, so go build needs no node)
 tracker: tools
-	cd static && npm run build
+	cd static && npm run build:tracker
+
+## portal-js: rebuild static/js/portal.js (htmx + ECharts) from static/portal/ (committed, like the tracker)
+portal-js: tools
+	cd static && npm run build:portal
 
 jstest: tools
 	cd static && npm test

@@ -1,6 +1,9 @@
-// Builds the tracker: static/tracker/sona.src.js → static/sona.js (minified, ES2017).
-// The built file is committed so that `go build` never needs node; size.test.mjs checks
-// that it is current and within the size budget.
+// Builds the static assets whose sources are JavaScript:
+//   static/tracker/sona.src.js → static/sona.js (the tracker: minified, ES2017, no bundling)
+//   static/portal/portal.src.js → static/js/portal.js (the portal: htmx and the used parts
+//     of ECharts, bundled and tree-shaken)
+// The built files are committed so that `go build` never needs node; size.test.mjs and
+// portal/build.test.mjs check that they are current.
 import { build } from 'esbuild';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -20,6 +23,25 @@ export async function buildTracker(outfile = 'sona.js') {
   });
 }
 
+/** Builds the portal bundle into outfile (default static/js/portal.js). */
+export async function buildPortal(outfile = 'js/portal.js') {
+  await build({
+    absWorkingDir: here,
+    entryPoints: ['portal/portal.src.js'],
+    outfile,
+    bundle: true,
+    format: 'iife',
+    minify: true,
+    treeShaking: true,
+    target: 'es2019',
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await buildTracker();
+  const which = process.argv[2] || 'all';
+  if (which === 'all' || which === 'tracker') await buildTracker();
+  if (which === 'all' || which === 'portal') await buildPortal();
 }

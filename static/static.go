@@ -3,9 +3,10 @@ package static
 
 import "embed"
 
-// FS holds the assets served under /static/.
+// FS holds the assets served under /static/: the CSS, and the portal's JavaScript
+// bundle js/portal.js (built from portal/ by `make portal-js`).
 //
-//go:embed css
+//go:embed css js
 var FS embed.FS
 
 //go:embed sona.js
