@@ -113,10 +113,13 @@ type Sync struct {
 
 // Tenant declares a customer workspace, applied idempotently by `srg serve`.
 type Tenant struct {
-	Slug   string  `koanf:"slug"`
-	Name   string  `koanf:"name"`
-	Sites  []Site  `koanf:"sites"`
-	Admins []Admin `koanf:"admins"`
+	Slug string `koanf:"slug"`
+	Name string `koanf:"name"`
+	// Currency is the ISO 4217 code the portal shows amounts in; empty keeps the
+	// tenant's (USD when new).
+	Currency string  `koanf:"currency"`
+	Sites    []Site  `koanf:"sites"`
+	Admins   []Admin `koanf:"admins"`
 }
 
 // Site declares a tracked website of a tenant.

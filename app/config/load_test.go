@@ -54,6 +54,8 @@ func TestLoadRejects(t *testing.T) {
 		{"slug starting with dash", minimal + "tenants:\n  - slug: -acme\n    name: A\n", nil, "tenants[0].slug"},
 		{"duplicate slug", minimal + "tenants:\n  - slug: acme\n    name: A\n  - slug: acme\n    name: B\n", nil, "tenants[1].slug: \"acme\" is declared twice"},
 		{"missing tenant name", minimal + "tenants:\n  - slug: acme\n", nil, "tenants[0].name: required"},
+		{"unknown tenant currency", minimal + "tenants:\n  - slug: acme\n    name: A\n    currency: dollars\n", nil, "tenants[0].currency: \"dollars\" is not an ISO 4217"},
+		{"lower-case tenant currency", minimal + "tenants:\n  - slug: acme\n    name: A\n    currency: eur\n", nil, "tenants[0].currency"},
 		{"site without domains", minimal + "tenants:\n  - slug: acme\n    name: A\n    sites:\n      - key: acme-site\n", nil, "tenants[0].sites[0].domains: required"},
 		{"bad domain", minimal + "tenants:\n  - slug: acme\n    name: A\n    sites:\n      - key: acme-site\n        domains: [\"http://x\"]\n", nil, "tenants[0].sites[0].domains[0]"},
 		{"bad admin email", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: nope, phone: \"+15555550100\"}\n", nil, "tenants[0].admins[0].email"},

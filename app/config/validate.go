@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/currency"
+
 	"github.com/srgplatform/srg/app/jobs"
 )
 
@@ -170,6 +172,11 @@ func (c Config) validateTenants() Problems {
 		slugs[t.Slug] = true
 		if strings.TrimSpace(t.Name) == "" {
 			add(tk+".name", "required")
+		}
+		if t.Currency != "" {
+			if _, err := currency.ParseISO(t.Currency); err != nil || strings.ToUpper(t.Currency) != t.Currency {
+				add(tk+".currency", "%q is not an ISO 4217 currency code such as USD or EUR", t.Currency)
+			}
 		}
 		for j, s := range t.Sites {
 			sk := fmt.Sprintf("%s.sites[%d]", tk, j)

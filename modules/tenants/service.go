@@ -51,7 +51,7 @@ func (s *Service) Apply(ctx context.Context, decl []config.Tenant) (ApplyResult,
 }
 
 func applyTenant(ctx context.Context, tx *gorm.DB, t config.Tenant, res *ApplyResult) error {
-	tenantID, created, changed, err := upsertTenant(ctx, tx, t.Slug, t.Name)
+	tenantID, created, changed, err := upsertTenant(ctx, tx, t.Slug, t.Name, t.Currency)
 	if err != nil {
 		return err
 	}
@@ -167,11 +167,16 @@ func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, er
 // BySlug returns the tenant with this slug.
 func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
 	var out []Tenant
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE slug = ?`, slug).Scan(&out).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name, currency FROM tenants WHERE slug = ?`, slug).Scan(&out).Error; err != nil {
 		return Tenant{}, fmt.Errorf("tenants: by slug: %w", err)
 	}
 	if len(out) == 0 {
 		return Tenant{}, errs.NotFound("no tenant %q", slug)
 	}
 	return out[0], nil
+}
+
+// Memberships lists the tenants a user belongs to, by name.
+func (s *Service) Memberships(ctx context.Context, userID int64) ([]Tenant, error) {
+	return membershipsOf(ctx, s.db, userID)
 }

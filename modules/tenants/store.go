@@ -16,6 +16,8 @@ type Tenant struct {
 	ID   int64
 	Slug string
 	Name string
+	// Currency is the ISO 4217 code the portal shows the tenant's amounts in.
+	Currency string
 }
 
 // Site is a tracked website of a tenant.
@@ -28,14 +30,15 @@ type Site struct {
 }
 
 // upsertTenant creates or updates a tenant by slug; created reports an insert and
-// changed any write.
-func upsertTenant(ctx context.Context, tx *gorm.DB, slug, name string) (id int64, created, changed bool, err error) {
+// changed any write. An empty currency keeps the tenant's (USD for a new one).
+func upsertTenant(ctx context.Context, tx *gorm.DB, slug, name, currency string) (id int64, created, changed bool, err error) {
 	return upsert(ctx, tx, `
-		INSERT INTO tenants (slug, name) VALUES (?, ?)
-		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, updated_at = now()
-		WHERE tenants.name IS DISTINCT FROM EXCLUDED.name
+		INSERT INTO tenants (slug, name, currency) VALUES (@slug, @name, COALESCE(NULLIF(@currency, ''), 'USD'))
+		ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name,
+			currency = COALESCE(NULLIF(@currency, ''), tenants.currency), updated_at = now()
+		WHERE (tenants.name, tenants.currency) IS DISTINCT FROM (EXCLUDED.name, COALESCE(NULLIF(@currency, ''), tenants.currency))
 		RETURNING id, (xmax = 0) AS created`,
-		`SELECT id FROM tenants WHERE slug = ?`, []any{slug, name}, []any{slug})
+		`SELECT id FROM tenants WHERE slug = ?`, []any{map[string]any{"slug": slug, "name": name, "currency": currency}}, []any{slug})
 }
 
 func upsertSite(ctx context.Context, tx *gorm.DB, tenantID int64, key, name string, domains []string) (id int64, created, changed bool, err error) {
@@ -100,7 +103,7 @@ func upsert(ctx context.Context, tx *gorm.DB, stmt, lookup string, args, lookupA
 
 func listTenants(ctx context.Context, tx *gorm.DB) ([]Tenant, error) {
 	var out []Tenant
-	if err := tx.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants ORDER BY slug`).Scan(&out).Error; err != nil {
+	if err := tx.WithContext(ctx).Raw(`SELECT id, slug, name, currency FROM tenants ORDER BY slug`).Scan(&out).Error; err != nil {
 		return nil, fmt.Errorf("tenants: list: %w", err)
 	}
 	return out, nil
@@ -111,6 +114,16 @@ func sitesOf(ctx context.Context, tx *gorm.DB, tenantID int64) ([]Site, error) {
 	err := tx.WithContext(ctx).Raw(`SELECT id, tenant_id, site_key, name, domains FROM sites WHERE tenant_id = ? ORDER BY site_key`, tenantID).Scan(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("tenants: sites: %w", err)
+	}
+	return out, nil
+}
+
+func membershipsOf(ctx context.Context, tx *gorm.DB, userID int64) ([]Tenant, error) {
+	var out []Tenant
+	err := tx.WithContext(ctx).Raw(`SELECT t.id, t.slug, t.name, t.currency FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
+		WHERE m.user_id = ? ORDER BY t.name, t.slug`, userID).Scan(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("tenants: memberships: %w", err)
 	}
 	return out, nil
 }
