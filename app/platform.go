@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -56,6 +55,9 @@ type Platform struct {
 	Tracking    *tracking.Module
 	Sync        *syncer.Module
 	Attribution *attribution.Module
+	Portal      *portal.Module
+	// Layout builds the layout part of every portal page (tenant switcher, nav).
+	Layout *web.Layout
 }
 
 // Build connects to Postgres, applies migrations when configured, starts connecting
@@ -100,13 +102,18 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		p.Close()
 		return nil, fmt.Errorf("app: static assets: %w", err)
 	}
-	renderer, err := web.NewRenderer(templates.FS, template.FuncMap{"asset": assets.URL})
+	funcs := web.Funcs()
+	funcs["asset"] = assets.URL
+	renderer, err := web.NewRenderer(templates.FS, funcs)
 	if err != nil {
 		p.Close()
 		return nil, err
 	}
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
-	p.Router = web.NewRouter(p.Echo, nil)
+	// No authorizer yet: every protected route answers 403 until one is wired here,
+	// and the layout then shows only the sections the user may open.
+	var authz web.Authorizer
+	p.Router = web.NewRouter(p.Echo, authz)
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
@@ -141,7 +148,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution")})
-	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, portal.New(portal.Deps{Version: Version})}
+	directory := layoutDirectory{p.Tenants.Service()}
+	p.Layout = web.NewLayout(directory, authz)
+	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
+		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
+	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"math"
+	"reflect"
 	"strings"
 	"time"
 
@@ -22,7 +24,31 @@ func Funcs() template.FuncMap {
 		"ratio":    Ratio,
 		"datetime": DateTime,
 		"date":     func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
+		"label":    Label,
+		"deref":    Deref,
 	}
+}
+
+// Deref returns what a pointer points to (nil for a nil pointer), so templates can
+// format optional values.
+func Deref(v any) any {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer {
+		return v
+	}
+	if rv.IsNil() {
+		return nil
+	}
+	return rv.Elem().Interface()
+}
+
+// Label turns a name such as "w_shaped" into words for people ("W shaped").
+func Label(name string) string {
+	s := strings.ReplaceAll(name, "_", " ")
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 var printer = message.NewPrinter(language.English)
@@ -40,9 +66,24 @@ func Money(code string, v float64) string {
 	return printer.Sprint(currency.Symbol(unit.Amount(v)))
 }
 
-// Number formats a count or a quantity with thousands separators and at most the
-// given decimals.
-func Number(v float64) string {
+// Number formats a count or a quantity (any integer or float) with thousands
+// separators and at most two decimals.
+func Number(n any) string {
+	var v float64
+	switch x := n.(type) {
+	case float64:
+		v = x
+	case int:
+		v = float64(x)
+	case int64:
+		v = float64(x)
+	case int32:
+		v = float64(x)
+	case uint64:
+		v = float64(x)
+	default:
+		return fmt.Sprint(n)
+	}
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "–"
 	}

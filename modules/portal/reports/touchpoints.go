@@ -211,3 +211,9 @@ func defuseFormula(v string) string {
 	}
 	return v
 }
+
+// Prev is the preceding page number.
+func (p TouchpointPage) Prev() int { return p.Page - 1 }
+
+// Next is the following page number.
+func (p TouchpointPage) Next() int { return p.Page + 1 }

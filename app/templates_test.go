@@ -1,0 +1,96 @@
+package app_test
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/srgplatform/srg/app/web"
+	"github.com/srgplatform/srg/modules/portal"
+	"github.com/srgplatform/srg/modules/portal/reports"
+	"github.com/srgplatform/srg/static"
+	"github.com/srgplatform/srg/templates"
+)
+
+var samplePage = web.Page{Title: "Sample", Section: "dashboard", CSRF: "tok<en>", User: "ann@acme.example",
+	Tenant:  web.TenantRef{ID: 1, Slug: "acme", Name: "Acme", Currency: "EUR"},
+	Tenants: []web.TenantRef{{ID: 1, Slug: "acme", Name: "Acme", Currency: "EUR"}, {ID: 2, Slug: "globex", Name: "Globex", Currency: "USD"}},
+	Nav:     []web.NavItem{{Label: "Dashboard", Section: "dashboard", URL: "/t/acme/dashboard"}, {Label: "Tracking", Section: "settings.tracking", URL: "/t/acme/settings/tracking"}},
+}
+
+var sampleFilter = portal.Filter{From: "2024-03-01", To: "2024-03-31", Model: "linear", Compare: []string{"linear", "first_touch"},
+	Range:  reports.Range{From: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC)},
+	Models: reports.Models{All: []string{"linear", "first_touch", "markov"}, On: []string{"linear", "first_touch"}, Default: "linear"}}
+
+func ptr[T any](v T) *T { return &v }
+
+// pageSamples holds a view model for every module page; a page without one fails
+// TestEveryPageRenders, so a new page cannot ship without being rendered once.
+var pageSamples = map[string]any{
+	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
+	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
+	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,
+		Dashboard: reports.Dashboard{Model: "linear", Compare: []string{"linear", "first_touch"}, Interval: "day",
+			Pipeline: []reports.Amount{{Name: "Paid Search", Value: 900}}, PipelineTotal: 900, LeadsTotal: 1.5,
+			Leads:      []reports.Amount{{Name: "Email", Value: 1.5}},
+			Campaigns:  []reports.CampaignAmount{{Campaign: "brand <b>", Pipeline: 900}},
+			Comparison: []reports.ModelRow{{Channel: "Paid Search", Values: []float64{900, 1000}}}, ComparisonTotals: []float64{900, 1000}},
+		PipelineChart: portal.Chart{Kind: "bar", Currency: "EUR", Categories: []string{"</script><b>x"}, Series: []portal.ChartSeries{{Name: "Pipeline", Values: []float64{900}}}}},
+	"portal/campaigns": portal.CampaignsPage{Page: samplePage, Filter: sampleFilter},
+	"portal/campaigns#report": portal.CampaignsReport{Page: samplePage, Filter: sampleFilter, Campaigns: reports.Campaigns{
+		Rows:      []reports.CampaignRow{{Platform: "google_ads", CampaignID: "1", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "EUR", Clicks: 30, Pipeline: 900, Revenue: 500, Opportunities: 2}, {Name: "launch", Leads: 0.5}},
+		Platforms: []reports.PlatformRow{{Platform: "google_ads", CampaignRow: reports.CampaignRow{Spend: 300, SpendCurrency: "EUR"}}, {CampaignRow: reports.CampaignRow{Leads: 0.5}}}, ForeignSpend: true}},
+	"portal/journeys": portal.JourneysPage{Page: samplePage, Query: "acme", Found: reports.Found{
+		People:        []reports.Person{{ID: 1, Email: "ann@acme.example"}},
+		Accounts:      []reports.Account{{ID: 1, Domain: "acme.example", Name: "Acme Corp"}},
+		Opportunities: []reports.Opportunity{{ID: "hubspot:1", Name: "Deal", Amount: ptr(10.0), Currency: "EUR"}}}},
+	"portal/journey": portal.JourneyPage{Page: samplePage, Kind: "opportunity", Models: []string{"linear", "first_touch"},
+		Opportunity: reports.Opportunity{ID: "hubspot:1", Name: "Deal", Amount: ptr(10.0), Currency: "EUR", IsWon: true, IsClosed: true,
+			CreatedDate: ptr(time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)), CloseDate: ptr(time.Date(2024, 4, 1, 0, 0, 0, 0, time.UTC))},
+		Timeline: reports.Timeline{Entries: []reports.Entry{{TouchpointID: "t1", Type: "pageview", Channel: "Email", ChannelRule: "email-medium",
+			Credits: map[string]float64{"linear": 5}, Fractions: map[string]float64{"linear": .5}}}, Totals: map[string]float64{"linear": 5}, Truncated: true}},
+	"portal/touchpoints": portal.TouchpointsPage{Page: samplePage, From: "2024-03-01", To: "2024-03-31", Types: reports.TouchpointTypes, Query: "from=2024-03-01",
+		Result: reports.TouchpointPage{Page: 2, Pages: 3, Total: 120, Touchpoints: []reports.Touchpoint{{EventID: "e1", Type: "pageview", URL: "https://acme.example/?q=<x>", PersonID: "3"}}}},
+}
+
+// TestEveryPageRenders renders every page (and every fragment sampled) of every
+// module with a sample view model, through the production template functions.
+func TestEveryPageRenders(t *testing.T) {
+	assets, err := web.NewAssets(static.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	funcs := web.Funcs()
+	funcs["asset"] = assets.URL
+	r, err := web.NewRenderer(templates.FS, funcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range r.Names() {
+		if strings.HasPrefix(name, "web/") {
+			continue // app/web's own test renders those
+		}
+		if _, ok := pageSamples[name]; !ok {
+			t.Errorf("no sample view model for page %s", name)
+		}
+	}
+	for name, data := range pageSamples {
+		t.Run(name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := r.Render(&buf, name, data, nil); err != nil {
+				t.Fatal(err)
+			}
+			out := buf.String()
+			if !strings.Contains(name, "#") && !strings.Contains(out, "</html>") {
+				t.Fatalf("page is not a whole document:\n%s", out)
+			}
+			if strings.Contains(out, "<b>") || strings.Contains(out, "</script><b>") {
+				t.Errorf("unescaped sample text in %s", name)
+			}
+			if strings.Contains(out, "/static/missing/") {
+				t.Errorf("%s links an asset that does not exist", name)
+			}
+		})
+	}
+}
