@@ -30,6 +30,11 @@ func (p TouchpointsPage) PageURL(n int) string {
 	return "/t/" + url.PathEscape(p.Tenant.Slug) + "/touchpoints?" + p.Query + "&page=" + strconv.Itoa(n)
 }
 
+// ExportURL is the CSV export of the same filter.
+func (p TouchpointsPage) ExportURL() string {
+	return "/t/" + url.PathEscape(p.Tenant.Slug) + "/touchpoints/export.csv?" + p.Query
+}
+
 func (m *Module) touchpointFilter(c echo.Context) (reports.TouchpointFilter, string, error) {
 	f, err := reports.ParseTouchpointFilter(c.QueryParam, m.now())
 	if err != nil {

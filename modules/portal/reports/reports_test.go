@@ -13,20 +13,21 @@ import (
 
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/modules/portal/reports"
+	"github.com/srgplatform/srg/modules/portal/reports/reportstest"
 )
 
-var march = reports.Range{From: day("2024-03-01"), To: day("2024-05-01")}
+var march = reports.Range{From: reportstest.Day("2024-03-01"), To: reportstest.Day("2024-05-01")}
 
 var approx = cmpopts.EquateApprox(0, 1e-9)
 
 // TestReportsAgainstElasticsearch indexes the fixture into a real test index and
 // checks every report's sums against the hand-worked values.
 func TestReportsAgainstElasticsearch(t *testing.T) {
-	e := newEnv(t)
+	e := reportstest.New(t)
 	ctx := context.Background()
 
 	t.Run("dashboard", func(t *testing.T) {
-		d, err := e.svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "acme", Range: march, Model: "linear", Compare: []string{"linear", "first_touch"}})
+		d, err := e.Svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "acme", Range: march, Model: "linear", Compare: []string{"linear", "first_touch"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,27 +69,27 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	t.Run("dashboard of a tenant without credits", func(t *testing.T) {
-		d, err := e.svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "nobody", Range: march, Model: "linear"})
+		d, err := e.Svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "nobody", Range: march, Model: "linear"})
 		if err != nil || d.PipelineTotal != 0 || len(d.Pipeline) != 0 {
 			t.Fatalf("got %+v, %v", d, err)
 		}
-		st, err := e.svc.SetupOf(ctx, "nobody")
+		st, err := e.Svc.SetupOf(ctx, "nobody")
 		if err != nil || st.HasCredits || st.HasTouchpoints {
 			t.Fatalf("setup of an empty tenant: %+v %v", st, err)
 		}
-		st, err = e.svc.SetupOf(ctx, "acme")
+		st, err = e.Svc.SetupOf(ctx, "acme")
 		if err != nil || !st.HasCredits || !st.HasTouchpoints {
 			t.Fatalf("setup of acme: %+v %v", st, err)
 		}
 	})
 
 	t.Run("campaigns", func(t *testing.T) {
-		c, err := e.svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "acme", TenantID: e.acme, Range: march, Model: "linear", Currency: "USD"})
+		c, err := e.Svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "acme", TenantID: e.Acme, Range: march, Model: "linear", Currency: "EUR"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		want := []reports.CampaignRow{
-			{Platform: "google_ads", CampaignID: "111", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "USD", Clicks: 30, Impressions: 3000,
+			{Platform: "google_ads", CampaignID: "111", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "EUR", Clicks: 30, Impressions: 3000,
 				Pipeline: 900, Revenue: 500, Opportunities: 2},
 			{Name: "newsletter", Sources: []string{"mailchimp"}, Pipeline: 500, Revenue: 500, Opportunities: 1},
 			{Name: "launch", Sources: []string{"linkedin"}, Leads: 0.5},
@@ -99,15 +100,15 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		}
 		brand := c.Rows[0]
 		for name, got := range map[string][2]float64{
-			"ROAS":                 {brand.ROAS("USD"), 500.0 / 300},
-			"ROI":                  {brand.ROI("USD"), 200.0 / 300},
+			"ROAS":                 {brand.ROAS("EUR"), 500.0 / 300},
+			"ROI":                  {brand.ROI("EUR"), 200.0 / 300},
 			"cost per opportunity": {brand.CostPerOpportunity(), 150},
 		} {
 			if math.Abs(got[0]-got[1]) > 1e-9 {
 				t.Errorf("%s = %v, want %v", name, got[0], got[1])
 			}
 		}
-		if !math.IsNaN(brand.CostPerLead()) || !math.IsNaN(brand.ROAS("EUR")) || !math.IsNaN(c.Rows[1].ROAS("USD")) {
+		if !math.IsNaN(brand.CostPerLead()) || !math.IsNaN(brand.ROAS("USD")) || !math.IsNaN(c.Rows[1].ROAS("EUR")) || !c.ForeignSpend {
 			t.Error("a figure without a denominator, or across currencies, must be NaN (shown as –)")
 		}
 		if len(c.Platforms) != 3 || c.Platforms[2].Platform != "" || c.Platforms[0].Platform != "google_ads" || c.Platforms[0].Spend != 300 {
@@ -116,25 +117,25 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	t.Run("find", func(t *testing.T) {
-		f, err := e.svc.Find(ctx, e.acme, "acme")
+		f, err := e.Svc.Find(ctx, e.Acme, "acme")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(f.People) != 2 || len(f.Accounts) != 1 || f.Accounts[0].Name != "Acme Corp" || len(f.Opportunities) != 2 {
 			t.Fatalf("found %+v", f)
 		}
-		f, err = e.svc.Find(ctx, e.acme, "other")
+		f, err = e.Svc.Find(ctx, e.Acme, "other")
 		if err != nil || !f.Empty() {
 			t.Fatalf("another tenant's rows were found: %+v %v", f, err)
 		}
-		f, err = e.svc.Find(ctx, e.acme, "%")
+		f, err = e.Svc.Find(ctx, e.Acme, "%")
 		if err != nil || !f.Empty() {
 			t.Fatalf("%% must match literally: %+v %v", f, err)
 		}
 	})
 
 	t.Run("opportunity journey", func(t *testing.T) {
-		o, tl, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "hubspot:1")
+		o, tl, err := e.Svc.OpportunityJourney(ctx, "acme", e.Acme, "hubspot:1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -152,7 +153,7 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	t.Run("person journey", func(t *testing.T) {
-		p, tl, err := e.svc.PersonJourney(ctx, "acme", e.acme, "2")
+		p, tl, err := e.Svc.PersonJourney(ctx, "acme", e.Acme, "2")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +163,7 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	t.Run("account journey", func(t *testing.T) {
-		a, people, tl, err := e.svc.AccountJourney(ctx, "acme", e.acme, "1")
+		a, people, tl, err := e.Svc.AccountJourney(ctx, "acme", e.Acme, "1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,11 +174,11 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 
 	t.Run("another tenant's ids are not found", func(t *testing.T) {
 		for name, call := range map[string]func() error{
-			"person":      func() error { _, _, err := e.svc.PersonJourney(ctx, "acme", e.acme, "4"); return err },
-			"account":     func() error { _, _, _, err := e.svc.AccountJourney(ctx, "acme", e.acme, "2"); return err },
-			"opportunity": func() error { _, _, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "hubspot:9"); return err },
-			"bad id":      func() error { _, _, err := e.svc.PersonJourney(ctx, "acme", e.acme, "x"); return err },
-			"bad opp id":  func() error { _, _, err := e.svc.OpportunityJourney(ctx, "acme", e.acme, "nocolon"); return err },
+			"person":      func() error { _, _, err := e.Svc.PersonJourney(ctx, "acme", e.Acme, "4"); return err },
+			"account":     func() error { _, _, _, err := e.Svc.AccountJourney(ctx, "acme", e.Acme, "2"); return err },
+			"opportunity": func() error { _, _, err := e.Svc.OpportunityJourney(ctx, "acme", e.Acme, "hubspot:9"); return err },
+			"bad id":      func() error { _, _, err := e.Svc.PersonJourney(ctx, "acme", e.Acme, "x"); return err },
+			"bad opp id":  func() error { _, _, err := e.Svc.OpportunityJourney(ctx, "acme", e.Acme, "nocolon"); return err },
 		} {
 			if err := call(); errs.KindOf(err) != errs.KindNotFound {
 				t.Errorf("%s: got %v, want not found", name, err)
@@ -186,7 +187,7 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	t.Run("touchpoints", func(t *testing.T) {
-		all := reports.TouchpointFilter{Range: reports.Range{From: day("2024-01-01"), To: day("2024-05-01")}}
+		all := reports.TouchpointFilter{Range: reports.Range{From: reportstest.Day("2024-01-01"), To: reportstest.Day("2024-05-01")}}
 		tests := []struct {
 			name   string
 			filter func(f reports.TouchpointFilter) reports.TouchpointFilter
@@ -199,13 +200,13 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 			{"url text, any case", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "PRICING"; return f }, []string{"t1"}},
 			{"url text with a wildcard character", func(f reports.TouchpointFilter) reports.TouchpointFilter { f.URL = "*"; return f }, nil},
 			{"range", func(f reports.TouchpointFilter) reports.TouchpointFilter {
-				f.Range = reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}
+				f.Range = reports.Range{From: reportstest.Day("2024-01-01"), To: reportstest.Day("2024-02-01")}
 				return f
 			}, []string{"t4"}},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
-				page, err := e.svc.Touchpoints(ctx, "acme", tc.filter(all), 1)
+				page, err := e.Svc.Touchpoints(ctx, "acme", tc.filter(all), 1)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -222,7 +223,7 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 
 	t.Run("csv export", func(t *testing.T) {
 		var b strings.Builder
-		n, err := e.svc.ExportTouchpoints(ctx, "acme", reports.TouchpointFilter{Range: reports.Range{From: day("2024-01-01"), To: day("2024-05-01")}, Channel: "Paid Search"}, &b)
+		n, err := e.Svc.ExportTouchpoints(ctx, "acme", reports.TouchpointFilter{Range: reports.Range{From: reportstest.Day("2024-01-01"), To: reportstest.Day("2024-05-01")}, Channel: "Paid Search"}, &b)
 		if err != nil || n != 2 {
 			t.Fatalf("exported %d rows, %v", n, err)
 		}
@@ -240,15 +241,15 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 }
 
 func TestParseInput(t *testing.T) {
-	now := at("2024-06-15T13:00:00Z")
+	now := reportstest.At("2024-06-15T13:00:00Z")
 	tests := []struct {
 		name      string
 		from, to  string
 		wantErr   string
 		wantRange reports.Range
 	}{
-		{"defaults to the last 90 days", "", "", "", reports.Range{From: day("2024-03-18"), To: day("2024-06-16")}},
-		{"explicit, end inclusive", "2024-01-01", "2024-01-31", "", reports.Range{From: day("2024-01-01"), To: day("2024-02-01")}},
+		{"defaults to the last 90 days", "", "", "", reports.Range{From: reportstest.Day("2024-03-18"), To: reportstest.Day("2024-06-16")}},
+		{"explicit, end inclusive", "2024-01-01", "2024-01-31", "", reports.Range{From: reportstest.Day("2024-01-01"), To: reportstest.Day("2024-02-01")}},
 		{"bad start", "2024-13-01", "", "start date", reports.Range{}},
 		{"bad end", "", "yesterday", "end date", reports.Range{}},
 		{"reversed", "2024-02-01", "2024-01-01", "must not be after", reports.Range{}},

@@ -1,4 +1,7 @@
-package reports_test
+// Package reportstest indexes a small hand-worked fixture of credits, touchpoints,
+// people, accounts, opportunities and spend into a test's own database and indices,
+// for the tests of the reports and of the portal's pages.
+package reportstest
 
 import (
 	"context"
@@ -13,34 +16,37 @@ import (
 	"github.com/srgplatform/srg/modules/portal/reports"
 )
 
-// env is a tenant "acme" (and a second tenant "other") in a fresh database and
-// index prefix, with the fixture below indexed.
-type env struct {
-	db      *gorm.DB
-	es      *search.Client
-	svc     *reports.Service
-	acme    int64
-	other   int64
-	matcher *fixedMatcher
+// Env is a tenant "acme" with the fixture below, a tenant "other" with a person,
+// an account, an opportunity and a credit of its own, and a tenant "fresh" with
+// nothing at all, in a fresh database and index prefix.
+type Env struct {
+	DB      *gorm.DB
+	ES      *search.Client
+	Svc     *reports.Service
+	Acme    int64
+	Other   int64
+	Fresh   int64
+	Matcher *FixedMatcher
 }
 
-type fixedMatcher struct {
-	refs  map[reports.CampaignKey]reports.CampaignRef
-	asked []reports.CampaignKey
+// FixedMatcher matches the campaigns it is given, as the sync module's matcher would.
+type FixedMatcher struct {
+	Refs map[reports.CampaignKey]reports.CampaignRef
 }
 
-func (m *fixedMatcher) MatchCampaigns(_ context.Context, _ int64, keys []reports.CampaignKey) (map[reports.CampaignKey]reports.CampaignRef, error) {
-	m.asked = append(m.asked, keys...)
+// MatchCampaigns implements reports.CampaignMatcher.
+func (m *FixedMatcher) MatchCampaigns(_ context.Context, _ int64, keys []reports.CampaignKey) (map[reports.CampaignKey]reports.CampaignRef, error) {
 	out := map[reports.CampaignKey]reports.CampaignRef{}
 	for _, k := range keys {
-		if r, ok := m.refs[k]; ok {
+		if r, ok := m.Refs[k]; ok {
 			out[k] = r
 		}
 	}
 	return out, nil
 }
 
-func day(s string) time.Time {
+// Day parses a date (YYYY-MM-DD) as midnight UTC.
+func Day(s string) time.Time {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		panic(err)
@@ -48,7 +54,8 @@ func day(s string) time.Time {
 	return t
 }
 
-func at(s string) time.Time {
+// At parses an RFC 3339 time.
+func At(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		panic(err)
@@ -133,42 +140,44 @@ var fixtureTouches = []map[string]any{
 		"url": "https://acme.example/", "channel": "Direct", "channel_rule": "direct", "is_bot": true},
 }
 
-func newEnv(t *testing.T) *env {
+// New builds the environment.
+func New(t testing.TB) *Env {
 	t.Helper()
 	ctx := context.Background()
 	cfg := apptest.Config(t)
-	e := &env{db: apptest.DB(t, cfg), es: apptest.Search(t, cfg)}
-	for _, slug := range []string{"acme", "other"} {
-		var id int64
-		if err := e.db.Raw(`INSERT INTO tenants (slug, name) VALUES (?, ?) RETURNING id`, slug, slug).Scan(&id).Error; err != nil {
-			t.Fatal(err)
-		}
-		if slug == "acme" {
-			e.acme = id
-		} else {
-			e.other = id
-		}
-		if err := e.es.EnsureTenant(ctx, slug); err != nil {
+	e := &Env{DB: apptest.DB(t, cfg), ES: apptest.Search(t, cfg)}
+	for _, tn := range []struct {
+		slug, name, currency string
+		id                   *int64
+	}{{"acme", "Acme", "EUR", &e.Acme}, {"other", "Other", "USD", &e.Other}, {"fresh", "Fresh", "USD", &e.Fresh}} {
+		if err := e.DB.Raw(`INSERT INTO tenants (slug, name, currency) VALUES (?, ?, ?) RETURNING id`, tn.slug, tn.name, tn.currency).Scan(tn.id).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
-	mustExec(t, e.db, `INSERT INTO accounts (id, tenant_id, domain, name) VALUES (1, ?, 'acme.example', ''), (2, ?, 'other.example', 'Other Inc')`, e.acme, e.other)
-	mustExec(t, e.db, `INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES
+	for _, slug := range []string{"acme", "other"} {
+		if err := e.ES.EnsureTenant(ctx, slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(t, e.DB, `INSERT INTO users (id, email, name) VALUES (?, 'ann@acme.example', 'Ann'), (8, 'nobody@acme.example', 'Nobody')`, UserID)
+	mustExec(t, e.DB, `INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, 'owner'), (?, ?, 'viewer')`, e.Acme, UserID, e.Other, UserID)
+	mustExec(t, e.DB, `INSERT INTO accounts (id, tenant_id, domain, name) VALUES (1, ?, 'acme.example', ''), (2, ?, 'other.example', 'Other Inc')`, e.Acme, e.Other)
+	mustExec(t, e.DB, `INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES
 		(1, ?, 'ann@acme.example', 1, '2024-03-01', '2024-03-04'),
 		(2, ?, 'bob@acme.example', 1, '2024-01-10', '2024-03-18'),
 		(3, ?, 'cy@gmail.example', NULL, '2024-03-09', '2024-03-10'),
-		(4, ?, 'ann@other.example', 2, '2024-03-01', '2024-03-01')`, e.acme, e.acme, e.acme, e.other)
-	mustExec(t, e.db, `INSERT INTO crm_accounts (tenant_id, source, external_id, name, domain) VALUES (?, 'hubspot', 'a1', 'Acme Corp', 'acme.example')`, e.acme)
-	mustExec(t, e.db, `INSERT INTO crm_opportunities (tenant_id, source, external_id, name, account_external_id, amount, currency, stage, is_won, is_closed, created_date, close_date) VALUES
+		(4, ?, 'ann@other.example', 2, '2024-03-01', '2024-03-01')`, e.Acme, e.Acme, e.Acme, e.Other)
+	mustExec(t, e.DB, `INSERT INTO crm_accounts (tenant_id, source, external_id, name, domain) VALUES (?, 'hubspot', 'a1', 'Acme Corp', 'acme.example')`, e.Acme)
+	mustExec(t, e.DB, `INSERT INTO crm_opportunities (tenant_id, source, external_id, name, account_external_id, amount, currency, stage, is_won, is_closed, created_date, close_date) VALUES
 		(?, 'hubspot', '1', 'Acme platform deal', 'a1', 1000, 'USD', 'closedwon', true, true, '2024-03-05', '2024-04-10'),
 		(?, 'hubspot', '2', 'Acme expansion', 'a1', 400, 'USD', 'proposal', false, false, '2024-03-20', NULL),
-		(?, 'hubspot', '9', 'Other tenant deal', '', 50, 'USD', 'proposal', false, false, '2024-03-20', NULL)`, e.acme, e.acme, e.other)
-	mustExec(t, e.db, `INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day, spend, currency, clicks, impressions) VALUES
-		(?, 'google_ads', 'g1', '111', 'Brand (old name)', '2024-02-28', 999, 'USD', 9, 99),
-		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-01', 100, 'USD', 10, 1000),
-		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-02', 200, 'USD', 20, 2000),
+		(?, 'hubspot', '9', 'Other tenant deal', '', 50, 'USD', 'proposal', false, false, '2024-03-20', NULL)`, e.Acme, e.Acme, e.Other)
+	mustExec(t, e.DB, `INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day, spend, currency, clicks, impressions) VALUES
+		(?, 'google_ads', 'g1', '111', 'Brand (old name)', '2024-02-28', 999, 'EUR', 9, 99),
+		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-01', 100, 'EUR', 10, 1000),
+		(?, 'google_ads', 'g1', '111', 'Brand', '2024-03-02', 200, 'EUR', 20, 2000),
 		(?, 'linkedin_ads', 'l1', '222', 'Prospecting', '2024-03-02', 50, 'USD', 5, 500),
-		(?, 'google_ads', 'g9', '999', 'Other tenant', '2024-03-02', 70, 'USD', 1, 1)`, e.acme, e.acme, e.acme, e.acme, e.other)
+		(?, 'google_ads', 'g9', '999', 'Other tenant', '2024-03-02', 70, 'USD', 1, 1)`, e.Acme, e.Acme, e.Acme, e.Acme, e.Other)
 
 	var docs []search.Doc
 	for _, c := range fixtureCredits {
@@ -183,7 +192,7 @@ func newEnv(t *testing.T) *env {
 	other, _ := json.Marshal(credit{Opp: "hubspot:9", Touch: "x1", Kind: "pipeline", Amount: 50, Channel: "Paid Search", Campaign: "brand",
 		Source: "google", Touched: "2024-03-18T10:00:00Z", Created: "2024-03-20T00:00:00Z", Credit: map[string]float64{"linear": 50}}.doc())
 	docs = append(docs, search.Doc{Tenant: "other", Kind: search.Credits, ID: "x", Source: other})
-	itemErrs, err := e.es.BulkIndex(ctx, docs)
+	itemErrs, err := e.ES.BulkIndex(ctx, docs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,19 +203,19 @@ func newEnv(t *testing.T) *env {
 	}
 	for _, slug := range []string{"acme", "other"} {
 		for _, kind := range search.Kinds {
-			if err := e.es.Refresh(ctx, slug, kind); err != nil {
+			if err := e.ES.Refresh(ctx, slug, kind); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	e.matcher = &fixedMatcher{refs: map[reports.CampaignKey]reports.CampaignRef{
+	e.Matcher = &FixedMatcher{Refs: map[reports.CampaignKey]reports.CampaignRef{
 		{Campaign: "brand", Source: "google"}: {Platform: "google_ads", ID: "111", Name: "Brand"},
 	}}
-	e.svc = reports.New(e.db, e.es, e.matcher)
+	e.Svc = reports.New(e.DB, e.ES, e.Matcher)
 	return e
 }
 
-func mustExec(t *testing.T, db *gorm.DB, sql string, args ...any) {
+func mustExec(t testing.TB, db *gorm.DB, sql string, args ...any) {
 	t.Helper()
 	if err := db.Exec(sql, args...).Error; err != nil {
 		t.Fatalf("%s: %v", sql, err)
