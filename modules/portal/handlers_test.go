@@ -119,7 +119,7 @@ func TestPages(t *testing.T) {
 
 		{name: "journey search form", path: "/t/acme/journeys", status: 200, want: []string{"Find a person, account or opportunity"}},
 		{name: "journey search", path: "/t/acme/journeys?q=acme", status: 200,
-			want: []string{"/t/acme/journeys/person/1", "/t/acme/journeys/account/1", "/t/acme/journeys/opportunity/hubspot:1", "Acme platform deal"},
+			want:    []string{"/t/acme/journeys/person/1", "/t/acme/journeys/account/1", "/t/acme/journeys/opportunity/hubspot:1", "Acme platform deal"},
 			notWant: []string{"Other tenant deal", "ann@other.example"}},
 		{name: "journey search without result", path: "/t/acme/journeys?q=zzz", status: 200, want: []string{"Nothing matches"}},
 		{name: "journey search too long", path: "/t/acme/journeys?q=" + strings.Repeat("x", 201), status: 400},
