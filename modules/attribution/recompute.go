@@ -164,7 +164,7 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		changed = append(changed, o)
 		hashes = append(hashes, h)
 		counts = append(counts, len(touches))
-		computed = append(computed, credits(tenant, st, settingsHash, models, o, touches, at)...)
+		computed = append(computed, credits(tenant, settingsHash, models, o, touches, at)...)
 	}
 	res.Compute += time.Since(t0)
 	res.Changed += len(changed)
