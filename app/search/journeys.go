@@ -3,6 +3,7 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -30,33 +31,52 @@ func (c *Client) PeopleTouchpoints(ctx context.Context, tenant string, personIDs
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("person_id", ids...), rq).MustNot(elastic.NewTermQuery("is_bot", true))
 	fsc := elastic.NewFetchSourceContext(true).Include(fields...)
-	return eachHit(ctx, es.Search(c.IndexName(tenant, Touchpoints)).Query(q).FetchSourceContext(fsc).
-		Sort("occurred_at", true).Sort("event_id", true), "touchpoints", func(h *elastic.SearchHit) error { return fn(h.Source) })
+	return eachHit(ctx, func() *elastic.SearchService {
+		return es.Search(c.IndexName(tenant, Touchpoints)).Query(q).FetchSourceContext(fsc).Sort("occurred_at", true).Sort("event_id", true)
+	}, "touchpoints", func(h *elastic.SearchHit) error { return fn(h.Source) })
 }
 
+// pageSize is how many hits eachHit asks for at a time.
+var pageSize = 5000
+
 // eachHit pages through a sorted search with search_after and calls fn with every
-// hit; a missing index has no hits.
-func eachHit(ctx context.Context, svc *elastic.SearchService, what string, fn func(*elastic.SearchHit) error) error {
-	const size = 5000
-	svc = svc.Size(size)
+// hit; a missing index has no hits. newSearch builds the search afresh for every page:
+// the client's SearchAfter appends to the values already set.
+func eachHit(ctx context.Context, newSearch func() *elastic.SearchService, what string, fn func(*elastic.SearchHit) error) error {
+	var after []any
 	for {
+		svc := newSearch().Size(pageSize)
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
 		res, err := svc.Do(ctx)
 		if err != nil {
 			if elastic.IsNotFound(err) {
 				return nil
 			}
-			return fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, err)
+			return fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, withRootCause(err))
 		}
 		for _, h := range res.Hits.Hits {
 			if err := fn(h); err != nil {
 				return err
 			}
 		}
-		if len(res.Hits.Hits) < size {
+		if len(res.Hits.Hits) < pageSize {
 			return nil
 		}
-		svc = svc.SearchAfter(res.Hits.Hits[len(res.Hits.Hits)-1].Sort...)
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
 	}
+}
+
+// withRootCause adds Elasticsearch's first root cause to a failed request's error,
+// which otherwise says only "all shards failed".
+func withRootCause(err error) error {
+	var e *elastic.Error
+	if errors.As(err, &e) && e.Details != nil && len(e.Details.RootCause) > 0 {
+		rc := e.Details.RootCause[0]
+		return fmt.Errorf("%w (%s: %s)", err, rc.Type, rc.Reason)
+	}
+	return err
 }
 
 // CreditIDs returns the ids of the credits of these opportunities.
@@ -71,8 +91,9 @@ func (c *Client) CreditIDs(ctx context.Context, tenant string, opportunityIDs []
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("opportunity_id", ids...))
 	var out []string
-	err = eachHit(ctx, es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false), "credits",
-		func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
+	err = eachHit(ctx, func() *elastic.SearchService {
+		return es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false)
+	}, "credits", func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
 	return out, err
 }
 
