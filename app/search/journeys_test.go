@@ -36,6 +36,10 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 			wantCredits = append(wantCredits, cid)
 		}
 	}
+	for id, extra := range map[string]string{"bot": `"person_id":"0","is_bot":true`, "anon": `"is_bot":false`} {
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: id, Source: []byte(`{"event_id":"` + id +
+			`","tenant":"acme","type":"pageview","occurred_at":"2026-03-01T00:01:00Z","received_at":"2026-03-01T00:01:00Z",` + extra + `}`)})
+	}
 	if errs, err := c.BulkIndex(ctx, docs); err != nil || slices.ContainsFunc(errs, func(e error) bool { return e != nil }) {
 		t.Fatalf("index: %v %v", err, errs)
 	}
@@ -57,6 +61,19 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 	})
 	if err != nil || !slices.Equal(got, wantTouches) {
 		t.Fatalf("touchpoints = %v, %v; want %v", got, err, wantTouches)
+	}
+	got = got[:0]
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), []string{"event_id"}, func(doc json.RawMessage) error {
+		var d struct {
+			EventID string `json:"event_id"`
+		}
+		err := json.Unmarshal(doc, &d)
+		got = append(got, d.EventID)
+		return err
+	})
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, wantTouches[2:13]) {
+		t.Fatalf("touchpoints between = %v, %v; want %v", got, err, wantTouches[2:13])
 	}
 	credits, err := c.CreditIDs(ctx, "acme", []string{"o0", "o1"})
 	if err != nil || !slices.Equal(credits, wantCredits) {
