@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gojson "github.com/goccy/go-json"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/model"
@@ -253,10 +254,15 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		}
 		docs[i] = Credit{ID: computed[i].CreditID, Source: raw}
 	}
-	for i := 0; i < len(docs); i += 5000 {
-		if err := s.store.WriteCredits(ctx, tenant, docs[i:min(i+5000, len(docs))]); err != nil {
-			return err
-		}
+	// Two bulk requests at a time keep both of a small node's write threads busy.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := 0; i < len(docs); i += 2500 {
+		chunk := docs[i:min(i+2500, len(docs))]
+		g.Go(func() error { return s.store.WriteCredits(gctx, tenant, chunk) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	res.Credits += len(docs)
 	// Only opportunities computed before can have credits this run did not rewrite.
