@@ -2,6 +2,8 @@ package search_test
 
 import (
 	"context"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
@@ -20,7 +22,7 @@ func TestEnsureTenantCreatesMappedIndices(t *testing.T) {
 	}
 	want := map[string]map[string]string{
 		search.Touchpoints: {"event_id": "keyword", "visitor_id": "keyword", "occurred_at": "date", "channel": "keyword", "ip": "ip"},
-		search.Credits:     {"opportunity_id": "keyword", "touchpoint_id": "keyword", "amount": "scaled_float", "touched_at": "date", "fraction": "double"},
+		search.Credits:     {"opportunity_id": "keyword", "touchpoint_id": "keyword", "opportunity_amount": "double", "touched_at": "date", "credit": "object"},
 	}
 	for kind, fields := range want {
 		if got := c.IndexName("acme", kind); got != cfg.Elasticsearch.IndexPrefix+"-acme-"+kind {
@@ -49,5 +51,41 @@ func TestEnsureTenantRejectsUnsafeSlugs(t *testing.T) {
 		if err := c.EnsureTenant(context.Background(), slug); err == nil {
 			t.Errorf("slug %q accepted", slug)
 		}
+	}
+}
+
+// An index created by an earlier release (credits mapping v1: one document per model)
+// takes the current mapping, and a per-model credit field is mapped as an aggregatable
+// number on first use.
+func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
+	ctx := context.Background()
+	cfg := apptest.Config(t)
+	c := apptest.Search(t, cfg)
+	v1 := `{"mappings":{"dynamic":"strict","properties":{"credit_id":{"type":"keyword"},"model":{"type":"keyword"},
+		"fraction":{"type":"double"},"amount":{"type":"scaled_float","scaling_factor":1000000},"touched_at":{"type":"date"}}}}`
+	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(cfg.Elasticsearch.URL, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(v1))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("create v1 index: %v %v", res.Status, err)
+	}
+	res.Body.Close()
+	if err := c.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatalf("ensure over v1: %v", err)
+	}
+	doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "c1",
+		Source: []byte(`{"credit_id":"c1","opportunity_amount":10,"credit":{"linear":2.5},"fractions":{"linear":0.25}}`)}
+	if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
+		t.Fatalf("index v2 credit: %v %v", err, errs)
+	}
+	m, err := c.Mapping(ctx, "acme", search.Credits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, _ := m["properties"].(map[string]any)
+	credit, _ := props["credit"].(map[string]any)
+	linear, _ := credit["properties"].(map[string]any)["linear"].(map[string]any)
+	if linear["type"] != "double" {
+		t.Fatalf("credit.linear mapped as %v", linear)
 	}
 }

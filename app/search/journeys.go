@@ -3,8 +3,12 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net/url"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 
 	"github.com/olivere/elastic/v7"
 )
@@ -30,33 +34,52 @@ func (c *Client) PeopleTouchpoints(ctx context.Context, tenant string, personIDs
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("person_id", ids...), rq).MustNot(elastic.NewTermQuery("is_bot", true))
 	fsc := elastic.NewFetchSourceContext(true).Include(fields...)
-	return eachHit(ctx, es.Search(c.IndexName(tenant, Touchpoints)).Query(q).FetchSourceContext(fsc).
-		Sort("occurred_at", true).Sort("event_id", true), "touchpoints", func(h *elastic.SearchHit) error { return fn(h.Source) })
+	return eachHit(ctx, func() *elastic.SearchService {
+		return es.Search(c.IndexName(tenant, Touchpoints)).Query(q).FetchSourceContext(fsc).Sort("occurred_at", true).Sort("event_id", true)
+	}, "touchpoints", func(h *elastic.SearchHit) error { return fn(h.Source) })
 }
 
+// pageSize is how many hits eachHit asks for at a time.
+var pageSize = 5000
+
 // eachHit pages through a sorted search with search_after and calls fn with every
-// hit; a missing index has no hits.
-func eachHit(ctx context.Context, svc *elastic.SearchService, what string, fn func(*elastic.SearchHit) error) error {
-	const size = 5000
-	svc = svc.Size(size)
+// hit; a missing index has no hits. newSearch builds the search afresh for every page:
+// the client's SearchAfter appends to the values already set.
+func eachHit(ctx context.Context, newSearch func() *elastic.SearchService, what string, fn func(*elastic.SearchHit) error) error {
+	var after []any
 	for {
+		svc := newSearch().Size(pageSize)
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
 		res, err := svc.Do(ctx)
 		if err != nil {
 			if elastic.IsNotFound(err) {
 				return nil
 			}
-			return fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, err)
+			return fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, withRootCause(err))
 		}
 		for _, h := range res.Hits.Hits {
 			if err := fn(h); err != nil {
 				return err
 			}
 		}
-		if len(res.Hits.Hits) < size {
+		if len(res.Hits.Hits) < pageSize {
 			return nil
 		}
-		svc = svc.SearchAfter(res.Hits.Hits[len(res.Hits.Hits)-1].Sort...)
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
 	}
+}
+
+// withRootCause adds Elasticsearch's first root cause to a failed request's error,
+// which otherwise says only "all shards failed".
+func withRootCause(err error) error {
+	var e *elastic.Error
+	if errors.As(err, &e) && e.Details != nil && len(e.Details.RootCause) > 0 {
+		rc := e.Details.RootCause[0]
+		return fmt.Errorf("%w (%s: %s)", err, rc.Type, rc.Reason)
+	}
+	return err
 }
 
 // CreditIDs returns the ids of the credits of these opportunities.
@@ -71,8 +94,9 @@ func (c *Client) CreditIDs(ctx context.Context, tenant string, opportunityIDs []
 	}
 	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("opportunity_id", ids...))
 	var out []string
-	err = eachHit(ctx, es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false), "credits",
-		func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
+	err = eachHit(ctx, func() *elastic.SearchService {
+		return es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false)
+	}, "credits", func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
 	return out, err
 }
 
@@ -113,5 +137,71 @@ func (c *Client) PeopleTouchedSince(ctx context.Context, tenant string, since ti
 			return out, nil
 		}
 		after = comp.AfterKey
+	}
+}
+
+// IdentifiedTouchpointsBetween calls fn with every touchpoint of an identified
+// person (only the given source fields) that occurred in [from, to), bots left out,
+// in no particular order. It reads a point in time a page at a time in index order,
+// the cheapest full read Elasticsearch offers, for a full attribution run.
+func (c *Client) IdentifiedTouchpointsBetween(ctx context.Context, tenant string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error {
+	es, err := c.client()
+	if err != nil {
+		return err
+	}
+	index := c.IndexName(tenant, Touchpoints)
+	pit, err := es.OpenPointInTime(index).KeepAlive("5m").Do(ctx)
+	if err != nil {
+		if elastic.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("%w: open point in time on %s: %v", ErrUnavailable, index, withRootCause(err))
+	}
+	defer es.ClosePointInTime(pit.Id).Do(context.WithoutCancel(ctx))
+	rq := map[string]any{"lt": to.UTC().Format(time.RFC3339Nano)}
+	if !from.IsZero() {
+		rq["gte"] = from.UTC().Format(time.RFC3339Nano)
+	}
+	body := map[string]any{
+		"size":    pageSize,
+		"_source": fields,
+		"sort":    []any{"_shard_doc"},
+		"pit":     map[string]any{"id": pit.Id, "keep_alive": "5m"},
+		"query": map[string]any{"bool": map[string]any{
+			"filter":   []any{map[string]any{"exists": map[string]any{"field": "person_id"}}, map[string]any{"range": map[string]any{"occurred_at": rq}}},
+			"must_not": []any{map[string]any{"term": map[string]any{"is_bot": true}}},
+		}},
+		"track_total_hits": false,
+	}
+	for {
+		res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "POST", Path: "/_search", Body: body,
+			Params: url.Values{"filter_path": {"pit_id,hits.hits._source,hits.hits.sort"}}})
+		if err != nil {
+			return fmt.Errorf("%w: read touchpoints: %v", ErrUnavailable, withRootCause(err))
+		}
+		var page struct {
+			PitID string `json:"pit_id"`
+			Hits  struct {
+				Hits []struct {
+					Source gojson.RawMessage `json:"_source"`
+					Sort   gojson.RawMessage `json:"sort"`
+				} `json:"hits"`
+			} `json:"hits"`
+		}
+		if err := gojson.Unmarshal(res.Body, &page); err != nil {
+			return fmt.Errorf("%w: read touchpoints: %v", ErrUnavailable, err)
+		}
+		for _, h := range page.Hits.Hits {
+			if err := fn(json.RawMessage(h.Source)); err != nil {
+				return err
+			}
+		}
+		if len(page.Hits.Hits) < pageSize {
+			return nil
+		}
+		body["search_after"] = json.RawMessage(page.Hits.Hits[len(page.Hits.Hits)-1].Sort)
+		if page.PitID != "" {
+			body["pit"] = map[string]any{"id": page.PitID, "keep_alive": "5m"}
+		}
 	}
 }

@@ -46,32 +46,34 @@ func (s *Settings) counts(t *touch) bool {
 	return !slices.Contains(s.ExcludeChannels, t.Channel)
 }
 
-// credit is one credit document.
+// credit is one credit document: what every model gave one touchpoint of one
+// opportunity. One document per (opportunity, touchpoint) rather than per model keeps
+// the index a model-count times smaller; reports sum credit.<model>.
 type credit struct {
-	CreditID      string     `json:"credit_id"`
-	Tenant        string     `json:"tenant"`
-	Model         string     `json:"model"`
-	ModelVersion  string     `json:"model_version"`
-	SettingsHash  string     `json:"settings_hash"`
-	OpportunityID string     `json:"opportunity_id"`
-	TouchpointID  string     `json:"touchpoint_id"`
-	PersonID      string     `json:"person_id,omitempty"`
-	AccountID     string     `json:"account_id,omitempty"`
-	Kind          string     `json:"kind"`
-	Fraction      float64    `json:"fraction"`
-	Amount        float64    `json:"amount"`
-	Currency      string     `json:"currency,omitempty"`
-	Channel       string     `json:"channel"`
-	ChannelRule   string     `json:"channel_rule,omitempty"`
-	Campaign      string     `json:"campaign,omitempty"`
-	Source        string     `json:"source,omitempty"`
-	Medium        string     `json:"medium,omitempty"`
-	Content       string     `json:"content,omitempty"`
-	LandingPage   string     `json:"landing_page,omitempty"`
-	TouchedAt     time.Time  `json:"touched_at"`
-	OppCreatedAt  time.Time  `json:"opportunity_created_at"`
-	ClosedAt      *time.Time `json:"closed_at,omitempty"`
-	ComputedAt    time.Time  `json:"computed_at"`
+	CreditID          string             `json:"credit_id"`
+	Tenant            string             `json:"tenant"`
+	SettingsHash      string             `json:"settings_hash"`
+	OpportunityID     string             `json:"opportunity_id"`
+	TouchpointID      string             `json:"touchpoint_id"`
+	PersonID          string             `json:"person_id,omitempty"`
+	AccountID         string             `json:"account_id,omitempty"`
+	Kind              string             `json:"kind"`
+	Currency          string             `json:"currency,omitempty"`
+	OpportunityAmount float64            `json:"opportunity_amount"`
+	Channel           string             `json:"channel"`
+	ChannelRule       string             `json:"channel_rule,omitempty"`
+	Campaign          string             `json:"campaign,omitempty"`
+	Source            string             `json:"source,omitempty"`
+	Medium            string             `json:"medium,omitempty"`
+	Content           string             `json:"content,omitempty"`
+	LandingPage       string             `json:"landing_page,omitempty"`
+	TouchedAt         time.Time          `json:"touched_at"`
+	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
+	ClosedAt          *time.Time         `json:"closed_at,omitempty"`
+	ComputedAt        time.Time          `json:"computed_at"`
+	Credit            map[string]float64 `json:"credit"`
+	Fractions         map[string]float64 `json:"fractions"`
+	ModelVersions     map[string]string  `json:"model_versions"`
 }
 
 // journeyOf marks the milestones of the opportunity's touches, already in order
@@ -111,11 +113,15 @@ func journeyOf(o *opportunity, touches []*touch) model.Journey {
 	return j
 }
 
+// creditFormat is the shape of credit documents; changing it recomputes every
+// opportunity, which also deletes the documents of the former shape.
+const creditFormat = "2:"
+
 // journeyHash identifies what a recompute of the opportunity would produce: the
 // settings, the opportunity's amount, state and dates, and its touchpoints.
 func journeyHash(settingsHash string, o *opportunity, touches []*touch) string {
 	h := sha256.New()
-	h.Write([]byte(settingsHash))
+	h.Write([]byte(creditFormat + settingsHash))
 	var b [8]byte
 	binary.LittleEndian.PutUint64(b[:], math.Float64bits(o.Amount))
 	h.Write(b[:])
@@ -129,33 +135,47 @@ func journeyHash(settingsHash string, o *opportunity, touches []*touch) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// credits computes every model's credits for one opportunity.
-func credits(tenant string, s *Settings, settingsHash string, models []model.Model, o *opportunity, touches []*touch, at time.Time) []credit {
+// credits computes every model's credits for one opportunity: one document per
+// touch that at least one model credited, holding every model's share of it.
+func credits(tenant string, settingsHash string, models []model.Model, o *opportunity, touches []*touch, at time.Time) []credit {
 	if len(touches) == 0 {
 		return nil
 	}
 	j := journeyOf(o, touches)
-	var out []credit
+	out := make([]credit, len(touches))
+	versions := make(map[string]string, len(models))
+	for _, m := range models {
+		versions[m.Name()] = strconv.Itoa(m.Version())
+	}
+	for i, t := range touches {
+		out[i] = credit{
+			CreditID: creditID(o.ID, t.EventID), Tenant: tenant, SettingsHash: settingsHash, OpportunityID: o.ID,
+			TouchpointID: t.EventID, PersonID: t.PersonID, AccountID: t.AccountID, Kind: o.kind(), Currency: o.Currency,
+			OpportunityAmount: o.Amount, Channel: t.Channel, ChannelRule: t.ChannelRule, Campaign: t.UTMCampaign,
+			Source: t.UTMSource, Medium: t.UTMMedium, Content: t.UTMContent, LandingPage: landing(t),
+			TouchedAt: t.OccurredAt, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: at,
+			Credit: map[string]float64{}, Fractions: map[string]float64{}, ModelVersions: versions,
+		}
+	}
 	fractions := make([]float64, len(touches))
 	amounts := make([]float64, len(touches))
 	for _, m := range models {
 		fractions = m.Weights(j, fractions)
 		amounts = model.Credit(o.Amount, fractions, amounts)
-		version := strconv.Itoa(m.Version())
-		for i, t := range touches {
-			if fractions[i] == 0 {
-				continue
+		for i := range touches {
+			if fractions[i] != 0 {
+				out[i].Credit[m.Name()] = amounts[i]
+				out[i].Fractions[m.Name()] = fractions[i]
 			}
-			out = append(out, credit{
-				CreditID: creditID(m.Name(), o.ID, t.EventID), Tenant: tenant, Model: m.Name(), ModelVersion: version,
-				SettingsHash: settingsHash, OpportunityID: o.ID, TouchpointID: t.EventID, PersonID: t.PersonID, AccountID: t.AccountID,
-				Kind: o.kind(), Fraction: fractions[i], Amount: amounts[i], Currency: o.Currency, Channel: t.Channel,
-				ChannelRule: t.ChannelRule, Campaign: t.UTMCampaign, Source: t.UTMSource, Medium: t.UTMMedium, Content: t.UTMContent,
-				LandingPage: landing(t), TouchedAt: t.OccurredAt, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: at,
-			})
 		}
 	}
-	return out
+	kept := out[:0]
+	for _, c := range out {
+		if len(c.Fractions) > 0 {
+			kept = append(kept, c)
+		}
+	}
+	return kept
 }
 
 func landing(t *touch) string {
@@ -166,7 +186,7 @@ func landing(t *touch) string {
 }
 
 // creditID is stable, so a recompute replaces a credit rather than adding one.
-func creditID(modelName, opportunityID, touchpointID string) string {
-	sum := sha256.Sum256([]byte(modelName + "\x00" + opportunityID + "\x00" + touchpointID))
+func creditID(opportunityID, touchpointID string) string {
+	sum := sha256.Sum256([]byte(opportunityID + "\x00" + touchpointID))
 	return hex.EncodeToString(sum[:16])
 }

@@ -236,30 +236,24 @@ func dataDrivenNames(st Settings) []string {
 // learn reads every journey — the opportunities' (converting, with their amount)
 // and those of tracked people with no opportunity (not converting) — fits the
 // data-driven models and stores their weights.
-func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *Settings, names []string, opps []*opportunity, at time.Time) ([]ChannelWeight, error) {
-	fields := []string{"event_id", "person_id", "type", "occurred_at", "session_start", "channel"}
+func (s *Service) learn(ctx context.Context, tenantID int64, st *Settings, names []string, opps []*opportunity, byPerson map[string][]*touch, at time.Time) ([]ChannelWeight, error) {
 	var converting [][]string
 	var values []float64
 	var examples []example
 	linked := map[string]bool{}
-	for i := 0; i < len(opps); i += s.batch {
-		batch := opps[i:min(i+s.batch, len(opps))]
-		js, err := s.journeys(ctx, tenant, st, batch, at, fields)
-		if err != nil {
-			return nil, err
+	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
+	for _, o := range opps {
+		if o.Lead || o.Deleted {
+			continue
 		}
-		for _, o := range batch {
-			if o.Lead {
-				continue
-			}
-			for _, p := range o.People {
-				linked[p] = true
-			}
-			if seq := channelsOf(js[o.ID]); len(seq) > 0 {
-				converting = append(converting, seq)
-				values = append(values, o.Amount)
-				examples = append(examples, example{channels: seq, journey: journeyOf(o, js[o.ID]), converted: true, value: o.Amount})
-			}
+		for _, p := range o.People {
+			linked[p] = true
+		}
+		touches := o.journey(byPerson, lookback, at)
+		if seq := channelsOf(touches); len(seq) > 0 {
+			converting = append(converting, seq)
+			values = append(values, o.Amount)
+			examples = append(examples, example{channels: seq, journey: journeyOf(o, touches), converted: true, value: o.Amount})
 		}
 	}
 	var people []string
@@ -267,14 +261,16 @@ func (s *Service) learn(ctx context.Context, tenantID int64, tenant string, st *
 		return nil, fmt.Errorf("attribution: people: %w", err)
 	}
 	people = slices.DeleteFunc(people, func(p string) bool { return linked[p] })
-	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
-	byPerson, err := s.touchesOf(ctx, tenant, st, people, at.Add(-lookback), at, fields)
-	if err != nil {
-		return nil, err
-	}
+	from := at.Add(-lookback)
+	var ts []*touch
 	var nulls [][]string
 	for _, p := range people {
-		ts := byPerson[p]
+		ts = ts[:0]
+		for _, t := range byPerson[p] {
+			if !t.OccurredAt.Before(from) {
+				ts = append(ts, t)
+			}
+		}
 		sortTouches(ts)
 		if seq := channelsOf(ts); len(seq) > 0 {
 			nulls = append(nulls, seq)

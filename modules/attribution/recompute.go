@@ -9,6 +9,7 @@ import (
 	"time"
 
 	gojson "github.com/goccy/go-json"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/model"
@@ -57,10 +58,42 @@ func (s *Service) opportunitiesWithNewTouches(ctx context.Context, tenantID int6
 
 // journeys reads the opportunities' touchpoints in one pass over their people and
 // returns each opportunity's counting touches, ordered, by opportunity id.
-func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time, fields []string) (map[string][]*touch, error) {
+func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time) (map[string][]*touch, error) {
 	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
-	var from, to time.Time
-	var people []string
+	people, from, to := journeyScope(opps, lookback, at)
+	byPerson, err := s.touchesOf(ctx, tenant, st, people, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(opps, byPerson, lookback, at), nil
+}
+
+// readEveryone reads, in one pass, the counting touches of every identified person
+// over the time the opportunities' journeys and the learning of non-converting
+// journeys (the lookback before now) span, by person.
+func (s *Service) readEveryone(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time) (map[string][]*touch, error) {
+	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
+	_, from, to := journeyScope(opps, lookback, at)
+	if from.IsZero() || at.Add(-lookback).Before(from) {
+		from = at.Add(-lookback)
+	}
+	if to.Before(at) {
+		to = at
+	}
+	byPerson := map[string][]*touch{}
+	dec := newTouchDecoder(st)
+	err := s.store.IdentifiedTouchpointsBetween(ctx, tenant, from, to, touchFields, func(doc json.RawMessage) error {
+		t, err := dec.decode(doc)
+		if t != nil {
+			byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
+		}
+		return err
+	})
+	return byPerson, err
+}
+
+// journeyScope is the people and the time range the opportunities' journeys span.
+func journeyScope(opps []*opportunity, lookback time.Duration, at time.Time) (people []string, from, to time.Time) {
 	seen := map[string]bool{}
 	for _, o := range opps {
 		if o.Deleted || len(o.People) == 0 {
@@ -80,43 +113,46 @@ func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opp
 			}
 		}
 	}
-	byPerson, err := s.touchesOf(ctx, tenant, st, people, from, to, fields)
-	if err != nil {
-		return nil, err
-	}
+	return people, from, to
+}
+
+// assemble builds each opportunity's journey from its people's touches.
+func assemble(opps []*opportunity, byPerson map[string][]*touch, lookback time.Duration, at time.Time) map[string][]*touch {
 	out := make(map[string][]*touch, len(opps))
 	for _, o := range opps {
-		if o.Deleted {
-			continue
+		if !o.Deleted {
+			out[o.ID] = o.journey(byPerson, lookback, at)
 		}
-		f, t := o.window(lookback, at)
-		var touches []*touch
-		for _, p := range o.People {
-			for _, tp := range byPerson[p] {
-				if !tp.OccurredAt.Before(f) && tp.OccurredAt.Before(t) {
-					touches = append(touches, tp)
-				}
+	}
+	return out
+}
+
+// journey is the opportunity's people's touches within its window, ordered.
+func (o *opportunity) journey(byPerson map[string][]*touch, lookback time.Duration, at time.Time) []*touch {
+	f, t := o.window(lookback, at)
+	var touches []*touch
+	for _, p := range o.People {
+		for _, tp := range byPerson[p] {
+			if !tp.OccurredAt.Before(f) && tp.OccurredAt.Before(t) {
+				touches = append(touches, tp)
 			}
 		}
-		sortTouches(touches)
-		out[o.ID] = touches
 	}
-	return out, nil
+	sortTouches(touches)
+	return touches
 }
 
 // touchesOf reads the counting touches of people in [from, to), by person.
-func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time, fields []string) (map[string][]*touch, error) {
+func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time) (map[string][]*touch, error) {
 	byPerson := map[string][]*touch{}
+	dec := newTouchDecoder(st)
 	for i := 0; i < len(people); i += 10000 {
-		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, fields, func(doc json.RawMessage) error {
-			t := &touch{}
-			if err := json.Unmarshal(doc, t); err != nil {
-				return fmt.Errorf("attribution: touchpoint: %w", err)
-			}
-			if st.counts(t) {
+		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, func(doc json.RawMessage) error {
+			t, err := dec.decode(doc)
+			if t != nil {
 				byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			return nil, err
@@ -125,12 +161,49 @@ func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, pe
 	return byPerson, nil
 }
 
-// recomputeBatch reads the batch's touchpoints in one pass, and writes credits for
+// touchDecoder decodes touchpoints, keeps those that count, and shares one copy of
+// each repeated value (channel, type, campaign...) among them.
+type touchDecoder struct {
+	st      *Settings
+	strings map[string]string
+}
+
+func newTouchDecoder(st *Settings) *touchDecoder {
+	return &touchDecoder{st: st, strings: map[string]string{}}
+}
+
+// decode returns nil for a touchpoint that does not count.
+func (d *touchDecoder) decode(doc json.RawMessage) (*touch, error) {
+	t := &touch{}
+	if err := gojson.Unmarshal(doc, t); err != nil {
+		return nil, fmt.Errorf("attribution: touchpoint: %w", err)
+	}
+	if !d.st.counts(t) {
+		return nil, nil
+	}
+	for _, f := range []*string{&t.Type, &t.Channel, &t.ChannelRule, &t.UTMCampaign, &t.UTMSource, &t.UTMMedium, &t.UTMContent, &t.LandingPage} {
+		if v, ok := d.strings[*f]; ok {
+			*f = v
+		} else {
+			d.strings[*f] = *f
+		}
+	}
+	if t.LandingPage != "" {
+		t.URL = ""
+	}
+	return t, nil
+}
+
+// recomputeBatch reads the batch's touchpoints in one pass (or takes them from a full
+// run's read), and writes credits for
 // the opportunities whose journey hash changed.
-func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, settingsHash string, models []model.Model, opps []*opportunity, at time.Time, res *Result) error {
+func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, settingsHash string, models []model.Model, opps []*opportunity, everyone map[string][]*touch, at time.Time, res *Result) error {
 	t0 := time.Now()
-	journeys, err := s.journeys(ctx, tenant, st, opps, at, touchFields)
-	if err != nil {
+	var journeys map[string][]*touch
+	var err error
+	if everyone != nil {
+		journeys = assemble(opps, everyone, time.Duration(st.LookbackDays)*24*time.Hour, at)
+	} else if journeys, err = s.journeys(ctx, tenant, st, opps, at); err != nil {
 		return err
 	}
 	res.Read += time.Since(t0)
@@ -164,7 +237,7 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		changed = append(changed, o)
 		hashes = append(hashes, h)
 		counts = append(counts, len(touches))
-		computed = append(computed, credits(tenant, st, settingsHash, models, o, touches, at)...)
+		computed = append(computed, credits(tenant, settingsHash, models, o, touches, at)...)
 	}
 	res.Compute += time.Since(t0)
 	res.Changed += len(changed)
@@ -181,10 +254,15 @@ func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant str
 		}
 		docs[i] = Credit{ID: computed[i].CreditID, Source: raw}
 	}
-	for i := 0; i < len(docs); i += 5000 {
-		if err := s.store.WriteCredits(ctx, tenant, docs[i:min(i+5000, len(docs))]); err != nil {
-			return err
-		}
+	// Two bulk requests at a time keep both of a small node's write threads busy.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := 0; i < len(docs); i += 2500 {
+		chunk := docs[i:min(i+2500, len(docs))]
+		g.Go(func() error { return s.store.WriteCredits(gctx, tenant, chunk) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	res.Credits += len(docs)
 	// Only opportunities computed before can have credits this run did not rewrite.

@@ -108,9 +108,8 @@ func (e *env) credits(t *testing.T) map[string]map[string]float64 {
 		Hits struct {
 			Hits []struct {
 				Source struct {
-					Model        string  `json:"model"`
-					TouchpointID string  `json:"touchpoint_id"`
-					Amount       float64 `json:"amount"`
+					TouchpointID string             `json:"touchpoint_id"`
+					Credit       map[string]float64 `json:"credit"`
 				} `json:"_source"`
 			} `json:"hits"`
 		} `json:"hits"`
@@ -121,10 +120,12 @@ func (e *env) credits(t *testing.T) map[string]map[string]float64 {
 	out := map[string]map[string]float64{}
 	for _, h := range body.Hits.Hits {
 		s := h.Source
-		if out[s.Model] == nil {
-			out[s.Model] = map[string]float64{}
+		for m, amount := range s.Credit {
+			if out[m] == nil {
+				out[m] = map[string]float64{}
+			}
+			out[m][s.TouchpointID] += amount
 		}
-		out[s.Model][s.TouchpointID] += s.Amount
 	}
 	return out
 }

@@ -17,6 +17,9 @@ import (
 // Store reads touchpoints and writes credits; app/search implements it.
 type Store interface {
 	PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
+	// IdentifiedTouchpointsBetween reads every identified person's touchpoints in
+	// [from, to), in no particular order: a full run's one read.
+	IdentifiedTouchpointsBetween(ctx context.Context, tenant string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
 	WriteCredits(ctx context.Context, tenant string, credits []Credit) error
 	// CreditIDs lists the ids of every credit of the opportunities, including those
 	// written moments ago (the index is refreshed first).
@@ -142,9 +145,17 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	if err != nil {
 		return res, err
 	}
+	// A full run reads every identified touchpoint once, for learning and crediting.
+	var everyone map[string][]*touch
+	if since == nil {
+		if everyone, err = s.readEveryone(ctx, tenant, &st, opps, start); err != nil {
+			return res, err
+		}
+	}
+	res.Read += time.Since(t0)
 	if dd := dataDrivenNames(st); len(dd) > 0 && since == nil {
 		t1 := time.Now()
-		if weights, err = s.learn(ctx, tenantID, tenant, &st, dd, opps, start); err != nil {
+		if weights, err = s.learn(ctx, tenantID, &st, dd, opps, everyone, start); err != nil {
 			return res, err
 		}
 		res.Learn = time.Since(t1)
@@ -157,18 +168,19 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	if len(weights) > 0 {
 		settingsHash += "-" + weightsHash(weights)
 	}
-	res.Read += time.Since(t0)
 	res.Opportunities = len(opps)
 	if since != nil {
+		t0 := time.Now()
 		more, err := s.opportunitiesWithNewTouches(ctx, tenantID, tenant, st, *since, opps)
 		if err != nil {
 			return res, err
 		}
 		opps = append(opps, more...)
 		res.Opportunities = len(opps)
+		res.Read += time.Since(t0)
 	}
 	for i := 0; i < len(opps); i += s.batch {
-		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, settingsHash, models, opps[i:min(i+s.batch, len(opps))], start, &res); err != nil {
+		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, settingsHash, models, opps[i:min(i+s.batch, len(opps))], everyone, start, &res); err != nil {
 			return res, err
 		}
 	}

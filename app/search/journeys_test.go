@@ -1,0 +1,82 @@
+package search_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/search"
+)
+
+// Reads span several pages: every hit comes back once, in order.
+func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
+	ctx := context.Background()
+	c := apptest.Search(t, apptest.Config(t))
+	if err := c.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	defer search.SetPageSize(4)()
+	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	var docs []search.Doc
+	var wantTouches, wantCredits []string
+	for i := range 23 {
+		id := fmt.Sprintf("e%02d", i)
+		src, _ := json.Marshal(map[string]any{"event_id": id, "tenant": "acme", "type": "pageview", "person_id": fmt.Sprint(i % 2),
+			"occurred_at": start.Add(time.Duration(i) * time.Minute), "received_at": start, "is_bot": false})
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: id, Source: src})
+		wantTouches = append(wantTouches, id)
+		cid := fmt.Sprintf("c%02d", i)
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Credits, ID: cid,
+			Source: []byte(`{"credit_id":"` + cid + `","opportunity_id":"o` + fmt.Sprint(i%3) + `"}`)})
+		if i%3 != 2 {
+			wantCredits = append(wantCredits, cid)
+		}
+	}
+	for id, extra := range map[string]string{"bot": `"person_id":"0","is_bot":true`, "anon": `"is_bot":false`} {
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: id, Source: []byte(`{"event_id":"` + id +
+			`","tenant":"acme","type":"pageview","occurred_at":"2026-03-01T00:01:00Z","received_at":"2026-03-01T00:01:00Z",` + extra + `}`)})
+	}
+	if errs, err := c.BulkIndex(ctx, docs); err != nil || slices.ContainsFunc(errs, func(e error) bool { return e != nil }) {
+		t.Fatalf("index: %v %v", err, errs)
+	}
+	for _, kind := range []string{search.Touchpoints, search.Credits} {
+		if err := c.Refresh(ctx, "acme", kind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	err := c.PeopleTouchpoints(ctx, "acme", []string{"0", "1"}, start, start.Add(time.Hour), []string{"event_id"}, func(doc json.RawMessage) error {
+		var d struct {
+			EventID string `json:"event_id"`
+		}
+		if err := json.Unmarshal(doc, &d); err != nil {
+			return err
+		}
+		got = append(got, d.EventID)
+		return nil
+	})
+	if err != nil || !slices.Equal(got, wantTouches) {
+		t.Fatalf("touchpoints = %v, %v; want %v", got, err, wantTouches)
+	}
+	got = got[:0]
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), []string{"event_id"}, func(doc json.RawMessage) error {
+		var d struct {
+			EventID string `json:"event_id"`
+		}
+		err := json.Unmarshal(doc, &d)
+		got = append(got, d.EventID)
+		return err
+	})
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, wantTouches[2:13]) {
+		t.Fatalf("touchpoints between = %v, %v; want %v", got, err, wantTouches[2:13])
+	}
+	credits, err := c.CreditIDs(ctx, "acme", []string{"o0", "o1"})
+	if err != nil || !slices.Equal(credits, wantCredits) {
+		t.Fatalf("credit ids = %v, %v; want %v", credits, err, wantCredits)
+	}
+}
