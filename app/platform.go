@@ -118,6 +118,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Router.Mount(p.healthRoutes()...)
 
 	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants})
+	directory := layoutDirectory{p.Tenants.Service()}
+	p.Layout = web.NewLayout(directory, authz)
 	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
 	p.Tracking, err = tracking.New(tracking.Deps{
 		Config:     cfg.Tracking,
@@ -147,9 +149,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		ImportLimits:    csvimport.Limits{MaxBytes: int64(cfg.Sync.ImportMaxMB) << 20},
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
-		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution")})
-	directory := layoutDirectory{p.Tenants.Service()}
-	p.Layout = web.NewLayout(directory, authz)
+		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
 	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}

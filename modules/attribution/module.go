@@ -31,6 +31,8 @@ type Deps struct {
 	Store   Store
 	Tenants Tenants
 	Log     *slog.Logger
+	// Layout builds the settings page's layout; nil renders it bare (tests).
+	Layout *web.Layout
 }
 
 // Module is the attribution module.
@@ -38,6 +40,7 @@ type Module struct {
 	svc     *Service
 	tenants Tenants
 	log     *slog.Logger
+	layout  *web.Layout
 
 	// background holds recomputes started by a settings change; Close waits.
 	background sync.WaitGroup
@@ -48,7 +51,7 @@ type Module struct {
 // New builds the module.
 func New(d Deps) *Module {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Module{svc: NewService(d.DB, d.Store, d.Log), tenants: d.Tenants, log: d.Log, ctx: ctx, cancel: cancel}
+	return &Module{svc: NewService(d.DB, d.Store, d.Log), tenants: d.Tenants, log: d.Log, layout: d.Layout, ctx: ctx, cancel: cancel}
 }
 
 // Close stops a recompute in progress and waits for it.
@@ -94,13 +97,13 @@ func (m *Module) recomputeAll(ctx context.Context) error {
 
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "read"), Handler: m.getSettings},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "write"), Handler: m.putSettings},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/weights", Perm: web.Perm("attribution", "read"), Handler: m.getWeights},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/scoreboard", Perm: web.Perm("attribution", "read"), Handler: m.getScores},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("attribution", "write"), Handler: m.recompute},
-	}
+	}, m.pageRoutes()...)
 }
 
 func (m *Module) getSettings(c echo.Context) error {
@@ -124,10 +127,18 @@ func (m *Module) putSettings(c echo.Context) error {
 	if err := web.DecodeJSON(c, &st, "a settings object"); err != nil {
 		return err
 	}
-	if err := m.svc.SetSettings(c.Request().Context(), tid, st, "api"); err != nil {
+	if err := m.setSettings(c, tid, st, "api"); err != nil {
 		return err
 	}
-	// New settings change every credit: recompute now rather than at the next tick.
+	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash(), "recompute": "started"})
+}
+
+// setSettings stores new settings and, since they change every credit, starts a
+// full recompute at once rather than at the next tick.
+func (m *Module) setSettings(c echo.Context, tid int64, st Settings, actor string) error {
+	if err := m.svc.SetSettings(c.Request().Context(), tid, st, actor); err != nil {
+		return err
+	}
 	slug := c.Param("tenant")
 	m.background.Add(1)
 	go func() {
@@ -136,7 +147,7 @@ func (m *Module) putSettings(c echo.Context) error {
 			m.log.Error("recompute after a settings change failed", "tenant", slug, "err", err)
 		}
 	}()
-	return c.JSON(http.StatusOK, map[string]any{"settings": st, "hash": st.Hash(), "recompute": "started"})
+	return nil
 }
 
 // getWeights shows what the data-driven models learnt: each channel's share with

@@ -10,19 +10,12 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports/reportstest"
-	"github.com/srgplatform/srg/static"
-	"github.com/srgplatform/srg/templates"
 )
-
-type allowAll struct{}
-
-func (allowAll) Authorize(echo.Context, web.Permission) error { return nil }
 
 // server is the portal on a real echo with the production renderer and an
 // authorizer that allows everything; requests are made as the fixture's user unless
@@ -35,17 +28,7 @@ type server struct {
 func newServer(t *testing.T) *server {
 	t.Helper()
 	env := reportstest.New(t)
-	assets, err := web.NewAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funcs := web.Funcs()
-	funcs["asset"] = assets.URL
-	renderer, err := web.NewRenderer(templates.FS, funcs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), renderer)
+	e := apptest.Echo(t)
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			switch c.Request().Header.Get("X-Test-User") {
@@ -61,9 +44,9 @@ func newServer(t *testing.T) *server {
 	})
 	dir := reportstest.Directory{DB: env.DB}
 	m := portal.New(portal.Deps{Version: "test", DB: env.DB, Search: env.ES, Campaigns: env.Matcher, Models: reportstest.Models{},
-		Directory: dir, Layout: web.NewLayout(dir, allowAll{}), Log: apptest.Logger(t),
+		Directory: dir, Layout: web.NewLayout(dir, apptest.AllowAll{}), Log: apptest.Logger(t),
 		Now: func() time.Time { return reportstest.At("2024-04-30T12:00:00Z") }})
-	web.NewRouter(e, allowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
 	return &server{e: e, env: env}
 }
 
