@@ -23,7 +23,7 @@ func (a trackingSites) SiteByKey(ctx context.Context, key string) (tracking.Site
 	if err != nil {
 		return tracking.SiteRecord{}, err
 	}
-	return tracking.SiteRecord{ID: s.ID, TenantID: s.TenantID, Tenant: s.TenantSlug, Key: s.SiteKey, Domains: s.Domains}, nil
+	return tracking.SiteRecord{ID: s.ID, TenantID: s.TenantID, Tenant: s.TenantSlug, Key: s.SiteKey, Name: s.Name, Domains: s.Domains}, nil
 }
 
 type trackingIdentities struct{ svc *identity.Service }

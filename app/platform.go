@@ -130,6 +130,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Log:        log.With("module", "tracking"),
 		Registry:   p.Registry,
 		Script:     static.Tracker(),
+
+		PublicURL:   cfg.Server.PublicURL,
+		TenantSites: trackingSettings{p.Tenants.Service()},
+		Recent:      p.Search,
+		Layout:      p.Layout,
 	})
 	if err != nil {
 		p.Close()

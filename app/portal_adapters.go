@@ -12,6 +12,7 @@ import (
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/sync/campaigns"
 	"github.com/srgplatform/srg/modules/tenants"
+	"github.com/srgplatform/srg/modules/tracking"
 )
 
 // layoutDirectory finds tenants for the pages' layout.
@@ -68,4 +69,23 @@ func (a portalCampaigns) MatchCampaigns(ctx context.Context, tenantID int64, key
 		}
 	}
 	return out, nil
+}
+
+// trackingSettings lists a tenant's sites for the tracking module's settings pages.
+type trackingSettings struct{ tenants *tenants.Service }
+
+func (a trackingSettings) TenantSites(ctx context.Context, slug string) (int64, []tracking.SiteRecord, error) {
+	t, err := a.tenants.BySlug(ctx, slug)
+	if err != nil {
+		return 0, nil, err
+	}
+	sites, err := a.tenants.Sites(ctx, t.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	out := make([]tracking.SiteRecord, len(sites))
+	for i, s := range sites {
+		out[i] = tracking.SiteRecord{ID: s.ID, TenantID: s.TenantID, Tenant: t.Slug, Key: s.SiteKey, Name: s.Name, Domains: s.Domains}
+	}
+	return t.ID, out, nil
 }

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"github.com/srgplatform/srg/app/web"
+	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports"
+	"github.com/srgplatform/srg/modules/tracking"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
 )
@@ -28,6 +30,13 @@ func ptr[T any](v T) *T { return &v }
 // pageSamples holds a view model for every module page; a page without one fails
 // TestEveryPageRenders, so a new page cannot ship without being rendered once.
 var pageSamples = map[string]any{
+	"attribution/settings": attribution.SettingsPage{Page: samplePage, Settings: attribution.DefaultSettings(), Models: []string{"linear", "markov"},
+		Types: []string{"pageview"}, ExcludeChannels: "Direct", Error: "lookback_days: <bad>", Saved: true, UpdatedAt: time.Now()},
+	"tracking/sites": tracking.SitesPage{Page: samplePage, Saved: "acme-site", Sites: []tracking.SiteView{{
+		SiteRecord: tracking.SiteRecord{Key: "acme-site", Name: "Acme web", Domains: []string{"acme.example"}},
+		Settings:   tracking.Settings{HonorDNT: true, DownloadExtensions: []string{"pdf"}}, Snippet: `<script defer src="https://x/sona.js" data-site="acme-site"></script>`, Error: "<b>"}}},
+	"tracking/channels": tracking.ChannelsPage{Page: samplePage, Rules: `[{"name":"</textarea><b>"}]`, Channels: []string{"Direct"}, Previewing: true, Changed: 1,
+		Preview: []tracking.PreviewRow{{URL: "https://acme.example/", WasChannel: "Direct", WasRule: "direct", Channel: "Email", Rule: "email-medium"}}},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
 	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
 	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,

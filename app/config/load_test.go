@@ -53,6 +53,7 @@ func TestLoadRejects(t *testing.T) {
 		{"bad tenant slug", minimal + "tenants:\n  - slug: Acme_Corp\n    name: A\n", nil, "tenants[0].slug"},
 		{"slug starting with dash", minimal + "tenants:\n  - slug: -acme\n    name: A\n", nil, "tenants[0].slug"},
 		{"duplicate slug", minimal + "tenants:\n  - slug: acme\n    name: A\n  - slug: acme\n    name: B\n", nil, "tenants[1].slug: \"acme\" is declared twice"},
+		{"reserved slug", minimal + "tenants:\n  - slug: config\n    name: A\n", nil, "tenants[0].slug: \"config\" is reserved"},
 		{"missing tenant name", minimal + "tenants:\n  - slug: acme\n", nil, "tenants[0].name: required"},
 		{"unknown tenant currency", minimal + "tenants:\n  - slug: acme\n    name: A\n    currency: dollars\n", nil, "tenants[0].currency: \"dollars\" is not an ISO 4217"},
 		{"lower-case tenant currency", minimal + "tenants:\n  - slug: acme\n    name: A\n    currency: eur\n", nil, "tenants[0].currency"},

@@ -18,6 +18,10 @@ import (
 	"github.com/srgplatform/srg/app/jobs"
 )
 
+// ReservedSlugs cannot name a tenant: the tracker's endpoints live at /t/<name>,
+// beside the portal's /t/<tenant>/ pages.
+var ReservedSlugs = []string{"collect", "config"}
+
 // SlugPattern is what a tenant slug must match. It keeps every index name built from
 // it (<prefix>-<slug>-touchpoints) valid for Elasticsearch: lower case, no separators
 // or wildcards, not starting with '-', '_' or '+'.
@@ -166,6 +170,8 @@ func (c Config) validateTenants() Problems {
 		tk := fmt.Sprintf("tenants[%d]", i)
 		if !SlugPattern.MatchString(t.Slug) {
 			add(tk+".slug", "%q must be 2-40 lower-case letters, digits or '-', starting with a letter", t.Slug)
+		} else if slices.Contains(ReservedSlugs, t.Slug) {
+			add(tk+".slug", "%q is reserved: the portal's /t/%s/ would be the tracker's endpoint", t.Slug, t.Slug)
 		} else if slugs[t.Slug] {
 			add(tk+".slug", "%q is declared twice", t.Slug)
 		}

@@ -74,3 +74,28 @@ func (c *Client) IdentifiedTouchpoints(ctx context.Context, tenant string, q Tou
 	}
 	return docs, next, nil
 }
+
+// RecentVisits returns the sources of a tenant's latest n session-starting
+// touchpoints (bots included: they are classified too), newest first, with the
+// fields channel classification reads.
+func (c *Client) RecentVisits(ctx context.Context, tenant string, n int) ([]json.RawMessage, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	fsc := elastic.NewFetchSourceContext(true).Include("event_id", "site_key", "occurred_at", "url", "utm_source", "utm_medium",
+		"utm_campaign", "click_id_type", "referrer_host", "channel", "channel_rule")
+	res, err := es.Search(c.IndexName(tenant, Touchpoints)).Query(elastic.NewTermQuery("session_start", true)).
+		FetchSourceContext(fsc).Sort("occurred_at", false).Sort("event_id", false).Size(n).Do(ctx)
+	if err != nil {
+		if elastic.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: recent visits: %v", ErrUnavailable, err)
+	}
+	out := make([]json.RawMessage, len(res.Hits.Hits))
+	for i, h := range res.Hits.Hits {
+		out[i] = h.Source
+	}
+	return out, nil
+}

@@ -37,6 +37,12 @@ type Deps struct {
 	Registry   prometheus.Registerer
 	// Script is the built tracker, served at /sona.js.
 	Script []byte
+	// PublicURL is where browsers reach srg, for the install snippet.
+	PublicURL string
+	// TenantSites and Recent serve the settings pages; Layout builds them.
+	TenantSites TenantSites
+	Recent      RecentVisits
+	Layout      *web.Layout
 }
 
 // Module is the tracking module.
@@ -56,6 +62,11 @@ type Module struct {
 	metrics    *metrics
 	script     []byte
 	scriptETag string
+
+	publicURL      string
+	tenantSitesSrc TenantSites
+	recent         RecentVisits
+	layout         *web.Layout
 }
 
 // New builds the module and opens its spool.
@@ -90,6 +101,11 @@ func New(d Deps) (*Module, error) {
 		metrics:    newMetrics(d.Registry),
 		script:     d.Script,
 		scriptETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
+
+		publicURL:      d.PublicURL,
+		tenantSitesSrc: d.TenantSites,
+		recent:         d.Recent,
+		layout:         d.Layout,
 	}
 	m.sites = newSiteCache(30*time.Second, m.loadSite)
 	m.ingest = &ingester{spool: spool, index: d.Indexer, ids: d.Identities, store: m.store, log: d.Log,
@@ -103,13 +119,13 @@ func (m *Module) Name() string { return "tracking" }
 
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
-	return []web.Route{
+	return append([]web.Route{
 		{Method: http.MethodGet, Path: "/sona.js", Perm: web.Public, Handler: m.tracker},
 		{Method: http.MethodPost, Path: "/t/collect", Perm: web.Public, Handler: m.collect},
 		{Method: http.MethodOptions, Path: "/t/collect", Perm: web.Public, Handler: m.preflight},
 		{Method: http.MethodGet, Path: "/t/p.gif", Perm: web.Public, Handler: m.pixel},
 		{Method: http.MethodGet, Path: "/t/config/:key", Perm: web.Public, Handler: m.siteConfig},
-	}
+	}, m.settingsRoutes()...)
 }
 
 // Jobs implements module.Module.

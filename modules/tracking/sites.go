@@ -18,6 +18,7 @@ type SiteRecord struct {
 	TenantID int64
 	Tenant   string
 	Key      string
+	Name     string
 	Domains  []string
 }
 
