@@ -152,6 +152,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		DefaultSchedule: cfg.Sync.DefaultSchedule,
 		Writeback:       syncer.WritebackOptions{Settle: cfg.Sync.WritebackSettle, MaxPerRun: cfg.Sync.WritebackMaxPerRun},
 		ImportLimits:    csvimport.Limits{MaxBytes: int64(cfg.Sync.ImportMaxMB) << 20},
+		Layout:          p.Layout,
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})

@@ -10,7 +10,10 @@ import (
 	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports"
+	"github.com/srgplatform/srg/modules/sync/connector"
 	"github.com/srgplatform/srg/modules/tracking"
+
+	syncer "github.com/srgplatform/srg/modules/sync"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
 )
@@ -37,6 +40,12 @@ var pageSamples = map[string]any{
 		Settings:   tracking.Settings{HonorDNT: true, DownloadExtensions: []string{"pdf"}}, Snippet: `<script defer src="https://x/sona.js" data-site="acme-site"></script>`, Error: "<b>"}}},
 	"tracking/channels": tracking.ChannelsPage{Page: samplePage, Rules: `[{"name":"</textarea><b>"}]`, Channels: []string{"Direct"}, Previewing: true, Changed: 1,
 		Preview: []tracking.PreviewRow{{URL: "https://acme.example/", WasChannel: "Direct", WasRule: "direct", Channel: "Email", Rule: "email-medium"}}},
+	"sync/connectors": syncer.ConnectorsPage{Page: samplePage, Kinds: []connector.Kind{connector.HubSpot}, Error: "<b>", Notice: "Connected.",
+		Check:      &syncer.CheckResult{OK: false, Message: "refused"},
+		Connectors: []syncer.Connector{{Kind: connector.HubSpot, Schedule: "@every 1h", Status: "error", LastError: "<b>", NextRunAt: time.Now()}},
+		Form:       syncer.ConnectForm{Kind: "hubspot", Credentials: "</textarea><b>"}},
+	"sync/runs": syncer.RunsPage{Page: samplePage, Connector: syncer.Connector{Kind: connector.HubSpot},
+		Runs: []syncer.RunLog{{Direction: "pull", Trigger: "manual", Status: "ok", StartedAt: time.Now(), FinishedAt: ptr(time.Now()), Counts: map[string]int{"account": 2}}}},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
 	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
 	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,

@@ -74,19 +74,25 @@ func (m *Module) syncNow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := m.startRun(conn); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusAccepted, map[string]string{"status": "started"})
+}
+
+// startRun starts a manual run in the background once it holds the connector's
+// lock; ErrBusy when another run holds it.
+func (m *Module) startRun(conn Connector) error {
 	started := make(chan error, 1)
 	m.background.Add(1)
 	go func() {
 		defer m.background.Done()
 		_, err := m.svc.runNotify(m.ctx, conn, TriggerManual, started)
 		if err != nil && !errors.Is(err, ErrBusy) {
-			m.log.Error("manual sync failed", "tenant_id", tid, "connector", string(kind), "err", err)
+			m.log.Error("manual sync failed", "tenant_id", conn.TenantID, "connector", string(conn.Kind), "err", err)
 		}
 	}()
-	if err := <-started; err != nil {
-		return err
-	}
-	return c.JSON(http.StatusAccepted, map[string]string{"status": "started"})
+	return <-started
 }
 
 func (m *Module) listRuns(c echo.Context) error {

@@ -40,6 +40,8 @@ type Deps struct {
 	Writeback       WritebackOptions
 	// ImportLimits bound CSV imports.
 	ImportLimits csvimport.Limits
+	// Layout builds the connectors pages; nil renders them bare (tests).
+	Layout *web.Layout
 }
 
 // Module is the sync module.
@@ -48,6 +50,7 @@ type Module struct {
 	tenants      Tenants
 	log          *slog.Logger
 	importLimits csvimport.Limits
+	layout       *web.Layout
 
 	// background holds manual runs started over HTTP; Close waits for them.
 	background sync.WaitGroup
@@ -64,7 +67,7 @@ func New(d Deps) *Module {
 	if limits.MaxBytes == 0 {
 		limits.MaxBytes = csvimport.DefaultLimits.MaxBytes
 	}
-	return &Module{svc: svc, tenants: d.Tenants, log: d.Log, importLimits: limits, ctx: ctx, cancel: cancel}
+	return &Module{svc: svc, tenants: d.Tenants, log: d.Log, importLimits: limits, layout: d.Layout, ctx: ctx, cancel: cancel}
 }
 
 // Service is the module's service, for the CLI and benchmarks.
@@ -89,7 +92,7 @@ func (m *Module) Close() error {
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
 	read, write := web.Perm("connectors", "read"), web.Perm("connectors", "write")
-	return []web.Route{
+	return append([]web.Route{
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/connectors", Perm: read, Handler: m.listConnectors},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/connectors/:kind", Perm: write, Handler: m.connect},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/connectors/:kind", Perm: write, Handler: m.disconnect},
@@ -100,5 +103,5 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.setMapping},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.deleteMapping},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/campaign-match", Perm: web.Perm("campaigns", "read"), Handler: m.matchCampaign},
-	}
+	}, m.pageRoutes()...)
 }
