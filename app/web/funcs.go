@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"math"
@@ -26,7 +27,14 @@ func Funcs() template.FuncMap {
 		"date":     func(t time.Time) string { return t.UTC().Format(time.DateOnly) },
 		"label":    Label,
 		"deref":    Deref,
+		"json":     JSON,
 	}
+}
+
+// JSON encodes v for a data-* attribute (html/template escapes it there).
+func JSON(v any) (string, error) {
+	b, err := json.Marshal(v)
+	return string(b), err
 }
 
 // Deref returns what a pointer points to (nil for a nil pointer), so templates can

@@ -10,7 +10,7 @@ import (
 )
 
 // Chart is the data of one chart, drawn by static/portal/charts.js with ECharts;
-// pages pass it in a <script type="application/json"> block.
+// pages pass it as JSON in the chart element's data-chart attribute.
 type Chart struct {
 	// Kind is "bar" (horizontal bars per category), "line" (a series over time) or
 	// "columns" (grouped vertical bars: one group per category, a bar per series).

@@ -1,4 +1,5 @@
-// Charts drawn with ECharts from the data the server renders (portal.Chart): only
+// Charts drawn with ECharts from the data the server renders (portal.Chart) as JSON in
+// each .chart element's data-chart attribute: only
 // the chart types and components used are imported, so the bundle stays small.
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart } from 'echarts/charts';
@@ -57,9 +58,8 @@ export function drawCharts(root) {
   const elements = root.matches && root.matches('.chart') ? [root] : root.querySelectorAll('.chart');
   for (const el of elements) {
     if (el.dataset.drawn) continue;
-    const block = el.querySelector('script[type="application/json"]');
-    if (!block) continue;
-    const data = JSON.parse(block.textContent);
+    if (!el.dataset.chart) continue;
+    const data = JSON.parse(el.dataset.chart);
     if (!data.categories.length) {
       el.classList.add('chart-empty');
       el.dataset.drawn = 'empty';

@@ -1,8 +1,9 @@
 // The portal's JavaScript: htmx for the report fragments and ECharts for the charts,
 // bundled by build.mjs into static/js/portal.js. Pages carry no inline script: a
-// chart's data sits in a <script type="application/json"> block inside its .chart
-// element, and behaviour hangs on data-* attributes, so a strict Content-Security-
-// Policy can forbid inline scripts and event handlers.
+// chart's data is JSON in its .chart element's data-chart attribute, and behaviour
+// hangs on data-* attributes, so a strict Content-Security-Policy can forbid inline
+// scripts and event handlers (htmx's own eval and inline styles are turned off in the
+// layout's htmx-config).
 import htmx from 'htmx.org';
 import { drawCharts, resizeCharts } from './charts.js';
 
