@@ -16,17 +16,18 @@ var benchmarks = map[string]string{
 	"ingest":      "drive POST /t/collect on loopback: throughput, latency at 50%/80% load, memory, end-to-end indexing, events lost",
 	"sync":        "full sync of 100,000 contacts, 20,000 accounts and 30,000 opportunities from fake HubSpot and Salesforce: objects/s, peak memory",
 	"attribution": "full and 1% incremental recompute of 100,000 synthetic opportunities with 1,000,000 touchpoints: read, compute and write seconds, peak memory",
+	"portal":      "p50/p95 server time of the dashboard, campaigns and journey pages of a tenant of 1,000,000 touchpoints and 10,000 attributed opportunities",
 }
 
 func benchFlags(fs *flag.FlagSet) {
 	fs.Duration("duration", 0, "length of each measurement step (default 10s)")
 	fs.Int("connections", 0, "load generator connections (default 64)")
-	fs.Int("opportunities", 0, "attribution: opportunities in the synthetic tenant, about 10 touchpoints each (default 100000)")
+	fs.Int("opportunities", 0, "attribution: opportunities in the synthetic tenant, about 10 touchpoints each (default 100000); portal: attributed opportunities (default 10000)")
 }
 
 func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 || benchmarks[args[0]] == "" {
-		return fmt.Errorf("%w: want one of: ingest, sync, attribution", errUsage)
+		return fmt.Errorf("%w: want one of: ingest, sync, attribution, portal", errUsage)
 	}
 	var pg, es string
 	for _, kv := range env.environ {
@@ -49,10 +50,13 @@ func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	switch args[0] {
 	case "sync":
 		return benchSync(ctx, env, self, pg, es)
-	case "attribution":
+	case "attribution", "portal":
 		n := fs.Lookup("opportunities").Value.(flag.Getter).Get().(int)
 		if n < 0 {
 			return fmt.Errorf("%w: --opportunities must be positive", errUsage)
+		}
+		if args[0] == "portal" {
+			return benchPortal(ctx, env, self, pg, es, n)
 		}
 		return benchAttribution(ctx, env, self, pg, es, n)
 	}

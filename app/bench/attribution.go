@@ -53,49 +53,14 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	if err != nil {
 		return err
 	}
-	dbURL := st.dbURL
-	recompute := func(args ...string) (recomputeResult, time.Duration, int64, error) {
-		var out bytes.Buffer
-		took, rss, err := st.run(ctx, &out, append([]string{"recompute", "--tenant", "bench"}, args...)...)
-		var res recomputeResult
-		if err != nil {
-			return res, took, rss, err
-		}
-		if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-			return res, took, rss, fmt.Errorf("bench: srg recompute printed %q: %w", out.String(), err)
-		}
-		return res, took, rss, nil
-	}
-	// A first run on the empty tenant migrates the database, declares the tenant and
-	// creates its indices with their real mappings.
-	if _, _, _, err := recompute(); err != nil {
-		return err
-	}
 	g := &synthTenant{seed: o.Seed, opportunities: o.Opportunities, now: time.Now().UTC().Truncate(time.Second)}
-	start := time.Now()
-	conn, err := pgx.Connect(ctx, dbURL)
+	conn, tenantID, touches, err := st.generate(ctx, g, g, o.ElasticsearchURL)
 	if err != nil {
-		return fmt.Errorf("bench: connect: %w", err)
+		return err
 	}
 	defer conn.Close(context.Background())
-	var tenantID int64
-	if err := conn.QueryRow(ctx, `SELECT id FROM tenants WHERE slug = 'bench'`).Scan(&tenantID); err != nil {
-		return fmt.Errorf("bench: tenant: %w", err)
-	}
-	if err := g.copyRows(ctx, conn, tenantID); err != nil {
-		return err
-	}
-	fmt.Fprintf(o.Log, "wrote %d opportunities with their contacts to Postgres in %s\n", g.opportunities, time.Since(start).Round(time.Millisecond))
-	es := search.New(config.Elasticsearch{IndexPrefix: st.es.prefix, NumberOfShards: 1, HealthcheckInterval: time.Minute, MaxRetries: 3},
-		strings.Split(o.ElasticsearchURL, ","), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	defer es.Close()
-	touches, err := g.indexTouchpoints(ctx, es, 3)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(o.Log, "generated the tenant (%d touchpoints) in %s\n", touches, time.Since(start).Round(time.Millisecond))
 
-	full, fullTook, fullRSS, err := recompute("--full")
+	full, fullTook, fullRSS, err := st.recompute(ctx, "--full")
 	if err != nil {
 		return err
 	}
@@ -105,7 +70,7 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	if err != nil {
 		return fmt.Errorf("bench: change opportunities: %w", err)
 	}
-	inc, incTook, incRSS, err := recompute()
+	inc, incTook, incRSS, err := st.recompute(ctx)
 	if err != nil {
 		return err
 	}
@@ -124,6 +89,27 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	fmt.Fprintf(o.Out, "attribution_incremental_changed=%d\n", inc.Changed)
 	fmt.Fprintf(o.Out, "attribution_peak_rss_mb=%.1f\n", float64(max(fullRSS, incRSS))/1024)
 	return nil
+}
+
+// recompute runs `srg recompute --tenant bench` with args in a child process and
+// returns what it printed, how long it took and its peak resident memory in kB.
+func (st *commandStack) recompute(ctx context.Context, args ...string) (recomputeResult, time.Duration, int64, error) {
+	var out bytes.Buffer
+	took, rss, err := st.run(ctx, &out, append([]string{"recompute", "--tenant", "bench"}, args...)...)
+	var res recomputeResult
+	if err != nil {
+		return res, took, rss, err
+	}
+	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
+		return res, took, rss, fmt.Errorf("bench: srg recompute printed %q: %w", out.String(), err)
+	}
+	return res, took, rss, nil
+}
+
+// search is a client of the stack's indices.
+func (st *commandStack) search(elasticsearchURL string) *search.Client {
+	return search.New(config.Elasticsearch{IndexPrefix: st.es.prefix, NumberOfShards: 1, HealthcheckInterval: time.Minute, MaxRetries: 3},
+		strings.Split(elasticsearchURL, ","), slog.New(slog.NewTextHandler(io.Discard, nil)))
 }
 
 // copyRows writes the opportunities, contacts, people and contact roles with COPY.
