@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/portal"
@@ -14,8 +15,6 @@ import (
 	"github.com/srgplatform/srg/modules/tracking"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
-	"github.com/srgplatform/srg/static"
-	"github.com/srgplatform/srg/templates"
 )
 
 var samplePage = web.Page{Title: "Sample", Section: "dashboard", CSRF: "tok<en>", User: "ann@acme.example",
@@ -75,16 +74,7 @@ var pageSamples = map[string]any{
 // TestEveryPageRenders renders every page (and every fragment sampled) of every
 // module with a sample view model, through the production template functions.
 func TestEveryPageRenders(t *testing.T) {
-	assets, err := web.NewAssets(static.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	funcs := web.Funcs()
-	funcs["asset"] = assets.URL
-	r, err := web.NewRenderer(templates.FS, funcs)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := apptest.Renderer(t)
 	for _, name := range r.Names() {
 		if strings.HasPrefix(name, "web/") {
 			continue // app/web's own test renders those

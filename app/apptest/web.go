@@ -1,6 +1,10 @@
 package apptest
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
@@ -11,9 +15,8 @@ import (
 	"github.com/srgplatform/srg/templates"
 )
 
-// Echo returns SRG's echo instance with the production pages and template
-// functions, for HTTP tests of modules that render pages.
-func Echo(t testing.TB) *echo.Echo {
+// Renderer returns the production pages with the production template functions.
+func Renderer(t testing.TB) *web.Renderer {
 	t.Helper()
 	assets, err := web.NewAssets(static.FS)
 	if err != nil {
@@ -25,7 +28,27 @@ func Echo(t testing.TB) *echo.Echo {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return web.NewEcho(Logger(t), prometheus.NewRegistry(), renderer)
+	return renderer
+}
+
+// Echo returns SRG's echo instance with the production pages and template
+// functions, for HTTP tests of modules that render pages.
+func Echo(t testing.TB) *echo.Echo {
+	t.Helper()
+	return web.NewEcho(Logger(t), prometheus.NewRegistry(), Renderer(t))
+}
+
+// Do sends a request as a browser would, asking for HTML; a form, when given, is
+// the url-encoded body.
+func Do(h http.Handler, method, path string, form url.Values) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Accept", "text/html")
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }
 
 // AllowAll is an authorizer that allows every request: tests of a module's pages
@@ -45,4 +68,33 @@ func AsUser(userID int64, email string) echo.MiddlewareFunc {
 			return next(c)
 		}
 	}
+}
+
+// Scenario is one request of an HTTP scenario table and what its answer must hold.
+type Scenario struct {
+	Name, Method, Path string
+	// Form, when not nil, is sent url-encoded.
+	Form   url.Values
+	Status int
+	Want   []string
+}
+
+// Run sends the scenario's request to h as a subtest and checks the status and
+// that the body holds every Want; it returns the body.
+func (sc Scenario) Run(t *testing.T, h http.Handler) string {
+	t.Helper()
+	var body string
+	t.Run(sc.Name, func(t *testing.T) {
+		rec := Do(h, sc.Method, sc.Path, sc.Form)
+		body = rec.Body.String()
+		if rec.Code != sc.Status {
+			t.Fatalf("%s %s: %d, want %d\n%s", sc.Method, sc.Path, rec.Code, sc.Status, body)
+		}
+		for _, w := range sc.Want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s %s: lacks %q\n%s", sc.Method, sc.Path, w, body)
+			}
+		}
+	})
+	return body
 }

@@ -112,3 +112,13 @@ func (l *Layout) Page(c echo.Context, title, section string) (Page, error) {
 
 // IsSettings reports whether a nav item belongs to the settings group.
 func (n NavItem) IsSettings() bool { return strings.HasPrefix(n.Section, "settings.") }
+
+// HasSettings reports whether the navigation holds a settings section.
+func (p Page) HasSettings() bool {
+	for _, n := range p.Nav {
+		if n.IsSettings() {
+			return true
+		}
+	}
+	return false
+}

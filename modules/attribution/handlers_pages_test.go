@@ -28,12 +28,7 @@ func TestSettingsPage(t *testing.T) {
 	e.Use(apptest.AsUser(3, "ann@acme.example"))
 	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Header.Set("Accept", "text/html")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec
+		return apptest.Do(e, method, path, form)
 	}
 	with := func(key string, values ...string) url.Values {
 		f := settingsForm()

@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/portal/reports"
 )
 
@@ -33,6 +34,16 @@ func (f Filter) Query() string {
 
 // Compares reports whether model is among those compared.
 func (f Filter) Compares(model string) bool { return slices.Contains(f.Compare, model) }
+
+// filtered builds a report page's layout and reads its filter.
+func (m *Module) filtered(c echo.Context, title, section string) (web.Page, Filter, error) {
+	page, err := m.page(c, title, section)
+	if err != nil {
+		return page, Filter{}, err
+	}
+	f, err := m.filter(c, page.Tenant.ID)
+	return page, f, err
+}
 
 // maxCompare bounds the models compared side by side.
 const maxCompare = 6

@@ -24,11 +24,7 @@ type CampaignsReport struct {
 }
 
 func (m *Module) campaigns(c echo.Context) error {
-	page, err := m.page(c, "Campaigns", "campaigns")
-	if err != nil {
-		return err
-	}
-	f, err := m.filter(c, page.Tenant.ID)
+	page, f, err := m.filtered(c, "Campaigns", "campaigns")
 	if err != nil {
 		return err
 	}
@@ -36,11 +32,7 @@ func (m *Module) campaigns(c echo.Context) error {
 }
 
 func (m *Module) campaignsReport(c echo.Context) error {
-	page, err := m.page(c, "Campaigns", "campaigns")
-	if err != nil {
-		return err
-	}
-	f, err := m.filter(c, page.Tenant.ID)
+	page, f, err := m.filtered(c, "Campaigns", "campaigns")
 	if err != nil {
 		return err
 	}

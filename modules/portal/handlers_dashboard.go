@@ -52,11 +52,7 @@ type DashboardReport struct {
 }
 
 func (m *Module) dashboard(c echo.Context) error {
-	page, err := m.page(c, "Dashboard", "dashboard")
-	if err != nil {
-		return err
-	}
-	f, err := m.filter(c, page.Tenant.ID)
+	page, f, err := m.filtered(c, "Dashboard", "dashboard")
 	if err != nil {
 		return err
 	}
@@ -68,11 +64,7 @@ func (m *Module) dashboard(c echo.Context) error {
 }
 
 func (m *Module) dashboardReport(c echo.Context) error {
-	page, err := m.page(c, "Dashboard", "dashboard")
-	if err != nil {
-		return err
-	}
-	f, err := m.filter(c, page.Tenant.ID)
+	page, f, err := m.filtered(c, "Dashboard", "dashboard")
 	if err != nil {
 		return err
 	}

@@ -54,9 +54,7 @@ func (s *server) get(t *testing.T, path, user string) *httptest.ResponseRecorder
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Accept", "text/html")
-	if user != "" {
-		req.Header.Set("X-Test-User", user)
-	}
+	req.Header.Set("X-Test-User", user)
 	rec := httptest.NewRecorder()
 	s.e.ServeHTTP(rec, req)
 	return rec

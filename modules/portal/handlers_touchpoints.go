@@ -35,10 +35,16 @@ func (p TouchpointsPage) ExportURL() string {
 	return "/t/" + url.PathEscape(p.Tenant.Slug) + "/touchpoints/export.csv?" + p.Query
 }
 
-func (m *Module) touchpointFilter(c echo.Context) (reports.TouchpointFilter, string, error) {
+// touchpointPage builds the touchpoints page's layout and reads its filter, also as
+// query parameters.
+func (m *Module) touchpointPage(c echo.Context) (web.Page, reports.TouchpointFilter, string, error) {
+	page, err := m.page(c, "Touchpoints", "touchpoints")
+	if err != nil {
+		return page, reports.TouchpointFilter{}, "", err
+	}
 	f, err := reports.ParseTouchpointFilter(c.QueryParam, m.now())
 	if err != nil {
-		return f, "", err
+		return page, f, "", err
 	}
 	q := url.Values{"from": {f.Range.From.Format(time.DateOnly)}, "to": {f.Range.To.AddDate(0, 0, -1).Format(time.DateOnly)}}
 	for k, v := range map[string]string{"channel": f.Channel, "type": f.Type, "campaign": f.Campaign, "url": f.URL} {
@@ -46,15 +52,11 @@ func (m *Module) touchpointFilter(c echo.Context) (reports.TouchpointFilter, str
 			q.Set(k, v)
 		}
 	}
-	return f, q.Encode(), nil
+	return page, f, q.Encode(), nil
 }
 
 func (m *Module) touchpoints(c echo.Context) error {
-	page, err := m.page(c, "Touchpoints", "touchpoints")
-	if err != nil {
-		return err
-	}
-	f, q, err := m.touchpointFilter(c)
+	page, f, q, err := m.touchpointPage(c)
 	if err != nil {
 		return err
 	}
@@ -73,11 +75,7 @@ func (m *Module) touchpoints(c echo.Context) error {
 // exportTouchpoints streams every touchpoint of the filter as CSV. The export is
 // audited before the first row leaves: who exported what, from where.
 func (m *Module) exportTouchpoints(c echo.Context) error {
-	page, err := m.page(c, "Touchpoints", "touchpoints")
-	if err != nil {
-		return err
-	}
-	f, q, err := m.touchpointFilter(c)
+	page, f, q, err := m.touchpointPage(c)
 	if err != nil {
 		return err
 	}

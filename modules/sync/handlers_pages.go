@@ -137,17 +137,19 @@ func (m *Module) back(c echo.Context, done string) error {
 	return c.Redirect(http.StatusSeeOther, "/t/"+url.PathEscape(c.Param("tenant"))+"/settings/connectors?done="+done)
 }
 
-// kindOf is the connector of the URL; one the tenant has not connected is not found.
-func (m *Module) kindOf(c echo.Context, tid int64) (Connector, error) {
-	return m.svc.Connector(c.Request().Context(), tid, connector.Kind(c.Param("kind")))
+// connectorOf is the tenant and connector of the URL; a connector the tenant has not
+// connected is not found.
+func (m *Module) connectorOf(c echo.Context) (int64, Connector, error) {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return 0, Connector{}, err
+	}
+	conn, err := m.svc.Connector(c.Request().Context(), tid, connector.Kind(c.Param("kind")))
+	return tid, conn, err
 }
 
 func (m *Module) checkPage(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	conn, err := m.kindOf(c, tid)
+	tid, conn, err := m.connectorOf(c)
 	if err != nil {
 		return err
 	}
@@ -165,11 +167,7 @@ func (m *Module) checkPage(c echo.Context) error {
 }
 
 func (m *Module) syncNowPage(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	conn, err := m.kindOf(c, tid)
+	_, conn, err := m.connectorOf(c)
 	if err != nil {
 		return err
 	}
@@ -194,11 +192,7 @@ func (m *Module) disconnectPage(c echo.Context) error {
 }
 
 func (m *Module) runsPage(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	conn, err := m.kindOf(c, tid)
+	tid, conn, err := m.connectorOf(c)
 	if err != nil {
 		return err
 	}

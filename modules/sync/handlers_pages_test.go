@@ -19,6 +19,17 @@ import (
 	syncer "github.com/srgplatform/srg/modules/sync"
 )
 
+// tokenFactory builds a testSource from credentials {"token": "..."}.
+func tokenFactory(pulls *atomic.Int32) syncer.Factory {
+	return func(c connector.Config) (connector.Puller, error) {
+		var cr struct{ Token string }
+		if json.Unmarshal(c.Credentials, &cr) != nil || cr.Token == "" {
+			return nil, errors.New("credentials: token is required")
+		}
+		return testSource{token: cr.Token, pulls: pulls}, nil
+	}
+}
+
 func TestConnectorPages(t *testing.T) {
 	cfg := apptest.Config(t)
 	db := apptest.DB(t, cfg)
@@ -27,13 +38,7 @@ func TestConnectorPages(t *testing.T) {
 	db.Raw(`INSERT INTO tenants (slug, name) VALUES ('other', 'Other') RETURNING id`).Scan(&other)
 	box, _ := secrets.New(apptest.NewKey())
 	pulls := &atomic.Int32{}
-	factory := func(c connector.Config) (connector.Puller, error) {
-		var cr struct{ Token string }
-		if json.Unmarshal(c.Credentials, &cr) != nil || cr.Token == "" {
-			return nil, errors.New("credentials: token is required")
-		}
-		return testSource{token: cr.Token, pulls: pulls}, nil
-	}
+	factory := tokenFactory(pulls)
 	m := syncer.New(syncer.Deps{DB: db, Box: box, Tenants: slugTenants{"acme": tenant, "other": other}, Log: apptest.Logger(t),
 		Factories: map[connector.Kind]syncer.Factory{connector.HubSpot: factory, connector.Salesforce: factory}})
 	t.Cleanup(func() { m.Close() })
@@ -41,58 +46,36 @@ func TestConnectorPages(t *testing.T) {
 	e.Use(apptest.AsUser(4, "ann@acme.example"))
 	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Header.Set("Accept", "text/html")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec
+		return apptest.Do(e, method, path, form)
 	}
 	connect := func(kind, creds, schedule string) url.Values {
 		return url.Values{"kind": {kind}, "credentials": {creds}, "settings": {"{}"}, "schedule": {schedule}, "_csrf": {"csrf-token"}}
 	}
-	scenarios := []struct {
-		name, method, path string
-		form               url.Values
-		status             int
-		want               []string
-	}{
-		{"empty", "GET", "/t/acme/settings/connectors", nil, 200, []string{"Connect your CRM", `<option value="hubspot">`, `name="_csrf" value="csrf-token"`}},
-		{"unknown tenant", "GET", "/t/nope/settings/connectors", nil, 404, nil},
-		{"credentials not JSON", "POST", "/t/acme/settings/connectors", connect("hubspot", `{"token":`, ""), 400, []string{"credentials must be a JSON object", `{&#34;token&#34;:`}},
-		{"credentials a list", "POST", "/t/acme/settings/connectors", connect("hubspot", `["x"]`, ""), 400, []string{"credentials must be a JSON object"}},
-		{"bad credentials", "POST", "/t/acme/settings/connectors", connect("hubspot", `{}`, ""), 400, []string{"token is required"}},
-		{"bad schedule", "POST", "/t/acme/settings/connectors", connect("hubspot", `{"token":"ok"}`, "often"), 400, []string{"schedule"}},
-		{"unknown source", "POST", "/t/acme/settings/connectors", connect("zoho", `{"token":"ok"}`, ""), 400, []string{"unknown source"}},
-		{"connect", "POST", "/t/acme/settings/connectors", connect("hubspot", `{"token":"ok"}`, "@every 1h"), http.StatusSeeOther, nil},
-		{"connect a refused source", "POST", "/t/acme/settings/connectors", connect("salesforce", `{"token":"revoked"}`, ""), http.StatusSeeOther, nil},
-		{"connected", "GET", "/t/acme/settings/connectors?done=connected", nil, 200, []string{"Connected.", "Hubspot", "<code>@every 1h</code>", "/t/acme/settings/connectors/hubspot/check"}},
-		{"credentials never shown", "GET", "/t/acme/settings/connectors", nil, 200, nil},
-		{"test", "POST", "/t/acme/settings/connectors/hubspot/check", url.Values{}, 200, []string{"hubspot: The source answered: 1 records in the first page of accounts."}},
-		{"test refused credentials", "POST", "/t/acme/settings/connectors/salesforce/check", url.Values{}, 200, []string{"refused the credentials"}},
-		{"test a connector not connected", "POST", "/t/other/settings/connectors/hubspot/check", url.Values{}, 404, nil},
-		{"sync now", "POST", "/t/acme/settings/connectors/hubspot/sync", url.Values{}, http.StatusSeeOther, nil},
-		{"sync another tenant's connector", "POST", "/t/other/settings/connectors/hubspot/sync", url.Values{}, 404, nil},
-		{"run log of another tenant", "GET", "/t/other/settings/connectors/hubspot", nil, 404, nil},
-		{"disconnect", "POST", "/t/acme/settings/connectors/salesforce/disconnect", url.Values{}, http.StatusSeeOther, nil},
-		{"disconnect again", "POST", "/t/acme/settings/connectors/salesforce/disconnect", url.Values{}, 404, nil},
+	scenarios := []apptest.Scenario{
+		{Name: "empty", Method: "GET", Path: "/t/acme/settings/connectors", Status: 200, Want: []string{"Connect your CRM", `<option value="hubspot">`, `name="_csrf" value="csrf-token"`}},
+		{Name: "unknown tenant", Method: "GET", Path: "/t/nope/settings/connectors", Status: 404},
+		{Name: "credentials not JSON", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("hubspot", `{"token":`, ""), Status: 400, Want: []string{"credentials must be a JSON object", `{&#34;token&#34;:`}},
+		{Name: "credentials a list", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("hubspot", `["x"]`, ""), Status: 400, Want: []string{"credentials must be a JSON object"}},
+		{Name: "bad credentials", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("hubspot", `{}`, ""), Status: 400, Want: []string{"token is required"}},
+		{Name: "bad schedule", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("hubspot", `{"token":"ok"}`, "often"), Status: 400, Want: []string{"schedule"}},
+		{Name: "unknown source", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("zoho", `{"token":"ok"}`, ""), Status: 400, Want: []string{"unknown source"}},
+		{Name: "connect", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("hubspot", `{"token":"ok"}`, "@every 1h"), Status: http.StatusSeeOther},
+		{Name: "connect a refused source", Method: "POST", Path: "/t/acme/settings/connectors", Form: connect("salesforce", `{"token":"revoked"}`, ""), Status: http.StatusSeeOther},
+		{Name: "connected", Method: "GET", Path: "/t/acme/settings/connectors?done=connected", Status: 200, Want: []string{"Connected.", "Hubspot", "<code>@every 1h</code>", "/t/acme/settings/connectors/hubspot/check"}},
+		{Name: "credentials never shown", Method: "GET", Path: "/t/acme/settings/connectors", Status: 200},
+		{Name: "test", Method: "POST", Path: "/t/acme/settings/connectors/hubspot/check", Form: url.Values{}, Status: 200, Want: []string{"hubspot: The source answered: 1 records in the first page of accounts."}},
+		{Name: "test refused credentials", Method: "POST", Path: "/t/acme/settings/connectors/salesforce/check", Form: url.Values{}, Status: 200, Want: []string{"refused the credentials"}},
+		{Name: "test a connector not connected", Method: "POST", Path: "/t/other/settings/connectors/hubspot/check", Form: url.Values{}, Status: 404},
+		{Name: "sync now", Method: "POST", Path: "/t/acme/settings/connectors/hubspot/sync", Form: url.Values{}, Status: http.StatusSeeOther},
+		{Name: "sync another tenant's connector", Method: "POST", Path: "/t/other/settings/connectors/hubspot/sync", Form: url.Values{}, Status: 404},
+		{Name: "run log of another tenant", Method: "GET", Path: "/t/other/settings/connectors/hubspot", Status: 404},
+		{Name: "disconnect", Method: "POST", Path: "/t/acme/settings/connectors/salesforce/disconnect", Form: url.Values{}, Status: http.StatusSeeOther},
+		{Name: "disconnect again", Method: "POST", Path: "/t/acme/settings/connectors/salesforce/disconnect", Form: url.Values{}, Status: 404},
 	}
 	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			rec := do(sc.method, sc.path, sc.form)
-			body := rec.Body.String()
-			if rec.Code != sc.status {
-				t.Fatalf("%s %s: %d, want %d\n%s", sc.method, sc.path, rec.Code, sc.status, body)
-			}
-			for _, w := range sc.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("%s %s: lacks %q\n%s", sc.method, sc.path, w, body)
-				}
-			}
-			if strings.Contains(body, "revoked") && sc.method == "GET" {
-				t.Errorf("credentials shown: %s", body)
-			}
-		})
+		if body := sc.Run(t, e); strings.Contains(body, "revoked") && sc.Method == "GET" {
+			t.Errorf("credentials shown: %s", body)
+		}
 	}
 	// The check wrote nothing: the only mirror rows and runs are the manual sync's.
 	deadline := time.Now().Add(30 * time.Second)

@@ -2,8 +2,6 @@ package syncer_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -44,13 +42,7 @@ func TestHTTPScenarios(t *testing.T) {
 	db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tenant)
 	box, _ := secrets.New(apptest.NewKey())
 	pulls := &atomic.Int32{}
-	factory := func(c connector.Config) (connector.Puller, error) {
-		var cr struct{ Token string }
-		if json.Unmarshal(c.Credentials, &cr) != nil || cr.Token == "" {
-			return nil, errors.New("credentials: token is required")
-		}
-		return testSource{token: cr.Token, pulls: pulls}, nil
-	}
+	factory := tokenFactory(pulls)
 	db.Exec(`INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day) VALUES (?, 'google_ads', '1', '777', 'Brand Search', '2026-01-01')`, tenant)
 	m := syncer.New(syncer.Deps{DB: db, Box: box, Tenants: slugTenants{"acme": tenant}, Log: apptest.Logger(t),
 		Factories: map[connector.Kind]syncer.Factory{connector.HubSpot: factory}})

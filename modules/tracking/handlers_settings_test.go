@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
@@ -70,54 +68,30 @@ func TestSettingsPages(t *testing.T) {
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(5, "ann@acme.example"))
 	web.NewRouter(e, apptest.AllowAll{}).Mount(mod.Routes()...)
-	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
-		req.Header.Set("Accept", "text/html")
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, req)
-		return rec
-	}
 	emailToOther := `[{"name":"news-is-other","channel":"Other","when":{"mediums":["email"]}},{"name":"direct","channel":"Direct","when":{}}]`
 
-	scenarios := []struct {
-		name, method, path string
-		form               url.Values
-		status             int
-		want               []string
-	}{
-		{"sites page", "GET", "/t/acme/settings/tracking", nil, 200, []string{
+	scenarios := []apptest.Scenario{
+		{Name: "sites page", Method: "GET", Path: "/t/acme/settings/tracking", Status: 200, Want: []string{
 			`&lt;script defer src=&#34;https://srg.acme.example/sona.js&#34; data-site=&#34;acme-site&#34;&gt;&lt;/script&gt;`,
 			`data-copy="snippet-acme-site"`, "<code>acme.example</code>", `name="honor_dnt" checked`, `name="_csrf" value="csrf-token"`}},
-		{"unknown tenant", "GET", "/t/nope/settings/tracking", nil, 404, nil},
-		{"bad extension", "POST", "/t/acme/settings/tracking/acme-site", url.Values{"download_extensions": {"pdf, .exe"}}, 400, []string{"&#34;.exe&#34; is not a file extension"}},
-		{"bad form field", "POST", "/t/acme/settings/tracking/acme-site", url.Values{"form_fields": {"company, a b"}}, 400, []string{"is not a form field name"}},
-		{"another tenant's site", "POST", "/t/acme/settings/tracking/globex-site", url.Values{"consent_required": {"on"}}, 404, nil},
-		{"save a site", "POST", "/t/acme/settings/tracking/acme-site", url.Values{"consent_required": {"on"}, "download_extensions": {"pdf, DMG"}, "form_fields": {"company"}}, http.StatusSeeOther, nil},
-		{"saved", "GET", "/t/acme/settings/tracking?saved=acme-site", nil, 200, []string{"Settings of acme-site saved", `name="consent_required" checked`, `zip, dmg"`, `value="company"`}},
+		{Name: "unknown tenant", Method: "GET", Path: "/t/nope/settings/tracking", Status: 404},
+		{Name: "bad extension", Method: "POST", Path: "/t/acme/settings/tracking/acme-site", Form: url.Values{"download_extensions": {"pdf, .exe"}}, Status: 400, Want: []string{"&#34;.exe&#34; is not a file extension"}},
+		{Name: "bad form field", Method: "POST", Path: "/t/acme/settings/tracking/acme-site", Form: url.Values{"form_fields": {"company, a b"}}, Status: 400, Want: []string{"is not a form field name"}},
+		{Name: "another tenant's site", Method: "POST", Path: "/t/acme/settings/tracking/globex-site", Form: url.Values{"consent_required": {"on"}}, Status: 404},
+		{Name: "save a site", Method: "POST", Path: "/t/acme/settings/tracking/acme-site", Form: url.Values{"consent_required": {"on"}, "download_extensions": {"pdf, DMG"}, "form_fields": {"company"}}, Status: http.StatusSeeOther},
+		{Name: "saved", Method: "GET", Path: "/t/acme/settings/tracking?saved=acme-site", Status: 200, Want: []string{"Settings of acme-site saved", `name="consent_required" checked`, `zip, dmg"`, `value="company"`}},
 
-		{"channel rules", "GET", "/t/acme/settings/channels", nil, 200, []string{"&#34;paid-search", "0 of 2 visits would change"}},
-		{"preview", "POST", "/t/acme/settings/channels/preview", url.Values{"rules": {emailToOther}}, 200, []string{"1 of 2 visits would change", "news-is-other", "the rules in the editor"}},
-		{"preview of malformed JSON", "POST", "/t/acme/settings/channels/preview", url.Values{"rules": {`[{"name":`}}, 400, []string{"not a JSON list of rules", "[{&#34;name&#34;:"}},
-		{"preview with an unknown key", "POST", "/t/acme/settings/channels/preview", url.Values{"rules": {`[{"name":"x","channel":"Direct","whenn":{}}]`}}, 400, []string{"unknown field"}},
-		{"save invalid rules", "POST", "/t/acme/settings/channels", url.Values{"rules": {`[{"name":"x","channel":"Telepathy","when":{}}]`}}, 400, []string{"Telepathy"}},
-		{"preview the defaults", "POST", "/t/acme/settings/channels/preview", url.Values{"reset": {"1"}}, 200, []string{"0 of 2 visits would change"}},
-		{"save rules", "POST", "/t/acme/settings/channels", url.Values{"rules": {emailToOther}}, http.StatusSeeOther, nil},
-		{"saved rules", "GET", "/t/acme/settings/channels?saved=1", nil, 200, []string{"Rules saved", "news-is-other", "1 of 2 visits would change"}},
+		{Name: "channel rules", Method: "GET", Path: "/t/acme/settings/channels", Status: 200, Want: []string{"&#34;paid-search", "0 of 2 visits would change"}},
+		{Name: "preview", Method: "POST", Path: "/t/acme/settings/channels/preview", Form: url.Values{"rules": {emailToOther}}, Status: 200, Want: []string{"1 of 2 visits would change", "news-is-other", "the rules in the editor"}},
+		{Name: "preview of malformed JSON", Method: "POST", Path: "/t/acme/settings/channels/preview", Form: url.Values{"rules": {`[{"name":`}}, Status: 400, Want: []string{"not a JSON list of rules", "[{&#34;name&#34;:"}},
+		{Name: "preview with an unknown key", Method: "POST", Path: "/t/acme/settings/channels/preview", Form: url.Values{"rules": {`[{"name":"x","channel":"Direct","whenn":{}}]`}}, Status: 400, Want: []string{"unknown field"}},
+		{Name: "save invalid rules", Method: "POST", Path: "/t/acme/settings/channels", Form: url.Values{"rules": {`[{"name":"x","channel":"Telepathy","when":{}}]`}}, Status: 400, Want: []string{"Telepathy"}},
+		{Name: "preview the defaults", Method: "POST", Path: "/t/acme/settings/channels/preview", Form: url.Values{"reset": {"1"}}, Status: 200, Want: []string{"0 of 2 visits would change"}},
+		{Name: "save rules", Method: "POST", Path: "/t/acme/settings/channels", Form: url.Values{"rules": {emailToOther}}, Status: http.StatusSeeOther},
+		{Name: "saved rules", Method: "GET", Path: "/t/acme/settings/channels?saved=1", Status: 200, Want: []string{"Rules saved", "news-is-other", "1 of 2 visits would change"}},
 	}
 	for _, sc := range scenarios {
-		t.Run(sc.name, func(t *testing.T) {
-			rec := do(sc.method, sc.path, sc.form)
-			body := rec.Body.String()
-			if rec.Code != sc.status {
-				t.Fatalf("%s %s: %d, want %d\n%s", sc.method, sc.path, rec.Code, sc.status, body)
-			}
-			for _, w := range sc.want {
-				if !strings.Contains(body, w) {
-					t.Errorf("%s %s: lacks %q\n%s", sc.method, sc.path, w, body)
-				}
-			}
-		})
+		sc.Run(t, e)
 	}
 	var actions string
 	gdb.Raw(`SELECT string_agg(action || '@' || actor, ',' ORDER BY id) FROM audit_log WHERE tenant_id = ?`, tenantID).Scan(&actions)
