@@ -45,9 +45,10 @@ func (a trackingIdentities) Lookup(ctx context.Context, tenantID int64, visitorI
 	return out, nil
 }
 
-type syncTenants struct{ svc *tenants.Service }
+// tenantIDs resolves the :tenant of a route, for the authorizer and for sync.
+type tenantIDs struct{ svc *tenants.Service }
 
-func (a syncTenants) TenantID(ctx context.Context, slug string) (int64, error) {
+func (a tenantIDs) TenantID(ctx context.Context, slug string) (int64, error) {
 	t, err := a.svc.BySlug(ctx, slug)
 	return t.ID, err
 }

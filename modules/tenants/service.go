@@ -175,3 +175,20 @@ func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
 	}
 	return out[0], nil
 }
+
+// ByID returns the tenant with this id.
+func (s *Service) ByID(ctx context.Context, id int64) (Tenant, error) {
+	var out []Tenant
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE id = ?`, id).Scan(&out).Error; err != nil {
+		return Tenant{}, fmt.Errorf("tenants: by id: %w", err)
+	}
+	if len(out) == 0 {
+		return Tenant{}, errs.NotFound("no tenant %d", id)
+	}
+	return out[0], nil
+}
+
+// AuditLog pages through the tenant's audit log, newest first (audit.List).
+func (s *Service) AuditLog(ctx context.Context, tenantID, before int64, limit int) ([]audit.Logged, bool, error) {
+	return audit.List(ctx, s.db, tenantID, before, limit)
+}
