@@ -124,10 +124,16 @@ func (d Definitions) tryMatcher() error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.AddGroupingPolicy(subject(1), "owner", "1"); err != nil {
+	for _, r := range d.Rules {
+		if _, err := e.AddPolicy(r.values()); err != nil {
+			return err
+		}
+	}
+	r := d.Rules[0]
+	if _, err := e.AddGroupingPolicy(subject(1), r.Role, "1"); err != nil {
 		return err
 	}
-	_, err = e.Enforce(subject(1), "1", Resources[0], Actions[0])
+	_, err = e.Enforce(subject(1), "1", r.Resource, r.Action)
 	return err
 }
 

@@ -1,0 +1,25 @@
+package apptest
+
+import (
+	"github.com/labstack/echo/v4"
+
+	"github.com/srgplatform/srg/app/web"
+)
+
+// PrincipalHeader is the request header through which a test says who makes a
+// request, standing in for the session or API-token middleware.
+const PrincipalHeader = "X-Test-Principal"
+
+// Principals maps the names tests put in PrincipalHeader to principals.
+type Principals map[string]*web.Principal
+
+// SignIn is echo middleware (echo.Use) that sets the principal a request's
+// PrincipalHeader names; a request without the header, or naming nobody, has none.
+func (ps Principals) SignIn(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if p, ok := ps[c.Request().Header.Get(PrincipalHeader)]; ok {
+			web.SetPrincipal(c, p)
+		}
+		return next(c)
+	}
+}
