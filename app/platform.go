@@ -120,7 +120,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants, Policy: p.Authz})
 
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
-	p.Router = web.NewRouter(p.Echo, authz.NewAuthorizer(p.Authz, tenantIDs{p.Tenants.Service()}))
+	p.Router = web.NewRouter(p.Echo, authz.NewAuthorizer(p.Authz, p.Tenants.Service()))
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
@@ -142,7 +142,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Sync = syncer.New(syncer.Deps{
 		DB:              p.DB,
 		Box:             p.Secrets,
-		Tenants:         tenantIDs{p.Tenants.Service()},
+		Tenants:         p.Tenants.Service(),
 		Touchpoints:     syncTouchpoints{p.Search},
 		Factories:       connectorFactories(),
 		HTTP:            &http.Client{Timeout: cfg.Sync.HTTPTimeout},

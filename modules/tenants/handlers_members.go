@@ -12,8 +12,7 @@ import (
 )
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
-	t, err := m.svc.BySlug(c.Request().Context(), c.Param("tenant"))
-	return t.ID, err
+	return m.svc.TenantID(c.Request().Context(), c.Param("tenant"))
 }
 
 // actor is the principal the authorizer let through.

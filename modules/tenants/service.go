@@ -176,6 +176,13 @@ func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
 	return out[0], nil
 }
 
+// TenantID returns the id of the tenant with this slug, errs.NotFound for none; it
+// resolves the :tenant of routes.
+func (s *Service) TenantID(ctx context.Context, slug string) (int64, error) {
+	t, err := s.BySlug(ctx, slug)
+	return t.ID, err
+}
+
 // ByID returns the tenant with this id.
 func (s *Service) ByID(ctx context.Context, id int64) (Tenant, error) {
 	var out []Tenant
