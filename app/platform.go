@@ -50,8 +50,10 @@ type Platform struct {
 	Echo      *echo.Echo
 	Router    *web.Router
 	Authz     *authz.Enforcer
-	Registry  *prometheus.Registry
-	Modules   []module.Module
+	// Authorizer checks the permission of every non-public route.
+	Authorizer *authz.Authorizer
+	Registry   *prometheus.Registry
+	Modules    []module.Module
 
 	Tenants     *tenants.Module
 	Identity    *identity.Module
@@ -120,7 +122,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants, Policy: p.Authz})
 
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
-	p.Router = web.NewRouter(p.Echo, authz.NewAuthorizer(p.Authz, p.Tenants.Service()))
+	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
+	p.Router = web.NewRouter(p.Echo, p.Authorizer)
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
