@@ -2,11 +2,8 @@ package app_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -39,25 +36,9 @@ func newAccessPlatform(t *testing.T) accessPlatform {
 		}
 		cfg.Tenants = append(cfg.Tenants, tenant)
 	}
-	a := accessPlatform{Platform: build(t, cfg), users: map[string]int64{}, tenants: map[string]int64{}, who: apptest.Principals{}}
-	for _, q := range []struct {
-		sql string
-		to  map[string]int64
-	}{{`SELECT email, id FROM users`, a.users}, {`SELECT slug, id FROM tenants`, a.tenants}} {
-		rows, err := a.DB.Raw(q.sql).Rows()
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var k string
-			var id int64
-			if err := rows.Scan(&k, &id); err != nil {
-				t.Fatal(err)
-			}
-			q.to[k] = id
-		}
-		rows.Close()
-	}
+	p := build(t, cfg)
+	a := accessPlatform{Platform: p, who: apptest.Principals{},
+		users: apptest.IDs(t, p.DB, `SELECT email, id FROM users`), tenants: apptest.IDs(t, p.DB, `SELECT slug, id FROM tenants`)}
 	for email, id := range a.users {
 		a.who[email] = &web.Principal{UserID: id, Email: email}
 	}
@@ -104,16 +85,8 @@ func fill(path, tenant string, params map[string]string) string {
 }
 
 // request sends {"role":"viewer"} as a JSON body (what setting a role takes).
-func (a accessPlatform) request(t *testing.T, who, method, path string) (int, string) {
-	t.Helper()
-	req := httptest.NewRequest(method, path, strings.NewReader(`{"role":"viewer"}`))
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(apptest.PrincipalHeader, who)
-	rec := httptest.NewRecorder()
-	a.Echo.ServeHTTP(rec, req)
-	b, _ := io.ReadAll(rec.Body)
-	return rec.Code, string(b)
+func (a accessPlatform) request(who, method, path string) (int, string) {
+	return apptest.Request(a.Echo, who, method, path, `{"role":"viewer"}`)
 }
 
 // TestEveryRouteNamesAKnownPermission walks the real router: every route declares a
@@ -148,18 +121,7 @@ func TestEveryRouteNamesAKnownPermission(t *testing.T) {
 // config/rbac_policy.csv. It calls the authorizer, not the handlers, so that allowed
 // writes change nothing.
 func TestEveryRouteFollowsThePolicyFile(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "config", "rbac_policy.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := authz.ParsePolicy(string(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	policy := map[authz.Rule]bool{}
-	for _, r := range rules {
-		policy[r] = true
-	}
+	policy := apptest.ShippedPolicy(t)
 	a := newAccessPlatform(t)
 	for _, r := range tenantRoutes(t, a.Platform) {
 		for _, role := range config.Roles {
@@ -200,7 +162,7 @@ func TestNothingOfOneTenantFromAnother(t *testing.T) {
 			}
 			path := fill(r.Path, "globex", foreign)
 			t.Run(r.Method+" "+path+" as "+who, func(t *testing.T) {
-				if status, body := a.request(t, who, r.Method, path); status != http.StatusNotFound || !strings.Contains(body, `no tenant \"globex\"`) {
+				if status, body := a.request(who, r.Method, path); status != http.StatusNotFound || !strings.Contains(body, `no tenant \"globex\"`) {
 					t.Fatalf("got %d %s, want 404", status, body)
 				}
 			})
@@ -219,19 +181,19 @@ func TestNothingOfOneTenantFromAnother(t *testing.T) {
 			who := role + "@acme.test"
 			path := fill(r.route, "acme", foreign)
 			t.Run(r.method+" "+path+" as "+who, func(t *testing.T) {
-				status, body := a.request(t, who, r.method, path)
+				status, body := a.request(who, r.method, path)
 				if status != http.StatusNotFound && status != http.StatusForbidden {
 					t.Fatalf("got %d %s, want 404 (or 403 for a role without the permission)", status, body)
 				}
 				// The answer is the one for an id that exists nowhere.
 				nowhere := fill(r.route, "acme", map[string]string{"user_id": "987654321", "kind": "salesforce"})
-				if other, _ := a.request(t, who, r.method, nowhere); other != status {
+				if other, _ := a.request(who, r.method, nowhere); other != status {
 					t.Fatalf("globex's id answers %d, an unknown id %d", status, other)
 				}
 			})
 		}
 	}
-	if status, body := a.request(t, "owner@acme.test", "GET", "/api/tenants/acme/connectors"); status != 200 || !strings.Contains(body, `"connectors":[]`) {
+	if status, body := a.request("owner@acme.test", "GET", "/api/tenants/acme/connectors"); status != 200 || !strings.Contains(body, `"connectors":[]`) {
 		t.Errorf("acme's connectors: %d %s", status, body)
 	}
 	var kept int
@@ -250,7 +212,7 @@ func TestNobodySignedIn(t *testing.T) {
 		}
 		path := fill(r.Path, "acme", nil)
 		t.Run(r.Method+" "+path, func(t *testing.T) {
-			if status, body := a.request(t, "", r.Method, path); status != http.StatusUnauthorized || !strings.Contains(body, `"error":"sign in`) {
+			if status, body := a.request("", r.Method, path); status != http.StatusUnauthorized || !strings.Contains(body, `"error":"sign in`) {
 				t.Fatalf("got %d %s, want 401", status, body)
 			}
 		})

@@ -1,6 +1,10 @@
 package apptest
 
 import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/web"
@@ -22,4 +26,16 @@ func (ps Principals) SignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// Request serves one request with a JSON body on h, as the principal who names, and
+// returns the status and the body of the answer.
+func Request(h http.Handler, who, method, path, body string) (int, string) {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set(PrincipalHeader, who)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
 }

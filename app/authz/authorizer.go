@@ -80,32 +80,27 @@ func (a *Authorizer) Authorize(c echo.Context, perm web.Permission) error {
 		if p.TokenTenantID != tenantID {
 			return notFound
 		}
-		ok, err := a.enforcer.RoleMay(p.TokenRole, tenantID, perm.Resource, perm.Action)
-		if err != nil {
+		if err := allows(perm)(a.enforcer.RoleMay(p.TokenRole, tenantID, perm.Resource, perm.Action)); err != nil || p.UserID == 0 {
 			return err
-		}
-		if !ok {
-			return forbidden(perm)
-		}
-		if p.UserID == 0 {
-			return nil
 		}
 	}
 	if _, member := a.enforcer.RoleOf(p.UserID, tenantID); !member {
 		return notFound
 	}
-	ok, err := a.enforcer.UserMay(p.UserID, tenantID, perm.Resource, perm.Action)
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return forbidden(perm)
-	}
-	return nil
+	return allows(perm)(a.enforcer.UserMay(p.UserID, tenantID, perm.Resource, perm.Action))
 }
 
-func forbidden(perm web.Permission) error {
-	return errs.Forbidden("your role does not allow %s on %s", perm.Action, perm.Resource)
+// allows turns the enforcer's answer about perm into the request's error.
+func allows(perm web.Permission) func(ok bool, err error) error {
+	return func(ok bool, err error) error {
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errs.Forbidden("your role does not allow %s on %s", perm.Action, perm.Resource)
+		}
+		return nil
+	}
 }
 
 // unauthenticated answers a request nobody signed in for: JSON 401 for the API, a

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/authz"
 	"github.com/srgplatform/srg/app/config"
 )
@@ -40,23 +41,14 @@ func allowed(role, resource, action string) bool {
 	return strings.Contains(matrix[role][resource], action[:1])
 }
 
-// TestPolicyFileIsTheDocumentedMatrix reads config/rbac_policy.csv and checks every
-// role x resource x action against the documented matrix.
+// TestPolicyFileIsTheDocumentedMatrix checks every role x resource x action of
+// config/rbac_policy.csv (as built in) against the documented matrix.
 func TestPolicyFileIsTheDocumentedMatrix(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "config", "rbac_policy.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	rules, err := authz.ParsePolicy(string(b))
-	if err != nil {
-		t.Fatal(err)
-	}
-	inFile := map[authz.Rule]bool{}
-	for _, r := range rules {
+	inFile := apptest.ShippedPolicy(t)
+	for r := range inFile {
 		if r.Tenant != authz.AnyTenant {
 			t.Errorf("the default matrix names tenant %s: %+v", r.Tenant, r)
 		}
-		inFile[r] = true
 	}
 	for _, role := range config.Roles {
 		for _, res := range authz.Resources {

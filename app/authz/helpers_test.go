@@ -64,20 +64,12 @@ func (w world) exec(t *testing.T, q string, args ...any) {
 // enforcer starts an enforcer on the world's database with the built-in definitions.
 func (w world) enforcer(t *testing.T) *authz.Enforcer {
 	t.Helper()
-	return w.enforcerWith(t, builtin(t))
+	return apptest.Enforcer(t, w.cfg, w.db)
 }
 
 func (w world) enforcerWith(t *testing.T, defs authz.Definitions) *authz.Enforcer {
 	t.Helper()
-	e, err := authz.New(authz.Deps{DB: w.db, DatabaseURL: w.cfg.Database.URL, Definitions: defs, Log: apptest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return e
+	return apptest.EnforcerWith(t, w.cfg, w.db, defs)
 }
 
 // TenantID implements authz.Tenants over the world's database.

@@ -28,6 +28,28 @@ func actor(c echo.Context) (Actor, error) {
 	return a, nil
 }
 
+// memberChange is what a membership change request names: the tenant, who acts, and
+// the member (on routes with :user_id).
+type memberChange struct {
+	tenantID, userID int64
+	actor            Actor
+}
+
+func (m *Module) changeOf(c echo.Context, withUser bool) (memberChange, error) {
+	var ch memberChange
+	var err error
+	if ch.tenantID, err = m.tenantID(c); err != nil {
+		return ch, err
+	}
+	if withUser {
+		if ch.userID, err = userIDParam(c); err != nil {
+			return ch, err
+		}
+	}
+	ch.actor, err = actor(c)
+	return ch, err
+}
+
 func userIDParam(c echo.Context) (int64, error) {
 	raw := c.Param("user_id")
 	id, err := strconv.ParseInt(raw, 10, 64)
@@ -51,11 +73,7 @@ func (m *Module) listMembers(c echo.Context) error {
 
 // addMember takes {"email": ..., "role": ..., "name": ...}.
 func (m *Module) addMember(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	a, err := actor(c)
+	ch, err := m.changeOf(c, false)
 	if err != nil {
 		return err
 	}
@@ -63,7 +81,7 @@ func (m *Module) addMember(c echo.Context) error {
 	if err := web.DecodeJSON(c, &in, "a JSON object with email, role and optionally name"); err != nil {
 		return err
 	}
-	out, err := m.members.Add(c.Request().Context(), tid, a, in)
+	out, err := m.members.Add(c.Request().Context(), ch.tenantID, ch.actor, in)
 	if err != nil {
 		return err
 	}
@@ -72,15 +90,7 @@ func (m *Module) addMember(c echo.Context) error {
 
 // setMemberRole takes {"role": ...}.
 func (m *Module) setMemberRole(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	uid, err := userIDParam(c)
-	if err != nil {
-		return err
-	}
-	a, err := actor(c)
+	ch, err := m.changeOf(c, true)
 	if err != nil {
 		return err
 	}
@@ -90,7 +100,7 @@ func (m *Module) setMemberRole(c echo.Context) error {
 	if err := web.DecodeJSON(c, &in, `a JSON object {"role": ...}`); err != nil {
 		return err
 	}
-	out, err := m.members.SetRole(c.Request().Context(), tid, a, uid, in.Role)
+	out, err := m.members.SetRole(c.Request().Context(), ch.tenantID, ch.actor, ch.userID, in.Role)
 	if err != nil {
 		return err
 	}
@@ -98,19 +108,11 @@ func (m *Module) setMemberRole(c echo.Context) error {
 }
 
 func (m *Module) removeMember(c echo.Context) error {
-	tid, err := m.tenantID(c)
+	ch, err := m.changeOf(c, true)
 	if err != nil {
 		return err
 	}
-	uid, err := userIDParam(c)
-	if err != nil {
-		return err
-	}
-	a, err := actor(c)
-	if err != nil {
-		return err
-	}
-	if err := m.members.Remove(c.Request().Context(), tid, a, uid); err != nil {
+	if err := m.members.Remove(c.Request().Context(), ch.tenantID, ch.actor, ch.userID); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

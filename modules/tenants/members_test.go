@@ -3,8 +3,6 @@ package tenants_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -48,40 +46,13 @@ func newPortal(t *testing.T) portal {
 	if _, err := svc.Apply(context.Background(), []config.Tenant{acme, globex}); err != nil {
 		t.Fatal(err)
 	}
-	defs, err := authz.LoadDefinitions(config.Access{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	enf, err := authz.New(authz.Deps{DB: gdb, DatabaseURL: cfg.Database.URL, Definitions: defs, Log: apptest.Logger(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := enf.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(enf.Close)
+	enf := apptest.Enforcer(t, cfg, gdb)
 	m := tenants.New(tenants.Deps{DB: gdb, Indices: &recordingIndices{}, Log: apptest.Logger(t), Policy: enf})
 
 	p := portal{e: web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil), db: gdb,
-		users: map[string]int64{}, ids: map[string]int64{}, who: apptest.Principals{}}
-	rows, err := gdb.Raw(`SELECT id, email FROM users`).Rows()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		var email string
-		if err := rows.Scan(&id, &email); err != nil {
-			t.Fatal(err)
-		}
-		p.users[email] = id
+		users: apptest.IDs(t, gdb, `SELECT email, id FROM users`), ids: apptest.IDs(t, gdb, `SELECT slug, id FROM tenants`), who: apptest.Principals{}}
+	for email, id := range p.users {
 		p.who[strings.Split(email, "@")[0]] = &web.Principal{UserID: id, Email: email}
-	}
-	rows.Close()
-	for _, slug := range []string{"acme", "globex"} {
-		if p.ids[slug], err = m.Service().TenantID(context.Background(), slug); err != nil {
-			t.Fatal(err)
-		}
 	}
 	p.e.Use(p.who.SignIn)
 	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(m.Routes()...)
@@ -109,14 +80,7 @@ func (p portal) run(t *testing.T, steps []step) {
 }
 
 func (p portal) do(who, method, path, body string) (int, string) {
-	req := httptest.NewRequest(method, path, strings.NewReader(body))
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(apptest.PrincipalHeader, who)
-	rec := httptest.NewRecorder()
-	p.e.ServeHTTP(rec, req)
-	b, _ := io.ReadAll(rec.Body)
-	return rec.Code, string(b)
+	return apptest.Request(p.e, who, method, path, body)
 }
 
 func TestMembersScenario(t *testing.T) {

@@ -166,14 +166,7 @@ func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, er
 
 // BySlug returns the tenant with this slug.
 func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
-	var out []Tenant
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE slug = ?`, slug).Scan(&out).Error; err != nil {
-		return Tenant{}, fmt.Errorf("tenants: by slug: %w", err)
-	}
-	if len(out) == 0 {
-		return Tenant{}, errs.NotFound("no tenant %q", slug)
-	}
-	return out[0], nil
+	return s.tenantWhere(ctx, "slug", slug, fmt.Sprintf("no tenant %q", slug))
 }
 
 // TenantID returns the id of the tenant with this slug, errs.NotFound for none; it
@@ -185,12 +178,18 @@ func (s *Service) TenantID(ctx context.Context, slug string) (int64, error) {
 
 // ByID returns the tenant with this id.
 func (s *Service) ByID(ctx context.Context, id int64) (Tenant, error) {
+	return s.tenantWhere(ctx, "id", id, fmt.Sprintf("no tenant %d", id))
+}
+
+// tenantWhere returns the tenant whose column (id or slug) is value, errs.NotFound
+// with notFound for none.
+func (s *Service) tenantWhere(ctx context.Context, column string, value any, notFound string) (Tenant, error) {
 	var out []Tenant
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE id = ?`, id).Scan(&out).Error; err != nil {
-		return Tenant{}, fmt.Errorf("tenants: by id: %w", err)
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name FROM tenants WHERE `+column+` = ?`, value).Scan(&out).Error; err != nil {
+		return Tenant{}, fmt.Errorf("tenants: by %s: %w", column, err)
 	}
 	if len(out) == 0 {
-		return Tenant{}, errs.NotFound("no tenant %d", id)
+		return Tenant{}, errs.NotFound("%s", notFound)
 	}
 	return out[0], nil
 }
