@@ -76,18 +76,24 @@ func (a *Authorizer) Authorize(c echo.Context, perm web.Permission) error {
 	if err != nil {
 		return err
 	}
-	if p.TokenID != 0 {
-		if p.TokenTenantID != tenantID {
+	token, user := p.TokenID != 0, p.UserID != 0
+	if (token && p.TokenTenantID != tenantID) || (!token && !user) {
+		return notFound
+	}
+	if user {
+		if _, member := a.enforcer.RoleOf(p.UserID, tenantID); !member {
 			return notFound
 		}
-		if err := allows(perm)(a.enforcer.RoleMay(p.TokenRole, tenantID, perm.Resource, perm.Action)); err != nil || p.UserID == 0 {
+	}
+	if token {
+		if err := allows(perm)(a.enforcer.RoleMay(p.TokenRole, tenantID, perm.Resource, perm.Action)); err != nil {
 			return err
 		}
 	}
-	if _, member := a.enforcer.RoleOf(p.UserID, tenantID); !member {
-		return notFound
+	if user {
+		return allows(perm)(a.enforcer.UserMay(p.UserID, tenantID, perm.Resource, perm.Action))
 	}
-	return allows(perm)(a.enforcer.UserMay(p.UserID, tenantID, perm.Resource, perm.Action))
+	return nil
 }
 
 // allows turns the enforcer's answer about perm into the request's error.

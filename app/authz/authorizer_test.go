@@ -32,6 +32,8 @@ func TestAuthorizer(t *testing.T) {
 		"analyst-token":         {TokenID: 3, TokenTenantID: w.tenants["acme"], TokenRole: "analyst"},
 		"bad-role-token":        {TokenID: 4, TokenTenantID: w.tenants["acme"], TokenRole: "root"},
 		"stranger-token":        {UserID: stranger, TokenID: 5, TokenTenantID: w.tenants["acme"], TokenRole: "owner"},
+		"stranger-viewer-token": {UserID: stranger, TokenID: 7, TokenTenantID: w.tenants["acme"], TokenRole: "viewer"},
+		"empty":                 {},
 		// A token of a user who owns globex too, made for acme.
 		"both-token-for-acme": {UserID: w.users["both@x.test"], TokenID: 6, TokenTenantID: w.tenants["acme"], TokenRole: "owner"},
 	}
@@ -77,6 +79,8 @@ func TestAuthorizer(t *testing.T) {
 		{"token of nobody lacks the permission", "analyst-token", "GET", "/api/tenants/acme/audit", 403, "", ""},
 		{"token with an unknown role", "bad-role-token", "GET", "/api/tenants/acme/dashboards", 403, "", ""},
 		{"token of a user no longer a member", "stranger-token", "GET", "/api/tenants/acme/dashboards", 404, "no tenant", ""},
+		{"token of a user no longer a member, beyond its role", "stranger-viewer-token", "GET", "/api/tenants/acme/audit", 404, "no tenant", ""},
+		{"principal of nobody", "empty", "GET", "/api/tenants/acme/dashboards", 404, "no tenant", ""},
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tt := range tests {

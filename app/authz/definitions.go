@@ -213,9 +213,11 @@ func ValidRole(role string) bool { return slices.Contains(config.Roles, role) }
 
 // LesserRole returns the one of two roles that ranks lower (owner ranks highest,
 // viewer lowest): what an API token may do is bounded by its own role and by its
-// user's.
+// user's. A role that does not exist ranks below all, so it is never lifted into a
+// valid one.
 func LesserRole(a, b string) string {
-	if slices.Index(config.Roles, a) > slices.Index(config.Roles, b) {
+	ia, ib := slices.Index(config.Roles, a), slices.Index(config.Roles, b)
+	if ia < 0 || (ib >= 0 && ia > ib) {
 		return a
 	}
 	return b

@@ -141,6 +141,8 @@ func TestLesserRole(t *testing.T) {
 		{"viewer", "owner", "viewer"},
 		{"admin", "marketer", "marketer"},
 		{"analyst", "analyst", "analyst"},
+		{"owner", "root", "root"},
+		{"root", "viewer", "root"},
 	}
 	for _, tt := range tests {
 		if got := authz.LesserRole(tt.a, tt.b); got != tt.want {
