@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/authz"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/jobs"
@@ -48,8 +49,11 @@ type Platform struct {
 	Scheduler *jobs.Scheduler
 	Echo      *echo.Echo
 	Router    *web.Router
-	Registry  *prometheus.Registry
-	Modules   []module.Module
+	Authz     *authz.Enforcer
+	// Authorizer checks the permission of every non-public route.
+	Authorizer *authz.Authorizer
+	Registry   *prometheus.Registry
+	Modules    []module.Module
 
 	Tenants     *tenants.Module
 	Identity    *identity.Module
@@ -105,12 +109,24 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		p.Close()
 		return nil, err
 	}
+	defs, err := authz.LoadDefinitions(cfg.Access)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Authz, err = authz.New(authz.Deps{DB: p.DB, DatabaseURL: cfg.Database.URL, Definitions: defs, Log: log.With("component", "authz")})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants, Policy: p.Authz})
+
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
-	p.Router = web.NewRouter(p.Echo, nil)
+	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
+	p.Router = web.NewRouter(p.Echo, p.Authorizer)
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
-	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants})
 	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
 	p.Tracking, err = tracking.New(tracking.Deps{
 		Config:     cfg.Tracking,
@@ -129,7 +145,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Sync = syncer.New(syncer.Deps{
 		DB:              p.DB,
 		Box:             p.Secrets,
-		Tenants:         syncTenants{p.Tenants.Service()},
+		Tenants:         p.Tenants.Service(),
 		Touchpoints:     syncTouchpoints{p.Search},
 		Factories:       connectorFactories(),
 		HTTP:            &http.Client{Timeout: cfg.Sync.HTTPTimeout},
@@ -162,12 +178,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	return p, nil
 }
 
-// Start runs each module's start-up work and, when enabled, the scheduler.
+// Start runs each module's start-up work, then loads permissions (after the declared
+// tenants' members are in place) and, when enabled, starts the scheduler.
 func (p *Platform) Start(ctx context.Context) error {
 	for _, m := range p.Modules {
 		if err := m.Start(ctx); err != nil {
 			return fmt.Errorf("app: start %s: %w", m.Name(), err)
 		}
+	}
+	if err := p.Authz.Start(ctx); err != nil {
+		return fmt.Errorf("app: start permissions: %w", err)
 	}
 	if p.Config.Jobs.Enabled {
 		p.Scheduler.Start()
@@ -197,6 +217,9 @@ func (p *Platform) Close() {
 				p.Log.Error("module close failed", "module", m.Name(), "err", err)
 			}
 		}
+	}
+	if p.Authz != nil {
+		p.Authz.Close()
 	}
 	if p.Search != nil {
 		p.Search.Close()
