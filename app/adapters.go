@@ -45,13 +45,6 @@ func (a trackingIdentities) Lookup(ctx context.Context, tenantID int64, visitorI
 	return out, nil
 }
 
-type syncTenants struct{ svc *tenants.Service }
-
-func (a syncTenants) TenantID(ctx context.Context, slug string) (int64, error) {
-	t, err := a.svc.BySlug(ctx, slug)
-	return t.ID, err
-}
-
 type syncTouchpoints struct{ search *search.Client }
 
 func (a syncTouchpoints) Identified(ctx context.Context, tenant string, personIDs []string, from, to time.Time, after string, size int) ([]json.RawMessage, string, error) {

@@ -19,6 +19,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/srgplatform/srg/app/authz"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/db"
 )
@@ -291,11 +292,15 @@ func runConfig(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	defs, err := authz.LoadDefinitions(cfg.Access)
+	if err != nil {
+		return err
+	}
 	sites := 0
 	for _, t := range cfg.Tenants {
 		sites += len(t.Sites)
 	}
-	fmt.Fprintf(env.stdout, "config OK: mode %s, %d tenant(s), %d site(s)\n", cfg.Mode, len(cfg.Tenants), sites)
+	fmt.Fprintf(env.stdout, "config OK: mode %s, %d tenant(s), %d site(s), %d permission rule(s)\n", cfg.Mode, len(cfg.Tenants), sites, len(defs.Rules))
 	if fs.Lookup("print").Value.(flag.Getter).Get().(bool) {
 		fmt.Fprint(env.stdout, cfg.Redacted())
 	}

@@ -33,6 +33,10 @@ func TestConfigCheck(t *testing.T) {
 	key := apptest.NewKey()
 	base := "database:\n  url: postgres://u:secretpw@db:5432/srg\nelasticsearch:\n  url: http://es:9200\n"
 	env := []string{"SRG_SECRETS_KEY=" + key}
+	badPolicy := filepath.Join(t.TempDir(), "policy.csv")
+	if err := os.WriteFile(badPolicy, []byte("p, owner, *, dashboards, read\np, boss, *, audit, read\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     func(path string) []string
@@ -43,13 +47,15 @@ func TestConfigCheck(t *testing.T) {
 		stderr   string
 		noSecret bool
 	}{
-		{"example file", func(string) []string { return []string{"config", "check", "--config", "../config/srg.example.yaml"} }, "", env, 0, "config OK: mode development, 1 tenant(s), 1 site(s)", "", true},
+		{"example file", func(string) []string { return []string{"config", "check", "--config", "../config/srg.example.yaml"} }, "", env, 0, "config OK: mode development, 1 tenant(s), 1 site(s), 79 permission rule(s)", "", true},
 		{"print hides secrets", func(p string) []string { return []string{"config", "check", "--print", "--config", p} }, base, env, 0, "database.url: (set, hidden)", "", true},
 		{"config from SRG_CONFIG", func(string) []string { return []string{"config", "check"} }, base, nil, 0, "config OK", "", true},
 		{"unknown key", func(p string) []string { return []string{"config", "check", "--config", p} }, base + "colour: red\n", env, 1, "", "colour: unknown key", true},
 		{"wrong type", func(p string) []string { return []string{"config", "check", "--config", p} }, base + "server:\n  read_timeout: [1]\n", env, 1, "", "server.read_timeout", true},
 		{"missing value", func(p string) []string { return []string{"config", "check", "--config", p} }, base, nil, 1, "", "secrets.key: required", true},
 		{"bad tenant slug", func(p string) []string { return []string{"config", "check", "--config", p} }, base + "tenants:\n  - {slug: Bad_Slug, name: B}\n", env, 1, "", "tenants[0].slug", true},
+		{"bad permission matrix", func(p string) []string { return []string{"config", "check", "--config", p} }, base + "access:\n  policy_file: " + badPolicy + "\n", env, 1, "", badPolicy + `: line 2: unknown role "boss"`, true},
+		{"missing permission model", func(p string) []string { return []string{"config", "check", "--config", p} }, base + "access:\n  model_file: /nonexistent/model.conf\n", env, 1, "", `access.model_file: "/nonexistent/model.conf" is not a readable file`, true},
 		{"missing file", func(string) []string { return []string{"config", "check", "--config", "/nonexistent/srg.yaml"} }, "", env, 1, "", "no such file", true},
 		{"no subcommand", func(string) []string { return []string{"config"} }, "", env, 2, "", "want check", true},
 		{"unknown flag", func(string) []string { return []string{"config", "check", "--colour"} }, "", env, 2, "", "flag provided but not defined", true},

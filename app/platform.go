@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/authz"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/jobs"
@@ -47,8 +48,11 @@ type Platform struct {
 	Scheduler *jobs.Scheduler
 	Echo      *echo.Echo
 	Router    *web.Router
-	Registry  *prometheus.Registry
-	Modules   []module.Module
+	Authz     *authz.Enforcer
+	// Authorizer checks the permission of every non-public route.
+	Authorizer *authz.Authorizer
+	Registry   *prometheus.Registry
+	Modules    []module.Module
 
 	Tenants     *tenants.Module
 	Identity    *identity.Module
@@ -109,17 +113,27 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		p.Close()
 		return nil, err
 	}
+	defs, err := authz.LoadDefinitions(cfg.Access)
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Authz, err = authz.New(authz.Deps{DB: p.DB, DatabaseURL: cfg.Database.URL, Definitions: defs, Log: log.With("component", "authz")})
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants, Policy: p.Authz})
+
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
-	// No authorizer yet: every protected route answers 403 until one is wired here,
-	// and the layout then shows only the sections the user may open.
-	var authz web.Authorizer
-	p.Router = web.NewRouter(p.Echo, authz)
+	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
+	p.Router = web.NewRouter(p.Echo, p.Authorizer)
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
+	// The layout shows only the sections the user may open.
+	directory := layoutDirectory{p.Tenants.Service(), p.Tenants.Members()}
+	p.Layout = web.NewLayout(directory, p.Authorizer)
 
-	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants})
-	directory := layoutDirectory{p.Tenants.Service()}
-	p.Layout = web.NewLayout(directory, authz)
 	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
 	p.Tracking, err = tracking.New(tracking.Deps{
 		Config:     cfg.Tracking,
@@ -143,7 +157,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Sync = syncer.New(syncer.Deps{
 		DB:              p.DB,
 		Box:             p.Secrets,
-		Tenants:         syncTenants{p.Tenants.Service()},
+		Tenants:         p.Tenants.Service(),
 		Touchpoints:     syncTouchpoints{p.Search},
 		Factories:       connectorFactories(),
 		HTTP:            &http.Client{Timeout: cfg.Sync.HTTPTimeout},
@@ -179,12 +193,16 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	return p, nil
 }
 
-// Start runs each module's start-up work and, when enabled, the scheduler.
+// Start runs each module's start-up work, then loads permissions (after the declared
+// tenants' members are in place) and, when enabled, starts the scheduler.
 func (p *Platform) Start(ctx context.Context) error {
 	for _, m := range p.Modules {
 		if err := m.Start(ctx); err != nil {
 			return fmt.Errorf("app: start %s: %w", m.Name(), err)
 		}
+	}
+	if err := p.Authz.Start(ctx); err != nil {
+		return fmt.Errorf("app: start permissions: %w", err)
 	}
 	if p.Config.Jobs.Enabled {
 		p.Scheduler.Start()
@@ -214,6 +232,9 @@ func (p *Platform) Close() {
 				p.Log.Error("module close failed", "module", m.Name(), "err", err)
 			}
 		}
+	}
+	if p.Authz != nil {
+		p.Authz.Close()
 	}
 	if p.Search != nil {
 		p.Search.Close()

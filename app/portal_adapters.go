@@ -16,7 +16,10 @@ import (
 )
 
 // layoutDirectory finds tenants for the pages' layout.
-type layoutDirectory struct{ svc *tenants.Service }
+type layoutDirectory struct {
+	svc     *tenants.Service
+	members *tenants.Members
+}
 
 func tenantRef(t tenants.Tenant) web.TenantRef {
 	return web.TenantRef{ID: t.ID, Slug: t.Slug, Name: t.Name, Currency: t.Currency}
@@ -28,10 +31,10 @@ func (d layoutDirectory) Tenant(ctx context.Context, slug string) (web.TenantRef
 }
 
 func (d layoutDirectory) Memberships(ctx context.Context, userID int64) ([]web.TenantRef, error) {
-	list, err := d.svc.Memberships(ctx, userID)
+	list, err := d.members.TenantsOf(ctx, userID)
 	out := make([]web.TenantRef, len(list))
-	for i, t := range list {
-		out[i] = tenantRef(t)
+	for i, m := range list {
+		out[i] = web.TenantRef{ID: m.TenantID, Slug: m.Slug, Name: m.Name, Currency: m.Currency}
 	}
 	return out, err
 }

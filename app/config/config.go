@@ -18,6 +18,7 @@ type Config struct {
 	Jobs          Jobs          `koanf:"jobs"`
 	Tracking      Tracking      `koanf:"tracking"`
 	Sync          Sync          `koanf:"sync"`
+	Access        Access        `koanf:"access"`
 	Tenants       []Tenant      `koanf:"tenants"`
 }
 
@@ -109,6 +110,14 @@ type Sync struct {
 	WritebackMaxPerRun int `koanf:"writeback_max_per_run"`
 	// ImportMaxMB caps an uploaded CSV file.
 	ImportMaxMB int `koanf:"import_max_mb"`
+}
+
+// Access configures permissions: the Casbin model and the default permission matrix.
+// Empty paths use the files built into srg (config/rbac_model.conf and
+// config/rbac_policy.csv).
+type Access struct {
+	ModelFile  string `koanf:"model_file"`
+	PolicyFile string `koanf:"policy_file"`
 }
 
 // Tenant declares a customer workspace, applied idempotently by `srg serve`.

@@ -71,6 +71,9 @@ func TestLoadRejects(t *testing.T) {
 		{"missing geoip database", minimal + "tracking:\n  geoip_db: /nonexistent/GeoLite2-Country.mmdb\n", nil, "tracking.geoip_db"},
 		{"negative rate limit", minimal + "tracking:\n  rate_limit_per_ip: -1\n", nil, "tracking.rate_limit_per_ip"},
 		{"huge bulk", minimal, []string{"SRG_TRACKING_BULK_SIZE=100000"}, "tracking.bulk_size"},
+		{"missing permission policy", minimal + "access:\n  policy_file: /nonexistent/rbac_policy.csv\n", nil, `access.policy_file: "/nonexistent/rbac_policy.csv" is not a readable file`},
+		{"permission model is a directory", minimal + "access:\n  model_file: /tmp\n", nil, "access.model_file"},
+		{"unknown access key", minimal + "access:\n  policy: x.csv\n", nil, "access.policy: unknown key"},
 		{"malformed yaml", "server: [\n", nil, "parse YAML"},
 	}
 	for _, tt := range tests {

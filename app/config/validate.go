@@ -155,6 +155,14 @@ func (c Config) Validate() Problems {
 	if c.Sync.ImportMaxMB < 1 || c.Sync.ImportMaxMB > 1024 {
 		add("sync.import_max_mb", "must be between 1 and 1024")
 	}
+	for key, path := range map[string]string{"access.model_file": c.Access.ModelFile, "access.policy_file": c.Access.PolicyFile} {
+		if path == "" {
+			continue
+		}
+		if info, err := os.Stat(path); err != nil || info.IsDir() {
+			add(key, "%q is not a readable file", path)
+		}
+	}
 	p = append(p, c.validateTenants()...)
 	return p
 }

@@ -101,8 +101,14 @@ func (l *Layout) Page(c echo.Context, title, section string) (Page, error) {
 			p.Tenant = t
 		}
 	}
+	checked := l != nil && l.authz != nil
+	if checked && principal == nil {
+		// Only a signed-in user gets navigation, and asking the authorizer about
+		// nobody would answer the request with a sign-in redirect.
+		return p, nil
+	}
 	for _, n := range nav {
-		if l != nil && l.authz != nil && l.authz.Authorize(c, n.perm) != nil {
+		if checked && l.authz.Authorize(c, n.perm) != nil {
 			continue
 		}
 		p.Nav = append(p.Nav, NavItem{Label: n.label, Section: n.section, URL: "/t/" + slug + "/" + n.path})

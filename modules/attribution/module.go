@@ -98,11 +98,11 @@ func (m *Module) recomputeAll(ctx context.Context) error {
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
 	return append([]web.Route{
-		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "read"), Handler: m.getSettings},
-		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("attribution", "write"), Handler: m.putSettings},
-		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/weights", Perm: web.Perm("attribution", "read"), Handler: m.getWeights},
-		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/scoreboard", Perm: web.Perm("attribution", "read"), Handler: m.getScores},
-		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("attribution", "write"), Handler: m.recompute},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("settings.attribution", "read"), Handler: m.getSettings},
+		{Method: http.MethodPut, Path: "/api/tenants/:tenant/attribution/settings", Perm: web.Perm("settings.attribution", "write"), Handler: m.putSettings},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/weights", Perm: web.Perm("settings.attribution", "read"), Handler: m.getWeights},
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/attribution/scoreboard", Perm: web.Perm("settings.attribution", "read"), Handler: m.getScores},
+		{Method: http.MethodPost, Path: "/api/tenants/:tenant/attribution/recompute", Perm: web.Perm("settings.attribution", "write"), Handler: m.recompute},
 	}, m.pageRoutes()...)
 }
 

@@ -91,14 +91,14 @@ func (m *Module) Close() error {
 
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
-	read, write := web.Perm("connectors", "read"), web.Perm("connectors", "write")
+	read, write := web.Perm("settings.connectors", "read"), web.Perm("settings.connectors", "write")
 	return append([]web.Route{
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/connectors", Perm: read, Handler: m.listConnectors},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/connectors/:kind", Perm: write, Handler: m.connect},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/connectors/:kind", Perm: write, Handler: m.disconnect},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/connectors/:kind/sync", Perm: write, Handler: m.syncNow},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/connectors/:kind/runs", Perm: read, Handler: m.listRuns},
-		{Method: http.MethodPost, Path: "/api/tenants/:tenant/imports/:kind", Perm: web.Perm("imports", "write"), Handler: m.importCSV},
+		{Method: http.MethodPost, Path: "/api/tenants/:tenant/imports/:kind", Perm: write, Handler: m.importCSV},
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "read"), Handler: m.listMappings},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.setMapping},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/campaign-mappings", Perm: web.Perm("campaigns", "write"), Handler: m.deleteMapping},

@@ -166,17 +166,35 @@ func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, er
 
 // BySlug returns the tenant with this slug.
 func (s *Service) BySlug(ctx context.Context, slug string) (Tenant, error) {
+	return s.tenantWhere(ctx, "slug", slug, fmt.Sprintf("no tenant %q", slug))
+}
+
+// TenantID returns the id of the tenant with this slug, errs.NotFound for none; it
+// resolves the :tenant of routes.
+func (s *Service) TenantID(ctx context.Context, slug string) (int64, error) {
+	t, err := s.BySlug(ctx, slug)
+	return t.ID, err
+}
+
+// ByID returns the tenant with this id.
+func (s *Service) ByID(ctx context.Context, id int64) (Tenant, error) {
+	return s.tenantWhere(ctx, "id", id, fmt.Sprintf("no tenant %d", id))
+}
+
+// tenantWhere returns the tenant whose column (id or slug) is value, errs.NotFound
+// with notFound for none.
+func (s *Service) tenantWhere(ctx context.Context, column string, value any, notFound string) (Tenant, error) {
 	var out []Tenant
-	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name, currency FROM tenants WHERE slug = ?`, slug).Scan(&out).Error; err != nil {
-		return Tenant{}, fmt.Errorf("tenants: by slug: %w", err)
+	if err := s.db.WithContext(ctx).Raw(`SELECT id, slug, name, currency FROM tenants WHERE `+column+` = ?`, value).Scan(&out).Error; err != nil {
+		return Tenant{}, fmt.Errorf("tenants: by %s: %w", column, err)
 	}
 	if len(out) == 0 {
-		return Tenant{}, errs.NotFound("no tenant %q", slug)
+		return Tenant{}, errs.NotFound("%s", notFound)
 	}
 	return out[0], nil
 }
 
-// Memberships lists the tenants a user belongs to, by name.
-func (s *Service) Memberships(ctx context.Context, userID int64) ([]Tenant, error) {
-	return membershipsOf(ctx, s.db, userID)
+// AuditLog pages through the tenant's audit log, newest first (audit.List).
+func (s *Service) AuditLog(ctx context.Context, tenantID, before int64, limit int) ([]audit.Logged, bool, error) {
+	return audit.List(ctx, s.db, tenantID, before, limit)
 }

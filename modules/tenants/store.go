@@ -117,13 +117,3 @@ func sitesOf(ctx context.Context, tx *gorm.DB, tenantID int64) ([]Site, error) {
 	}
 	return out, nil
 }
-
-func membershipsOf(ctx context.Context, tx *gorm.DB, userID int64) ([]Tenant, error) {
-	var out []Tenant
-	err := tx.WithContext(ctx).Raw(`SELECT t.id, t.slug, t.name, t.currency FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
-		WHERE m.user_id = ? ORDER BY t.name, t.slug`, userID).Scan(&out).Error
-	if err != nil {
-		return nil, fmt.Errorf("tenants: memberships: %w", err)
-	}
-	return out, nil
-}

@@ -460,3 +460,45 @@ func TestNoscriptPixel(t *testing.T) {
 		t.Fatalf("the pixel page view is not indexed with its page and channel: %d %v", n, err)
 	}
 }
+
+// The background ingester and Drain (tests, shutdown) take batches one at a time:
+// overlapping, they acknowledged out of order and lost their place in the spool.
+func TestDrainWhileTheIngesterRuns(t *testing.T) {
+	e := newEnv(t, func(tc *config.Tracking) { tc.BulkSize = 3 })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := e.mod.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const posts = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, posts)
+	for i := range posts {
+		body := batch(event("pageview", `,"ss":true`), event("pageview", ""))
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if status, b, _ := e.post(t, body, nil); status != 204 {
+				errs <- fmt.Errorf("collect %d: %d %s", i, status, b)
+				return
+			}
+			if err := e.mod.Drain(ctx); err != nil {
+				errs <- fmt.Errorf("drain %d: %w", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := e.mod.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.search.Refresh(ctx, e.tenant, search.Touchpoints); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := e.search.Count(ctx, e.tenant, search.Touchpoints, nil); err != nil || n != 2*posts {
+		t.Fatalf("indexed %d touchpoints (err %v), want %d", n, err, 2*posts)
+	}
+}

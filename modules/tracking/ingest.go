@@ -60,6 +60,10 @@ type ingester struct {
 
 	mu    sync.Mutex
 	known map[visitorKey]knownIdentity
+
+	// drainMu makes batches one at a time: the background loop and Drain (tests,
+	// shutdown) would otherwise acknowledge out of order, or rewind under each other.
+	drainMu sync.Mutex
 }
 
 type visitorKey struct {
@@ -98,9 +102,6 @@ func (in *ingester) run(ctx context.Context) {
 			backoff = min(max(backoff*2, 500*time.Millisecond), 10*time.Second)
 			in.metrics.ingestErrors.Inc()
 			in.log.Warn("indexing touchpoints failed; will retry", "err", err, "retry_in", backoff)
-			if rerr := in.spool.Rewind(); rerr != nil {
-				in.log.Error("spool rewind failed", "err", rerr)
-			}
 			sleep(ctx, backoff)
 		case n == 0:
 			backoff = 0
@@ -181,8 +182,21 @@ type pending struct {
 	tp       Touchpoint
 }
 
-// drainOnce indexes one batch from the spool and acknowledges it.
+// drainOnce indexes one batch from the spool and acknowledges it; after a failure the
+// batch is handed out again.
 func (in *ingester) drainOnce(ctx context.Context) (int, error) {
+	in.drainMu.Lock()
+	defer in.drainMu.Unlock()
+	n, err := in.indexBatch(ctx)
+	if err != nil {
+		if rerr := in.spool.Rewind(); rerr != nil {
+			in.log.Error("spool rewind failed", "err", rerr)
+		}
+	}
+	return n, err
+}
+
+func (in *ingester) indexBatch(ctx context.Context) (int, error) {
 	first, raws, err := in.spool.Read(in.bulkSize, spoolBatchBytes)
 	if err != nil || len(raws) == 0 {
 		return 0, err

@@ -195,7 +195,6 @@ func (m *Module) Drain(ctx context.Context) error {
 	for {
 		n, err := m.ingest.drainOnce(ctx)
 		if err != nil {
-			_ = m.spool.Rewind()
 			return err
 		}
 		if n == 0 {
