@@ -18,8 +18,8 @@ import (
 )
 
 // server is the portal on a real echo with the production renderer and an
-// authorizer that allows everything; requests are made as the fixture's user unless
-// the test names another.
+// authorizer that allows everything; requests are made as the fixture's user, ann,
+// unless the test names another ("nobody", or "none" for no one).
 type server struct {
 	e   *echo.Echo
 	env *reportstest.Env
@@ -29,19 +29,10 @@ func newServer(t *testing.T) *server {
 	t.Helper()
 	env := reportstest.New(t)
 	e := apptest.Echo(t)
-	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
-		return func(c echo.Context) error {
-			switch c.Request().Header.Get("X-Test-User") {
-			case "none":
-			case "nobody":
-				web.SetPrincipal(c, &web.Principal{UserID: 8, Email: "nobody@acme.example", SessionID: "s2"})
-			default:
-				web.SetPrincipal(c, &web.Principal{UserID: reportstest.UserID, Email: "ann@acme.example", SessionID: "s1"})
-			}
-			c.Set("csrf", "csrf-token")
-			return next(c)
-		}
-	})
+	e.Use(apptest.Principals{
+		"ann":    {UserID: reportstest.UserID, Email: "ann@acme.example", SessionID: "s1"},
+		"nobody": {UserID: 8, Email: "nobody@acme.example", SessionID: "s2"},
+	}.SignIn)
 	dir := reportstest.Directory{DB: env.DB}
 	m := portal.New(portal.Deps{Version: "test", DB: env.DB, Search: env.ES, Campaigns: env.Matcher, Models: reportstest.Models{},
 		Directory: dir, Layout: web.NewLayout(dir, apptest.AllowAll{}), Log: apptest.Logger(t),
@@ -54,7 +45,10 @@ func (s *server) get(t *testing.T, path, user string) *httptest.ResponseRecorder
 	t.Helper()
 	req := httptest.NewRequest(http.MethodGet, path, nil)
 	req.Header.Set("Accept", "text/html")
-	req.Header.Set("X-Test-User", user)
+	if user == "" {
+		user = "ann"
+	}
+	req.Header.Set(apptest.PrincipalHeader, user)
 	rec := httptest.NewRecorder()
 	s.e.ServeHTTP(rec, req)
 	return rec
