@@ -243,12 +243,6 @@ func (b bucket) sub(name string) bucket {
 	return out
 }
 
-func (b bucket) count() int64 {
-	var n int64
-	_ = json.Unmarshal(b["doc_count"], &n)
-	return n
-}
-
 func (b bucket) sum(name string) float64 {
 	var v struct {
 		Value *float64 `json:"value"`
