@@ -87,7 +87,7 @@ func (m *Module) saveSettingsPage(c echo.Context) error {
 	}
 	st, err := settingsFromForm(c, current)
 	if err == nil {
-		err = m.setSettings(c, tid, st, pageActor(c))
+		err = m.setSettings(c, tid, st, web.Actor(c))
 	}
 	if err != nil {
 		if errs.KindOf(err) != errs.KindInvalid {
@@ -152,12 +152,4 @@ func settingsFromForm(c echo.Context, current Settings) (Settings, error) {
 	num("custom_closed_won", &st.Custom.ClosedWon)
 	num("custom_middle", &st.Custom.Middle)
 	return st, problem
-}
-
-// pageActor names the signed-in user for the audit log.
-func pageActor(c echo.Context) string {
-	if p := web.PrincipalOf(c); p != nil && p.UserID != 0 {
-		return "user:" + strconv.FormatInt(p.UserID, 10)
-	}
-	return "portal"
 }

@@ -81,7 +81,7 @@ func (m *Module) exportTouchpoints(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	tid := page.Tenant.ID
-	if err := audit.Record(ctx, m.db, audit.Entry{TenantID: &tid, Actor: actor(c), Action: "export.touchpoints",
+	if err := audit.Record(ctx, m.db, audit.Entry{TenantID: &tid, Actor: web.Actor(c), Action: "export.touchpoints",
 		Target: "touchpoints", RemoteAddr: c.RealIP(), Details: map[string]any{"filter": q}}); err != nil {
 		return err
 	}
@@ -105,17 +105,4 @@ func (w flushWriter) Write(b []byte) (int, error) {
 	n, err := w.r.Write(b)
 	w.r.Flush()
 	return n, err
-}
-
-// actor names who makes the request for the audit log.
-func actor(c echo.Context) string {
-	p := web.PrincipalOf(c)
-	switch {
-	case p == nil:
-		return "anonymous"
-	case p.TokenID != 0:
-		return "api-token:" + strconv.FormatInt(p.TokenID, 10)
-	default:
-		return "user:" + strconv.FormatInt(p.UserID, 10)
-	}
 }

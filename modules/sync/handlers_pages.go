@@ -99,7 +99,7 @@ func (m *Module) connectPage(c echo.Context) error {
 	}
 	f := ConnectForm{Kind: c.FormValue("kind"), Credentials: strings.TrimSpace(c.FormValue("credentials")),
 		Settings: strings.TrimSpace(c.FormValue("settings")), Schedule: strings.TrimSpace(c.FormValue("schedule"))}
-	in := ConnectInput{Kind: connector.Kind(f.Kind), Schedule: f.Schedule, Actor: pageActor(c)}
+	in := ConnectInput{Kind: connector.Kind(f.Kind), Schedule: f.Schedule, Actor: web.Actor(c)}
 	err = jsonField("credentials", f.Credentials, &in.Credentials)
 	if err == nil {
 		err = jsonField("settings", f.Settings, &in.Settings)
@@ -153,7 +153,7 @@ func (m *Module) checkPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := m.svc.Check(c.Request().Context(), tid, conn.Kind, pageActor(c))
+	res, err := m.svc.Check(c.Request().Context(), tid, conn.Kind, web.Actor(c))
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (m *Module) disconnectPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.svc.Disconnect(c.Request().Context(), tid, connector.Kind(c.Param("kind")), pageActor(c)); err != nil {
+	if err := m.svc.Disconnect(c.Request().Context(), tid, connector.Kind(c.Param("kind")), web.Actor(c)); err != nil {
 		return err
 	}
 	return m.back(c, "disconnected")
@@ -215,12 +215,4 @@ func (r RunLog) CountList() []string {
 	}
 	slices.Sort(out)
 	return out
-}
-
-// pageActor names the signed-in user for the audit log.
-func pageActor(c echo.Context) string {
-	if p := web.PrincipalOf(c); p != nil && p.UserID != 0 {
-		return "user:" + strconv.FormatInt(p.UserID, 10)
-	}
-	return actor(c)
 }

@@ -184,7 +184,7 @@ func (m *Module) saveChannelsPage(c echo.Context) error {
 	if err != nil {
 		return m.rulesError(c, text, sites, err)
 	}
-	if err := audit.Record(ctx, m.store.db, audit.Entry{TenantID: &tenantID, Actor: pageActor(c), Action: "settings.channels",
+	if err := audit.Record(ctx, m.store.db, audit.Entry{TenantID: &tenantID, Actor: web.Actor(c), Action: "settings.channels",
 		RemoteAddr: c.RealIP(), Details: map[string]any{"rules": len(rules)}}); err != nil {
 		return err
 	}

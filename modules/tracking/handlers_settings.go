@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -172,17 +171,9 @@ func (m *Module) saveSitePage(c echo.Context) error {
 	if err := m.SetSiteSettings(ctx, site.Key, st); err != nil {
 		return err
 	}
-	if err := audit.Record(ctx, m.store.db, audit.Entry{TenantID: &tenantID, Actor: pageActor(c), Action: "settings.tracking",
+	if err := audit.Record(ctx, m.store.db, audit.Entry{TenantID: &tenantID, Actor: web.Actor(c), Action: "settings.tracking",
 		Target: site.Key, RemoteAddr: c.RealIP(), Details: map[string]any{"consent_required": st.ConsentRequired, "honor_dnt": st.HonorDNT}}); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/t/"+url.PathEscape(c.Param("tenant"))+"/settings/tracking?saved="+url.QueryEscape(site.Key))
-}
-
-// pageActor names the signed-in user for the audit log.
-func pageActor(c echo.Context) string {
-	if p := web.PrincipalOf(c); p != nil && p.UserID != 0 {
-		return "user:" + strconv.FormatInt(p.UserID, 10)
-	}
-	return "portal"
 }
