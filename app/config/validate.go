@@ -149,6 +149,7 @@ func (c Config) Validate() Problems {
 	if c.Sync.ImportMaxMB < 1 || c.Sync.ImportMaxMB > 1024 {
 		add("sync.import_max_mb", "must be between 1 and 1024")
 	}
+	p = append(p, c.validateAuth()...)
 	p = append(p, c.validateTenants()...)
 	return p
 }
@@ -201,6 +202,11 @@ func (c Config) validateTenants() Problems {
 			}
 			if a.Role != "" && !slices.Contains(Roles, a.Role) {
 				add(ak+".role", "must be one of %s", strings.Join(Roles, ", "))
+			}
+			if a.PasswordEnv != "" {
+				if msg := validPasswordEnv(a.PasswordEnv); msg != "" {
+					add(ak+".password_env", "%s", msg)
+				}
 			}
 		}
 	}
