@@ -19,6 +19,31 @@ var samples = map[string]any{
 		web.Page
 		Version string
 	}{web.Page{Title: "Welcome"}, "v1.2.3"},
+	// The auth pages' view models (modules/auth) have these fields.
+	"auth/login": struct {
+		web.Page
+		CSRF, Email, Next, Error, Field string
+	}{web.Page{Title: "Sign in"}, "tok", "ann@acme.example", "/t/acme", "Wrong email or password.", "password"},
+	"auth/code": struct {
+		web.Page
+		CSRF, Next, Phone      string
+		AttemptsLeft, ResendIn int
+		Sent                   bool
+		Error                  string
+	}{web.Page{Title: "Enter your code"}, "tok", "/", "••••••0100", 4, 12, true, "Wrong code. 4 tries left."},
+	"auth/throttled": struct {
+		web.Page
+		Message, Back string
+	}{web.Page{Title: "Too many attempts"}, "Too many failed sign-ins. Try again in 3 minutes.", "/login"},
+	"auth/account": struct {
+		web.Page
+		CSRF    string
+		Account struct {
+			Email, Name, Phone string
+			Sessions           int
+		}
+		Notice, Error, Field string
+	}{Page: web.Page{Title: "Your account"}, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
 }
 
 func TestEveryTemplateRenders(t *testing.T) {
