@@ -204,6 +204,19 @@ func runServe(env *cliEnv, _ *flag.FlagSet, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
 	}
+	if addr := cfg.Server.TLS.RedirectAddr; addr != "" {
+		rln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (server.tls.redirect_addr): %w", addr, err)
+		}
+		go func() {
+			if err := p.ServeRedirect(ctx, rln); err != nil {
+				log.Error("HTTP to HTTPS redirect stopped", "err", err)
+			}
+		}()
+		log.Info("redirecting HTTP to HTTPS", "listen", rln.Addr().String())
+	}
 	log.Info("srg serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.Server.PublicURL, "mode", cfg.Mode)
 	fmt.Fprintf(env.stdout, "SRG %s is serving at %s (listening on %s). Press Ctrl-C to stop.\n", Version, cfg.Server.PublicURL, ln.Addr())
 	err = p.Serve(ctx, ln)

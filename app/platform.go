@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"html/template"
@@ -25,6 +26,7 @@ import (
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/migrations"
 	"github.com/srgplatform/srg/modules/attribution"
+	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/identity"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
@@ -50,8 +52,11 @@ type Platform struct {
 	Router    *web.Router
 	Registry  *prometheus.Registry
 	Modules   []module.Module
+	// tls is the HTTPS configuration when srg terminates TLS.
+	tls *tls.Config
 
 	Tenants     *tenants.Module
+	Auth        *auth.Module
 	Identity    *identity.Module
 	Tracking    *tracking.Module
 	Sync        *syncer.Module
@@ -106,11 +111,20 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		return nil, err
 	}
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
+	if err := p.configureHTTP(); err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.Router = web.NewRouter(p.Echo, nil)
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 
 	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants})
+	if p.Auth, err = p.buildAuth(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Echo.Use(p.Auth.Middleware()...)
 	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
 	p.Tracking, err = tracking.New(tracking.Deps{
 		Config:     cfg.Tracking,
@@ -141,7 +155,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution")})
-	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, portal.New(portal.Deps{Version: Version})}
+	p.Modules = []module.Module{p.Tenants, p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, portal.New(portal.Deps{Version: Version})}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {
@@ -182,6 +196,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:     p.Config.Server.ReadTimeout,
 		WriteTimeout:    p.Config.Server.WriteTimeout,
 		ShutdownTimeout: p.Config.Server.ShutdownTimeout,
+		TLS:             p.tls,
 	})
 	stopCtx, cancel := context.WithTimeout(context.Background(), p.Config.Server.ShutdownTimeout)
 	defer cancel()
