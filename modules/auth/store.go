@@ -77,8 +77,9 @@ func replaceChallenge(ctx context.Context, tx *gorm.DB, token string, userID int
 		if err := tx.Exec(`DELETE FROM login_challenges WHERE user_id = ?`, userID).Error; err != nil {
 			return fmt.Errorf("auth: replace challenge: %w", err)
 		}
-		err := tx.Exec(`INSERT INTO login_challenges (token_hash, user_id, code_hash, code_expires_at, last_sent_at, remote_addr, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, tokenHash(token), userID, codeHash, expires, now, ip, now).Error
+		// The first value is not a []byte: gorm would expand a slice right after "(".
+		err := tx.Exec(`INSERT INTO login_challenges (user_id, token_hash, code_hash, code_expires_at, last_sent_at, remote_addr, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, tokenHash(token), codeHash, expires, now, ip, now).Error
 		if err != nil {
 			return fmt.Errorf("auth: create challenge: %w", err)
 		}
@@ -167,8 +168,8 @@ func sessionByToken(ctx context.Context, tx *gorm.DB, token string) (session, bo
 
 func createSession(ctx context.Context, tx *gorm.DB, token string, userID int64, now, expires time.Time, ip, userAgent string) (int64, error) {
 	var id int64
-	err := tx.WithContext(ctx).Raw(`INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, expires_at, remote_addr, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, tokenHash(token), userID, now, now, expires, ip, userAgent).Scan(&id).Error
+	err := tx.WithContext(ctx).Raw(`INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, remote_addr, user_agent)
+		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, userID, tokenHash(token), now, now, expires, ip, userAgent).Scan(&id).Error
 	if err != nil {
 		return 0, fmt.Errorf("auth: create session: %w", err)
 	}
