@@ -230,7 +230,9 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request, serv
 	}
 	now := s.now().UTC()
 	v := s.pending(to, now)
-	if v == nil {
+	// A pending verification is sent again with its code; one that reached the maximum
+	// of checks (status max_attempts_reached) is replaced by a new one.
+	if v == nil || v.checks >= VerifyMaxChecks {
 		v = &verification{sid: "VE" + randomHex(16), to: to, code: randomCode(), created: now}
 		s.verifications[to] = v
 	}
