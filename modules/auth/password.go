@@ -70,9 +70,9 @@ func validNewPassword(field, password string) error {
 	n := utf8.RuneCountInString(password)
 	switch {
 	case n < MinPasswordLength:
-		return errs.Invalid(field, "the password must have at least %d characters", MinPasswordLength)
+		return errs.Invalid(field, "The password must have at least %d characters.", MinPasswordLength)
 	case n > MaxPasswordLength:
-		return errs.Invalid(field, "the password must have at most %d characters", MaxPasswordLength)
+		return errs.Invalid(field, "The password must have at most %d characters.", MaxPasswordLength)
 	}
 	return nil
 }
