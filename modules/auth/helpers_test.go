@@ -443,3 +443,9 @@ func mustContain(t *testing.T, what string, r response, want ...string) {
 		}
 	}
 }
+
+func httptestServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}

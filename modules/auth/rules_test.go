@@ -142,8 +142,10 @@ func TestThrottles(t *testing.T) {
 			message: "Too many failed sign-ins for this account. Try again in 15 minutes.",
 		},
 		{
-			name:    "password per address",
-			fail:    func(en *env, b *browser) response { return b.password("nobody"+b.ip+"@acme.example", "wrong password here") },
+			name: "password per address",
+			fail: func(en *env, b *browser) response {
+				return b.password("nobody"+b.ip+"@acme.example", "wrong password here")
+			},
 			perIP:   true,
 			limit:   small.PasswordFailuresPerIP,
 			blocked: func(en *env, b *browser) response { return b.password(bobEmail, bobPassword) },
