@@ -14,10 +14,10 @@ import (
 func TestChangePassword(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	b, elsewhere := en.browser(), en.browser()
-	b.signIn(annEmail, annPassword, annPhone)
+	b.SignIn(annEmail, annPassword, annPhone)
 	en.clock.Advance(31 * time.Second)
-	elsewhere.signIn(annEmail, annPassword, annPhone)
-	r := b.get("/account")
+	elsewhere.SignIn(annEmail, annPassword, annPhone)
+	r := b.Get("/account")
 	mustContain(t, "account page", r, annEmail, annPhone[1:], `action="/account/password"`, `action="/account/logout-everywhere"`)
 
 	const next = "a brand new passphrase"
@@ -36,36 +36,36 @@ func TestChangePassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := b.post("/account/password", url.Values{"current": {tt.current}, "new": {tt.new}, "confirm": {tt.confirm}})
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d\n%s", r.status, tt.status, r.body)
+			r := b.Post("/account/password", url.Values{"current": {tt.current}, "new": {tt.new}, "confirm": {tt.confirm}})
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.status, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.want)
 		})
 	}
-	if r := b.get("/account"); r.status != http.StatusOK {
-		t.Fatalf("the changing session was signed out: %d", r.status)
+	if r := b.Get("/account"); r.Status != http.StatusOK {
+		t.Fatalf("the changing session was signed out: %d", r.Status)
 	}
-	if r := elsewhere.get("/account"); r.status != http.StatusSeeOther {
-		t.Fatalf("the other session survived the change: %d", r.status)
+	if r := elsewhere.Get("/account"); r.Status != http.StatusSeeOther {
+		t.Fatalf("the other session survived the change: %d", r.Status)
 	}
-	if r := en.browser().password(annEmail, annPassword); r.status != http.StatusUnauthorized {
-		t.Fatalf("old password still works: %d", r.status)
+	if r := en.browser().Password(annEmail, annPassword); r.Status != http.StatusUnauthorized {
+		t.Fatalf("old password still works: %d", r.Status)
 	}
 	en.clock.Advance(31 * time.Second)
-	en.browser().signIn(annEmail, next, annPhone)
+	en.browser().SignIn(annEmail, next, annPhone)
 }
 
 func TestAccountNeedsABrowserSession(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	b := en.browser()
-	b.signIn(annEmail, annPassword, annPhone)
-	b.get("/account")
+	b.SignIn(annEmail, annPassword, annPhone)
+	b.Get("/account")
 	tok := createToken(t, b, "acme", "ci", "viewer")
 	// Tokens only work under /api/, so the account page refuses them before any handler.
-	r := en.browser().do(http.MethodGet, "/account", nil, bearer(tok.Secret))
-	if r.status != http.StatusUnauthorized {
-		t.Fatalf("account page with an API token: %d", r.status)
+	r := en.browser().Do(http.MethodGet, "/account", nil, bearer(tok.Secret))
+	if r.Status != http.StatusUnauthorized {
+		t.Fatalf("account page with an API token: %d", r.Status)
 	}
 }
 
@@ -96,8 +96,8 @@ func TestFirstPasswordsOfDeclaredUsers(t *testing.T) {
 	if _, err := svc.SetInitialPassword(ctx, "short@acme.example", "short"); err == nil || !strings.Contains(err.Error(), "at least 12 characters") {
 		t.Fatalf("short first password: %v", err)
 	}
-	en.browser().signIn("new@acme.example", "the first password", "+15555550109")
-	en.browser().signIn(annEmail, annPassword, annPhone)
+	en.browser().SignIn("new@acme.example", "the first password", "+15555550109")
+	en.browser().SignIn(annEmail, annPassword, annPhone)
 
 	m, err := auth.New(auth.Deps{Config: testConfig, DB: en.db, Codes: noCodes{}, CodeKey: make([]byte, 32), Log: quietLog(),
 		InitialPasswords: []auth.InitialPassword{{Email: "short@acme.example", Password: "short", Source: "$SHORT_PW"}}})

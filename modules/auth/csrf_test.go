@@ -12,9 +12,9 @@ import (
 func TestCSRF(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	b := en.browser()
-	b.signIn(annEmail, annPassword, annPhone)
-	b.get("/account")
-	token := b.csrf
+	b.SignIn(annEmail, annPassword, annPhone)
+	b.Get("/account")
+	token := b.CSRF
 	apiToken := createToken(t, b, "acme", "ci", "viewer").Secret
 	const refused = "The form expired or did not come from this site"
 	form := "application/x-www-form-urlencoded"
@@ -39,15 +39,15 @@ func TestCSRF(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := b.do(tt.method, tt.path, strings.NewReader(tt.body), tt.header)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d\n%s", r.status, tt.status, r.body)
+			r := b.Do(tt.method, tt.path, strings.NewReader(tt.body), tt.header)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.status, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.want)
 		})
 	}
-	r := b.do(http.MethodPost, "/test/beacon", nil, nil)
-	if strings.Contains(strings.Join(r.header.Values("Set-Cookie"), ";"), "srg_csrf") {
+	r := b.Do(http.MethodPost, "/test/beacon", nil, nil)
+	if strings.Contains(strings.Join(r.Header.Values("Set-Cookie"), ";"), "srg_csrf") {
 		t.Fatal("a cross-origin route set srg's CSRF cookie")
 	}
 }
@@ -57,16 +57,16 @@ func TestCSRF(t *testing.T) {
 func TestEveryStateChangingRouteChecksCSRF(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	b := en.browser()
-	b.signIn(annEmail, annPassword, annPhone)
+	b.SignIn(annEmail, annPassword, annPhone)
 	checked := 0
 	for _, rt := range append(en.mod.Routes(), testRoutes...) {
 		if rt.Method == http.MethodGet || rt.CrossOrigin {
 			continue
 		}
 		path := strings.NewReplacer(":tenant", "acme", ":id", "1").Replace(rt.Path)
-		r := b.do(rt.Method, path, nil, map[string]string{"X-CSRF-Token": "forged"})
-		if r.status != http.StatusForbidden || !strings.Contains(r.body, "did not come from this site") {
-			t.Errorf("%s %s without a valid CSRF token: %d", rt.Method, rt.Path, r.status)
+		r := b.Do(rt.Method, path, nil, map[string]string{"X-CSRF-Token": "forged"})
+		if r.Status != http.StatusForbidden || !strings.Contains(r.Body, "did not come from this site") {
+			t.Errorf("%s %s without a valid CSRF token: %d", rt.Method, rt.Path, r.Status)
 		}
 		checked++
 	}

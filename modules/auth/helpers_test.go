@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"html/template"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -26,6 +23,7 @@ import (
 	"github.com/srgplatform/srg/app/sms"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/auth"
+	"github.com/srgplatform/srg/modules/auth/authtest"
 	"github.com/srgplatform/srg/modules/auth/twiliofake"
 	"github.com/srgplatform/srg/static"
 	"github.com/srgplatform/srg/templates"
@@ -283,101 +281,16 @@ func (a memberAuthorizer) Authorize(c echo.Context, p web.Permission) error {
 	return nil
 }
 
-// browser is an HTTP client with cookies that does not follow redirects.
-type browser struct {
-	t    *testing.T
-	en   *env
-	c    *http.Client
-	ip   string
-	csrf string
-}
-
-func (en *env) browser() *browser {
-	jar, _ := cookiejar.New(nil)
-	return &browser{t: en.t, en: en, ip: "198.51.100.7", c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-}
+// browser is a person's browser on the environment's server.
+type browser = authtest.Browser
 
 // response is what a request got.
-type response struct {
-	status int
-	header http.Header
-	body   string
-}
+type response = authtest.Response
 
-func (r response) location() string { return r.header.Get("Location") }
-
-var csrfInput = regexp.MustCompile(`name="_csrf" value="([^"]*)"`)
-
-func (b *browser) do(method, path string, body io.Reader, header map[string]string) response {
-	b.t.Helper()
-	req, err := http.NewRequest(method, b.en.url+path, body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Accept", "text/html")
-	req.Header.Set("X-Forwarded-For", b.ip)
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := b.c.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	r := response{status: resp.StatusCode, header: resp.Header, body: string(raw)}
-	if m := csrfInput.FindStringSubmatch(r.body); m != nil {
-		b.csrf = m[1]
-	}
-	return r
-}
-
-func (b *browser) get(path string) response { return b.do(http.MethodGet, path, nil, nil) }
-
-// post sends a form with the CSRF token of the last page, as a browser form would.
-func (b *browser) post(path string, form url.Values) response {
-	b.t.Helper()
-	if form == nil {
-		form = url.Values{}
-	}
-	if _, ok := form["_csrf"]; !ok {
-		form.Set("_csrf", b.csrf)
-	}
-	return b.do(http.MethodPost, path, strings.NewReader(form.Encode()), map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
-}
-
-func (b *browser) cookie(name string) string {
-	u, _ := url.Parse(b.en.url)
-	for _, c := range b.c.Jar.Cookies(u) {
-		if c.Name == name {
-			return c.Value
-		}
-	}
-	return ""
-}
-
-// password submits the first step.
-func (b *browser) password(email, password string) response {
-	b.get("/login")
-	return b.post("/login", url.Values{"email": {email}, "password": {password}})
-}
-
-// code submits the second step.
-func (b *browser) code(code string) response {
-	return b.post("/login/code", url.Values{"code": {code}})
-}
-
-// signIn signs in with the newest delivered code and fails the test otherwise.
-func (b *browser) signIn(email, password, phone string) {
-	b.t.Helper()
-	if r := b.password(email, password); r.status != http.StatusSeeOther || r.location() != "/login/code" {
-		b.t.Fatalf("password step: %d %s\n%s", r.status, r.location(), r.body)
-	}
-	b.get("/login/code")
-	if r := b.code(b.en.lastCode(phone)); r.status != http.StatusSeeOther || r.location() != "/" {
-		b.t.Fatalf("code step: %d %s\n%s", r.status, r.location(), r.body)
-	}
+func (en *env) browser() *browser {
+	b := authtest.New(en.t, en.url, en.lastCode)
+	b.IP = "198.51.100.7"
+	return b
 }
 
 var devLogCode = regexp.MustCompile(`DEVELOPMENT ONLY: SMS code for (\+[0-9]+): ([0-9]{6})`)
@@ -438,8 +351,8 @@ func (en *env) count(q string, args ...any) int {
 func mustContain(t *testing.T, what string, r response, want ...string) {
 	t.Helper()
 	for _, w := range want {
-		if !strings.Contains(r.body, w) {
-			t.Fatalf("%s: body lacks %q (status %d):\n%s", what, w, r.status, r.body)
+		if !strings.Contains(r.Body, w) {
+			t.Fatalf("%s: body lacks %q (status %d):\n%s", what, w, r.Status, r.Body)
 		}
 	}
 }

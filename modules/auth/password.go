@@ -65,6 +65,9 @@ func (h *hasher) check(password, hash string) (ok, stale bool, err error) {
 	return ok, ok && *params != *h.params, nil
 }
 
+// CheckNewPassword reports whether password may be set (its length).
+func CheckNewPassword(password string) error { return validNewPassword("password", password) }
+
 // validNewPassword checks a password being set.
 func validNewPassword(field, password string) error {
 	n := utf8.RuneCountInString(password)

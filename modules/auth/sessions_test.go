@@ -11,16 +11,16 @@ import (
 func TestSessionRotatesAtSignIn(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	b := en.browser()
-	b.signIn(annEmail, annPassword, annPhone)
-	first, firstCSRF := b.cookie("srg_session"), b.cookie("srg_csrf")
-	b.get("/account")
+	b.SignIn(annEmail, annPassword, annPhone)
+	first, firstCSRF := b.Cookie("srg_session"), b.Cookie("srg_csrf")
+	b.Get("/account")
 	en.clock.Advance(time.Minute)
-	b.signIn(bobEmail, bobPassword, bobPhone)
-	second := b.cookie("srg_session")
+	b.SignIn(bobEmail, bobPassword, bobPhone)
+	second := b.Cookie("srg_session")
 	if second == "" || second == first {
 		t.Fatalf("session not rotated: %q then %q", first, second)
 	}
-	if b.get("/account"); b.cookie("srg_csrf") == firstCSRF {
+	if b.Get("/account"); b.Cookie("srg_csrf") == firstCSRF {
 		t.Fatal("the CSRF token survived the sign-in")
 	}
 	if _, ok, _ := en.mod.Service().Authenticate(context.Background(), first); ok {
@@ -29,7 +29,7 @@ func TestSessionRotatesAtSignIn(t *testing.T) {
 	if n := en.count(`SELECT count(*) FROM sessions`); n != 1 {
 		t.Fatalf("%d sessions, want only the new one", n)
 	}
-	mustContain(t, "account of the new user", b.get("/account"), bobEmail)
+	mustContain(t, "account of the new user", b.Get("/account"), bobEmail)
 }
 
 func TestSessionTimeouts(t *testing.T) {
@@ -50,25 +50,25 @@ func TestSessionTimeouts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := en.browser()
-			b.signIn(annEmail, annPassword, annPhone)
+			b.SignIn(annEmail, annPassword, annPhone)
 			var r response
 			for i := 0; i < tt.steps; i++ {
 				en.clock.Advance(tt.step)
-				r = b.get("/account")
-				if i < tt.steps-1 && r.status != http.StatusOK {
-					t.Fatalf("signed out at step %d: %d", i, r.status)
+				r = b.Get("/account")
+				if i < tt.steps-1 && r.Status != http.StatusOK {
+					t.Fatalf("signed out at step %d: %d", i, r.Status)
 				}
 			}
 			if tt.alive {
-				if r.status != http.StatusOK {
-					t.Fatalf("session ended early: %d %s", r.status, r.location())
+				if r.Status != http.StatusOK {
+					t.Fatalf("session ended early: %d %s", r.Status, r.Location())
 				}
 				return
 			}
-			if r.status != http.StatusSeeOther || r.location() != "/login?next=%2Faccount" {
-				t.Fatalf("ended session still works: %d %s", r.status, r.location())
+			if r.Status != http.StatusSeeOther || r.Location() != "/login?next=%2Faccount" {
+				t.Fatalf("ended session still works: %d %s", r.Status, r.Location())
 			}
-			if b.cookie("srg_session") != "" {
+			if b.Cookie("srg_session") != "" {
 				t.Fatal("the ended session's cookie was not cleared")
 			}
 		})
@@ -78,34 +78,34 @@ func TestSessionTimeouts(t *testing.T) {
 func TestSignOut(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	laptop, phone, other := en.browser(), en.browser(), en.browser()
-	laptop.signIn(annEmail, annPassword, annPhone)
+	laptop.SignIn(annEmail, annPassword, annPhone)
 	en.clock.Advance(31 * time.Second)
-	phone.signIn(annEmail, annPassword, annPhone)
-	other.signIn(bobEmail, bobPassword, bobPhone)
+	phone.SignIn(annEmail, annPassword, annPhone)
+	other.SignIn(bobEmail, bobPassword, bobPhone)
 
-	mustContain(t, "account", laptop.get("/account"), "Signed-in sessions</dt><dd>2")
-	if r := laptop.post("/logout", nil); r.status != http.StatusSeeOther || r.location() != "/login" {
-		t.Fatalf("sign out: %d %s", r.status, r.location())
+	mustContain(t, "account", laptop.Get("/account"), "Signed-in sessions</dt><dd>2")
+	if r := laptop.Post("/logout", nil); r.Status != http.StatusSeeOther || r.Location() != "/login" {
+		t.Fatalf("sign out: %d %s", r.Status, r.Location())
 	}
-	if r := laptop.get("/account"); r.status != http.StatusSeeOther {
-		t.Fatalf("signed-out browser still in: %d", r.status)
+	if r := laptop.Get("/account"); r.Status != http.StatusSeeOther {
+		t.Fatalf("signed-out browser still in: %d", r.Status)
 	}
-	if r := phone.get("/account"); r.status != http.StatusOK {
-		t.Fatalf("the other session ended too: %d", r.status)
+	if r := phone.Get("/account"); r.Status != http.StatusOK {
+		t.Fatalf("the other session ended too: %d", r.Status)
 	}
 
-	laptop.signIn(annEmail, annPassword, annPhone)
-	laptop.get("/account")
-	if r := laptop.post("/account/logout-everywhere", nil); r.status != http.StatusSeeOther || r.location() != "/login" {
-		t.Fatalf("sign out everywhere: %d %s", r.status, r.location())
+	laptop.SignIn(annEmail, annPassword, annPhone)
+	laptop.Get("/account")
+	if r := laptop.Post("/account/logout-everywhere", nil); r.Status != http.StatusSeeOther || r.Location() != "/login" {
+		t.Fatalf("sign out everywhere: %d %s", r.Status, r.Location())
 	}
 	for name, b := range map[string]*browser{"laptop": laptop, "phone": phone} {
-		if r := b.get("/account"); r.status != http.StatusSeeOther {
-			t.Fatalf("%s still signed in after sign out everywhere: %d", name, r.status)
+		if r := b.Get("/account"); r.Status != http.StatusSeeOther {
+			t.Fatalf("%s still signed in after sign out everywhere: %d", name, r.Status)
 		}
 	}
-	if r := other.get("/account"); r.status != http.StatusOK {
-		t.Fatalf("another user's session ended: %d", r.status)
+	if r := other.Get("/account"); r.Status != http.StatusOK {
+		t.Fatalf("another user's session ended: %d", r.Status)
 	}
 	for _, action := range []string{"logout", "logout.everywhere"} {
 		if n := en.count(`SELECT count(*) FROM audit_log WHERE action = ? AND remote_addr = '198.51.100.7'`, action); n != 1 {
@@ -132,9 +132,9 @@ func TestNotSignedIn(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := b.do(tt.method, tt.path, nil, tt.header)
-			if r.status != tt.status || r.location() != tt.location {
-				t.Fatalf("%d %q, want %d %q\n%s", r.status, r.location(), tt.status, tt.location, r.body)
+			r := b.Do(tt.method, tt.path, nil, tt.header)
+			if r.Status != tt.status || r.Location() != tt.location {
+				t.Fatalf("%d %q, want %d %q\n%s", r.Status, r.Location(), tt.status, tt.location, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.body)
 		})
@@ -143,11 +143,11 @@ func TestNotSignedIn(t *testing.T) {
 
 func TestPruneDeletesWhatCanNoLongerBeUsed(t *testing.T) {
 	en := newEnv(t, envOptions{})
-	en.browser().signIn(bobEmail, bobPassword, bobPhone)
+	en.browser().SignIn(bobEmail, bobPassword, bobPhone)
 	en.clock.Advance(31 * time.Minute)
-	en.browser().signIn(annEmail, annPassword, annPhone)
-	en.browser().password(bobEmail, "wrong password here")
-	en.browser().password(bobEmail, bobPassword)
+	en.browser().SignIn(annEmail, annPassword, annPhone)
+	en.browser().Password(bobEmail, "wrong password here")
+	en.browser().Password(bobEmail, bobPassword)
 	jobs := en.mod.Jobs()
 	if len(jobs) != 1 || jobs[0].Name != "auth.prune" {
 		t.Fatalf("jobs %+v", jobs)

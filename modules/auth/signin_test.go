@@ -14,24 +14,24 @@ func TestSignInWithTheTextedCode(t *testing.T) {
 			en := newEnv(t, envOptions{mode: mode})
 			b := en.browser()
 
-			if r := b.get("/t/acme/dashboard"); r.status != http.StatusSeeOther || r.location() != "/login?next=%2Ft%2Facme%2Fdashboard" {
-				t.Fatalf("protected page before sign-in: %d %q", r.status, r.location())
+			if r := b.Get("/t/acme/dashboard"); r.Status != http.StatusSeeOther || r.Location() != "/login?next=%2Ft%2Facme%2Fdashboard" {
+				t.Fatalf("protected page before sign-in: %d %q", r.Status, r.Location())
 			}
-			r := b.get("/login?next=%2Ft%2Facme%2Fdashboard")
+			r := b.Get("/login?next=%2Ft%2Facme%2Fdashboard")
 			mustContain(t, "login page", r, `name="email"`, `name="password"`, `value="/t/acme/dashboard"`)
-			r = b.post("/login", map[string][]string{"email": {"Ann@Acme.example"}, "password": {annPassword}, "next": {"/t/acme/dashboard"}})
-			if r.status != http.StatusSeeOther || r.location() != "/login/code?next=%2Ft%2Facme%2Fdashboard" {
-				t.Fatalf("password step: %d %q\n%s", r.status, r.location(), r.body)
+			r = b.Post("/login", map[string][]string{"email": {"Ann@Acme.example"}, "password": {annPassword}, "next": {"/t/acme/dashboard"}})
+			if r.Status != http.StatusSeeOther || r.Location() != "/login/code?next=%2Ft%2Facme%2Fdashboard" {
+				t.Fatalf("password step: %d %q\n%s", r.Status, r.Location(), r.Body)
 			}
-			r = b.get(r.location())
+			r = b.Get(r.Location())
 			mustContain(t, "code page", r, "••••••••0101", `autocomplete="one-time-code"`, "5 tries left")
 			code := en.lastCode(annPhone)
-			r = b.post("/login/code", map[string][]string{"code": {code[:3] + " " + code[3:]}, "next": {"/t/acme/dashboard"}})
-			if r.status != http.StatusSeeOther || r.location() != "/t/acme/dashboard" {
-				t.Fatalf("code step: %d %q\n%s", r.status, r.location(), r.body)
+			r = b.Post("/login/code", map[string][]string{"code": {code[:3] + " " + code[3:]}, "next": {"/t/acme/dashboard"}})
+			if r.Status != http.StatusSeeOther || r.Location() != "/t/acme/dashboard" {
+				t.Fatalf("code step: %d %q\n%s", r.Status, r.Location(), r.Body)
 			}
 			var session *http.Cookie
-			for _, c := range (&http.Response{Header: r.header}).Cookies() {
+			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
 				if c.Name == "srg_session" {
 					session = c
 				}
@@ -39,11 +39,11 @@ func TestSignInWithTheTextedCode(t *testing.T) {
 			if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure || session.Path != "/" {
 				t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure without TLS", session)
 			}
-			if r := b.get("/t/acme/dashboard"); r.status != http.StatusOK || r.body != "dashboard of "+annEmail {
-				t.Fatalf("after sign-in: %d %s", r.status, r.body)
+			if r := b.Get("/t/acme/dashboard"); r.Status != http.StatusOK || r.Body != "dashboard of "+annEmail {
+				t.Fatalf("after sign-in: %d %s", r.Status, r.Body)
 			}
-			if r := b.get("/login"); r.status != http.StatusSeeOther || r.location() != "/" {
-				t.Fatalf("login page when signed in: %d %s", r.status, r.location())
+			if r := b.Get("/login"); r.Status != http.StatusSeeOther || r.Location() != "/" {
+				t.Fatalf("login page when signed in: %d %s", r.Status, r.Location())
 			}
 
 			if n := en.count(`SELECT count(*) FROM sessions WHERE token_hash = sha256(convert_to(?, 'UTF8'))`, session.Value); n != 1 {
@@ -66,7 +66,7 @@ func TestSignInWithTheTextedCode(t *testing.T) {
 func TestCodesAreStoredHashed(t *testing.T) {
 	en := newEnv(t, envOptions{mode: viaMessages})
 	b := en.browser()
-	b.password(annEmail, annPassword)
+	b.Password(annEmail, annPassword)
 	code := en.lastCode(annPhone)
 	var stored []byte
 	if err := en.db.Raw(`SELECT code_hash FROM login_challenges`).Row().Scan(&stored); err != nil {
@@ -75,16 +75,16 @@ func TestCodesAreStoredHashed(t *testing.T) {
 	if len(stored) != 32 || strings.Contains(string(stored), code) {
 		t.Fatalf("stored code %x: want a 32-byte HMAC, not the code", stored)
 	}
-	if r := b.get("/login/code"); r.status != http.StatusOK {
-		t.Fatalf("code page: %d", r.status)
+	if r := b.Get("/login/code"); r.Status != http.StatusOK {
+		t.Fatalf("code page: %d", r.Status)
 	}
-	if r := b.code(code); r.status != http.StatusSeeOther {
-		t.Fatalf("right code refused: %d\n%s", r.status, r.body)
+	if r := b.SubmitCode(code); r.Status != http.StatusSeeOther {
+		t.Fatalf("right code refused: %d\n%s", r.Status, r.Body)
 	}
 
 	verify := newEnv(t, envOptions{mode: viaVerify})
 	vb := verify.browser()
-	vb.password(annEmail, annPassword)
+	vb.Password(annEmail, annPassword)
 	if n := verify.count(`SELECT count(*) FROM login_challenges WHERE code_hash IS NULL`); n != 1 {
 		t.Fatal("with Twilio Verify SRG must not hold the code")
 	}
@@ -92,7 +92,7 @@ func TestCodesAreStoredHashed(t *testing.T) {
 
 func TestDevelopmentLogMarksTheCode(t *testing.T) {
 	en := newEnv(t, envOptions{mode: viaLog})
-	en.browser().password(annEmail, annPassword)
+	en.browser().Password(annEmail, annPassword)
 	log := en.logs.String()
 	if !strings.Contains(log, "DEVELOPMENT ONLY: SMS code for "+annPhone+": ") || !strings.Contains(log, "level=WARN") {
 		t.Fatalf("the code is not in the log, marked as development only:\n%s", log)
@@ -125,10 +125,10 @@ func TestSignInRejectsBadInput(t *testing.T) {
 	for _, tt := range passwordTests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := en.browser()
-			b.ip = "203.0.113." + string(rune('1'+len(tt.name)%9))
-			r := b.password(tt.email, tt.password)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d\n%s", r.status, tt.status, r.body)
+			b.IP = "203.0.113." + string(rune('1'+len(tt.name)%9))
+			r := b.Password(tt.email, tt.password)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.status, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.want, `name="email"`)
 		})
@@ -136,9 +136,9 @@ func TestSignInRejectsBadInput(t *testing.T) {
 	var unknown, wrongPassword string
 	for _, email := range []string{"nobody@acme.example", annEmail} {
 		b := en.browser()
-		b.ip = "192.0.2.200"
-		r := b.password(email, "definitely wrong")
-		body := strings.ReplaceAll(r.body, b.csrf, "")
+		b.IP = "192.0.2.200"
+		r := b.Password(email, "definitely wrong")
+		body := strings.ReplaceAll(r.Body, b.CSRF, "")
 		body = strings.ReplaceAll(body, email, "")
 		if email == annEmail {
 			wrongPassword = body
@@ -151,7 +151,7 @@ func TestSignInRejectsBadInput(t *testing.T) {
 	}
 
 	b := en.browser()
-	b.password(annEmail, annPassword)
+	b.Password(annEmail, annPassword)
 	code := en.lastCode(annPhone)
 	codeTests := []struct {
 		name, code string
@@ -166,26 +166,26 @@ func TestSignInRejectsBadInput(t *testing.T) {
 	}
 	for _, tt := range codeTests {
 		t.Run(tt.name, func(t *testing.T) {
-			b.get("/login/code")
-			r := b.code(tt.code)
-			if r.status != tt.status {
-				t.Fatalf("status %d, want %d\n%s", r.status, tt.status, r.body)
+			b.Get("/login/code")
+			r := b.SubmitCode(tt.code)
+			if r.Status != tt.status {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.status, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.want, `name="code"`)
 		})
 	}
-	b.get("/login/code")
-	if r := b.code(code); r.status != http.StatusSeeOther {
-		t.Fatalf("the right code after malformed ones: %d\n%s", r.status, r.body)
+	b.Get("/login/code")
+	if r := b.SubmitCode(code); r.Status != http.StatusSeeOther {
+		t.Fatalf("the right code after malformed ones: %d\n%s", r.Status, r.Body)
 	}
 
 	stranger := en.browser()
-	if r := stranger.get("/login/code"); r.status != http.StatusSeeOther || r.location() != "/login" {
-		t.Fatalf("code page without a password step: %d %s", r.status, r.location())
+	if r := stranger.Get("/login/code"); r.Status != http.StatusSeeOther || r.Location() != "/login" {
+		t.Fatalf("code page without a password step: %d %s", r.Status, r.Location())
 	}
-	stranger.get("/login")
-	if r := stranger.code("123456"); r.status != http.StatusGone {
-		t.Fatalf("code without a challenge: %d\n%s", r.status, r.body)
+	stranger.Get("/login")
+	if r := stranger.SubmitCode("123456"); r.Status != http.StatusGone {
+		t.Fatalf("code without a challenge: %d\n%s", r.Status, r.Body)
 	} else {
 		mustContain(t, "code without challenge", r, "Your sign-in expired or was cancelled")
 	}
@@ -197,15 +197,15 @@ func TestNextStaysOnThisSite(t *testing.T) {
 	for _, next := range []string{"https://evil.example/", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", "/login/code"} {
 		t.Run(next, func(t *testing.T) {
 			b := en.browser()
-			b.get("/login")
-			r := b.post("/login", map[string][]string{"email": {annEmail}, "password": {annPassword}, "next": {next}})
-			if r.location() != "/login/code" {
-				t.Fatalf("next %q kept: %s", next, r.location())
+			b.Get("/login")
+			r := b.Post("/login", map[string][]string{"email": {annEmail}, "password": {annPassword}, "next": {next}})
+			if r.Location() != "/login/code" {
+				t.Fatalf("next %q kept: %s", next, r.Location())
 			}
-			b.get("/login/code")
-			r = b.post("/login/code", map[string][]string{"code": {en.lastCode(annPhone)}, "next": {next}})
-			if r.status != http.StatusSeeOther || r.location() != "/" {
-				t.Fatalf("next %q: went to %q", next, r.location())
+			b.Get("/login/code")
+			r = b.Post("/login/code", map[string][]string{"code": {en.lastCode(annPhone)}, "next": {next}})
+			if r.Status != http.StatusSeeOther || r.Location() != "/" {
+				t.Fatalf("next %q: went to %q", next, r.Location())
 			}
 		})
 	}

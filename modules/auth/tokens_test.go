@@ -14,13 +14,13 @@ import (
 // createToken makes an API token as the signed-in browser b.
 func createToken(t *testing.T, b *browser, tenant, name, role string) auth.NewToken {
 	t.Helper()
-	r := b.do(http.MethodPost, "/api/tenants/"+tenant+"/tokens", strings.NewReader(`{"name":"`+name+`","role":"`+role+`"}`),
-		map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": b.csrf})
-	if r.status != http.StatusCreated {
-		t.Fatalf("create token: %d %s", r.status, r.body)
+	r := b.Do(http.MethodPost, "/api/tenants/"+tenant+"/tokens", strings.NewReader(`{"name":"`+name+`","role":"`+role+`"}`),
+		map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": b.CSRF})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create token: %d %s", r.Status, r.Body)
 	}
 	var tok auth.NewToken
-	if err := json.Unmarshal([]byte(r.body), &tok); err != nil {
+	if err := json.Unmarshal([]byte(r.Body), &tok); err != nil {
 		t.Fatal(err)
 	}
 	return tok
@@ -33,8 +33,8 @@ func bearer(secret string) map[string]string {
 func TestAPITokens(t *testing.T) {
 	en := newEnv(t, envOptions{})
 	ann := en.browser()
-	ann.signIn(annEmail, annPassword, annPhone)
-	ann.get("/account")
+	ann.SignIn(annEmail, annPassword, annPhone)
+	ann.Get("/account")
 	tok := createToken(t, ann, "acme", "warehouse loader", "marketer")
 	if !strings.HasPrefix(tok.Secret, "srg_") || tok.Role != "marketer" || tok.CreatedBy != annEmail || tok.ID == 0 {
 		t.Fatalf("new token %+v", tok)
@@ -43,23 +43,23 @@ func TestAPITokens(t *testing.T) {
 		t.Fatal("the token is not stored as its SHA-256")
 	}
 	api := en.browser()
-	r := api.do(http.MethodGet, "/api/tenants/acme/tokens", nil, bearer(tok.Secret))
-	if r.status != http.StatusOK || strings.Contains(r.body, tok.Secret) || !strings.Contains(r.body, `"name":"warehouse loader"`) {
-		t.Fatalf("list with the token: %d %s", r.status, r.body)
+	r := api.Do(http.MethodGet, "/api/tenants/acme/tokens", nil, bearer(tok.Secret))
+	if r.Status != http.StatusOK || strings.Contains(r.Body, tok.Secret) || !strings.Contains(r.Body, `"name":"warehouse loader"`) {
+		t.Fatalf("list with the token: %d %s", r.Status, r.Body)
 	}
-	if r := api.do(http.MethodGet, "/api/v1/tenants/acme/tokens", nil, bearer(tok.Secret)); r.status != http.StatusOK {
-		t.Fatalf("versioned prefix: %d %s", r.status, r.body)
+	if r := api.Do(http.MethodGet, "/api/v1/tenants/acme/tokens", nil, bearer(tok.Secret)); r.Status != http.StatusOK {
+		t.Fatalf("versioned prefix: %d %s", r.Status, r.Body)
 	}
 	if n := en.count(`SELECT count(*) FROM api_tokens WHERE last_used_at IS NOT NULL`); n != 1 {
 		t.Fatal("last_used_at not recorded")
 	}
-	if r := api.do(http.MethodGet, "/api/tenants/globex/tokens", nil, bearer(tok.Secret)); r.status != http.StatusNotFound {
-		t.Fatalf("a token of acme in globex: %d", r.status)
+	if r := api.Do(http.MethodGet, "/api/tenants/globex/tokens", nil, bearer(tok.Secret)); r.Status != http.StatusNotFound {
+		t.Fatalf("a token of acme in globex: %d", r.Status)
 	}
 
 	bob := en.browser()
-	bob.signIn(bobEmail, bobPassword, bobPhone)
-	bob.get("/account")
+	bob.SignIn(bobEmail, bobPassword, bobPhone)
+	bob.Get("/account")
 	badRequests := []struct {
 		name, tenant, body string
 		b                  *browser
@@ -78,15 +78,15 @@ func TestAPITokens(t *testing.T) {
 	}
 	for _, tt := range badRequests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := tt.b.do(http.MethodPost, "/api/tenants/"+tt.tenant+"/tokens", strings.NewReader(tt.body),
-				map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": tt.b.csrf})
-			if r.status != tt.status || !strings.Contains(r.body, tt.want) {
-				t.Fatalf("%d %s, want %d %q", r.status, r.body, tt.status, tt.want)
+			r := tt.b.Do(http.MethodPost, "/api/tenants/"+tt.tenant+"/tokens", strings.NewReader(tt.body),
+				map[string]string{"Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": tt.b.CSRF})
+			if r.Status != tt.status || !strings.Contains(r.Body, tt.want) {
+				t.Fatalf("%d %s, want %d %q", r.Status, r.Body, tt.status, tt.want)
 			}
 		})
 	}
-	if r := api.do(http.MethodPost, "/api/tenants/acme/tokens", strings.NewReader(`{"name":"x","role":"viewer"}`), bearer(tok.Secret)); r.status != http.StatusForbidden {
-		t.Fatalf("a token made a token: %d %s", r.status, r.body)
+	if r := api.Do(http.MethodPost, "/api/tenants/acme/tokens", strings.NewReader(`{"name":"x","role":"viewer"}`), bearer(tok.Secret)); r.Status != http.StatusForbidden {
+		t.Fatalf("a token made a token: %d %s", r.Status, r.Body)
 	}
 
 	authTests := []struct {
@@ -101,36 +101,36 @@ func TestAPITokens(t *testing.T) {
 	}
 	for _, tt := range authTests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := api.do(http.MethodGet, tt.path, nil, tt.header)
-			if r.status != http.StatusUnauthorized || !strings.Contains(r.body, tt.want) || r.header.Get("WWW-Authenticate") == "" {
-				t.Fatalf("%d %s, want 401 %q", r.status, r.body, tt.want)
+			r := api.Do(http.MethodGet, tt.path, nil, tt.header)
+			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, tt.want) || r.Header.Get("WWW-Authenticate") == "" {
+				t.Fatalf("%d %s, want 401 %q", r.Status, r.Body, tt.want)
 			}
 		})
 	}
 
 	other := createToken(t, ann, "globex", "globex job", "viewer")
 	revoke := func(tenant, id string) response {
-		return ann.do(http.MethodDelete, "/api/tenants/"+tenant+"/tokens/"+id, nil, map[string]string{"X-CSRF-Token": ann.csrf, "Accept": "application/json"})
+		return ann.Do(http.MethodDelete, "/api/tenants/"+tenant+"/tokens/"+id, nil, map[string]string{"X-CSRF-Token": ann.CSRF, "Accept": "application/json"})
 	}
-	if r := revoke("acme", strconv.FormatInt(other.ID, 10)); r.status != http.StatusNotFound {
-		t.Fatalf("revoking globex's token under acme: %d", r.status)
+	if r := revoke("acme", strconv.FormatInt(other.ID, 10)); r.Status != http.StatusNotFound {
+		t.Fatalf("revoking globex's token under acme: %d", r.Status)
 	}
-	if r := revoke("acme", "x1"); r.status != http.StatusBadRequest || !strings.Contains(r.body, "is not a positive integer") {
-		t.Fatalf("bad id: %d %s", r.status, r.body)
+	if r := revoke("acme", "x1"); r.Status != http.StatusBadRequest || !strings.Contains(r.Body, "is not a positive integer") {
+		t.Fatalf("bad id: %d %s", r.Status, r.Body)
 	}
 	en.clock.Advance(time.Minute)
 	for i := 0; i < 2; i++ {
-		if r := revoke("acme", strconv.FormatInt(tok.ID, 10)); r.status != http.StatusNoContent {
-			t.Fatalf("revoke #%d: %d %s", i+1, r.status, r.body)
+		if r := revoke("acme", strconv.FormatInt(tok.ID, 10)); r.Status != http.StatusNoContent {
+			t.Fatalf("revoke #%d: %d %s", i+1, r.Status, r.Body)
 		}
 	}
-	if r := api.do(http.MethodGet, "/api/tenants/acme/tokens", nil, bearer(tok.Secret)); r.status != http.StatusUnauthorized {
-		t.Fatalf("revoked token still works: %d", r.status)
+	if r := api.Do(http.MethodGet, "/api/tenants/acme/tokens", nil, bearer(tok.Secret)); r.Status != http.StatusUnauthorized {
+		t.Fatalf("revoked token still works: %d", r.Status)
 	}
-	r = ann.do(http.MethodGet, "/api/tenants/acme/tokens", nil, map[string]string{"Accept": "application/json"})
+	r = ann.Do(http.MethodGet, "/api/tenants/acme/tokens", nil, map[string]string{"Accept": "application/json"})
 	var list struct{ Tokens []auth.Token }
-	if err := json.Unmarshal([]byte(r.body), &list); err != nil || len(list.Tokens) != 1 || list.Tokens[0].RevokedAt == nil {
-		t.Fatalf("list after revoke: %s", r.body)
+	if err := json.Unmarshal([]byte(r.Body), &list); err != nil || len(list.Tokens) != 1 || list.Tokens[0].RevokedAt == nil {
+		t.Fatalf("list after revoke: %s", r.Body)
 	}
 	for action, n := range map[string]int{"token.created": 2, "token.revoked": 1} {
 		if got := en.count(`SELECT count(*) FROM audit_log WHERE action = ? AND remote_addr <> '' AND tenant_id IS NOT NULL`, action); got != n {

@@ -43,45 +43,45 @@ func TestTwilioFailures(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			en := newEnv(t, envOptions{mode: tt.mode})
 			en.twilio.FailNext(tt.status, tt.code, tt.message)
-			r := en.browser().password(annEmail, annPassword)
-			if r.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d\n%s", r.status, tt.wantStatus, r.body)
+			r := en.browser().Password(annEmail, annPassword)
+			if r.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.wantStatus, r.Body)
 			}
 			mustContain(t, tt.name, r, tt.wantBody)
 			if n := en.count(`SELECT count(*) FROM login_challenges`); n != 0 {
 				t.Fatal("a challenge was made for a code that was not sent")
 			}
 			// The next try goes through.
-			en.browser().signIn(annEmail, annPassword, annPhone)
+			en.browser().SignIn(annEmail, annPassword, annPhone)
 		})
 	}
 
 	t.Run("verify check outage", func(t *testing.T) {
 		en := newEnv(t, envOptions{mode: viaVerify})
 		b := en.browser()
-		b.password(annEmail, annPassword)
-		b.get("/login/code")
+		b.Password(annEmail, annPassword)
+		b.Get("/login/code")
 		en.twilio.FailNext(503, 20503, "Service Unavailable")
-		r := b.code(en.lastCode(annPhone))
-		if r.status != http.StatusServiceUnavailable {
-			t.Fatalf("check during an outage: %d\n%s", r.status, r.body)
+		r := b.SubmitCode(en.lastCode(annPhone))
+		if r.Status != http.StatusServiceUnavailable {
+			t.Fatalf("check during an outage: %d\n%s", r.Status, r.Body)
 		}
 		mustContain(t, "outage", r, "The code could not be checked just now")
-		b.get("/login/code")
-		if r := b.code(en.lastCode(annPhone)); r.status != http.StatusSeeOther {
-			t.Fatalf("check after the outage: %d\n%s", r.status, r.body)
+		b.Get("/login/code")
+		if r := b.SubmitCode(en.lastCode(annPhone)); r.Status != http.StatusSeeOther {
+			t.Fatalf("check after the outage: %d\n%s", r.Status, r.Body)
 		}
 	})
 
 	t.Run("verify code expired at Twilio", func(t *testing.T) {
 		en := newEnv(t, envOptions{mode: viaVerify})
 		b := en.browser()
-		b.password(annEmail, annPassword)
-		b.get("/login/code")
+		b.Password(annEmail, annPassword)
+		b.Get("/login/code")
 		en.twilio.FailNext(404, 20404, "The requested resource /Services/VA.../VerificationCheck was not found")
-		r := b.code(en.lastCode(annPhone))
-		if r.status != http.StatusBadRequest {
-			t.Fatalf("%d\n%s", r.status, r.body)
+		r := b.SubmitCode(en.lastCode(annPhone))
+		if r.Status != http.StatusBadRequest {
+			t.Fatalf("%d\n%s", r.Status, r.Body)
 		}
 		mustContain(t, "expired at Twilio", r, "This code has expired. Ask for a new one.")
 	})
