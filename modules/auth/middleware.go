@@ -156,7 +156,26 @@ func (m *Module) setCookie(c echo.Context, name, value, path string, maxAge time
 }
 
 func (m *Module) clearCookie(c echo.Context, name, path string) {
-	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, HttpOnly: true, Secure: m.secure, SameSite: http.SameSiteLaxMode})
+	dropSetCookie(c, name)
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: path, MaxAge: -1, Expires: time.Unix(0, 0),
+		HttpOnly: true, Secure: m.secure, SameSite: http.SameSiteLaxMode})
+}
+
+// dropSetCookie removes what the response already set for the cookie name (the CSRF
+// middleware sets its cookie before the handler runs), so that one answer never sets
+// a cookie twice.
+func dropSetCookie(c echo.Context, name string) {
+	h := c.Response().Header()
+	kept := h.Values("Set-Cookie")[:0:0]
+	for _, v := range h.Values("Set-Cookie") {
+		if !strings.HasPrefix(v, name+"=") {
+			kept = append(kept, v)
+		}
+	}
+	h.Del("Set-Cookie")
+	for _, v := range kept {
+		h.Add("Set-Cookie", v)
+	}
 }
 
 func client(c echo.Context) Client {

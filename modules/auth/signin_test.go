@@ -30,12 +30,14 @@ func TestSignInWithTheTextedCode(t *testing.T) {
 			if r.Status != http.StatusSeeOther || r.Location() != "/t/acme/dashboard" {
 				t.Fatalf("code step: %d %q\n%s", r.Status, r.Location(), r.Body)
 			}
-			var session *http.Cookie
+			seen := map[string]bool{}
 			for _, c := range (&http.Response{Header: r.Header}).Cookies() {
-				if c.Name == "srg_session" {
-					session = c
+				if seen[c.Name] {
+					t.Fatalf("the answer sets cookie %s twice: %v", c.Name, r.Header.Values("Set-Cookie"))
 				}
+				seen[c.Name] = true
 			}
+			session := r.Cookie("srg_session")
 			if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure || session.Path != "/" {
 				t.Fatalf("session cookie %+v: want HttpOnly, SameSite=Lax, not Secure without TLS", session)
 			}
