@@ -44,20 +44,20 @@ func unauthorized(c echo.Context, msg string) error {
 }
 
 // authenticate sets the request's web.Principal from an API token (Authorization:
-// Bearer, under /api/ only, and then the session cookie is ignored) or from the session
-// cookie.
+// Bearer, under /api/ only; the session cookie is then ignored and no CSRF token is
+// needed) or from the session cookie.
 func (m *Module) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		if h := req.Header.Get(echo.HeaderAuthorization); h != "" {
-			scheme, secret, _ := strings.Cut(h, " ")
-			if !strings.EqualFold(scheme, "Bearer") {
-				return unauthorized(c, `the Authorization header must be "Bearer srg_..."`)
-			}
+		scheme, secret, _ := strings.Cut(req.Header.Get(echo.HeaderAuthorization), " ")
+		secret = strings.TrimSpace(secret)
+		// Other schemes (a proxy's Basic auth) are not srg's business, and neither is
+		// someone else's bearer token outside the API.
+		if bearer := strings.EqualFold(scheme, "Bearer"); bearer && (isAPI(req.URL.Path) || strings.HasPrefix(secret, TokenPrefix)) {
 			if !isAPI(req.URL.Path) {
 				return unauthorized(c, "API tokens are accepted only under /api/")
 			}
-			holder, err := m.svc.AuthenticateToken(req.Context(), strings.TrimSpace(secret))
+			holder, err := m.svc.AuthenticateToken(req.Context(), secret)
 			if errors.Is(err, ErrBadToken) {
 				return unauthorized(c, "the API token is not valid: unknown, malformed or revoked")
 			}

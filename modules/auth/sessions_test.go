@@ -169,3 +169,16 @@ func TestPruneDeletesWhatCanNoLongerBeUsed(t *testing.T) {
 		t.Fatalf("a day later: %s, want nothing", got)
 	}
 }
+
+// TestOtherAuthorizationIsIgnored keeps srg working behind a proxy that adds its own
+// Authorization header to every request.
+func TestOtherAuthorizationIsIgnored(t *testing.T) {
+	en := newEnv(t, envOptions{})
+	b := en.browser()
+	b.SignIn(annEmail, annPassword, annPhone)
+	for _, h := range []string{"Basic YWxpY2U6c2VjcmV0", "Bearer eyJhbGciOiJIUzI1NiJ9.e30.sig"} {
+		if r := b.Do(http.MethodGet, "/account", nil, map[string]string{"Authorization": h}); r.Status != http.StatusOK {
+			t.Errorf("page with Authorization %q: %d", h, r.Status)
+		}
+	}
+}

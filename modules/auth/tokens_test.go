@@ -96,13 +96,14 @@ func TestAPITokens(t *testing.T) {
 	}{
 		{"malformed token", "/api/tenants/acme/tokens", bearer("srg_short"), "the API token is not valid"},
 		{"unknown token", "/api/tenants/acme/tokens", bearer("srg_" + strings.Repeat("A", 43)), "the API token is not valid"},
-		{"other scheme", "/api/tenants/acme/tokens", map[string]string{"Authorization": "Basic YTpi", "Accept": "application/json"}, `must be \"Bearer srg_...\"`},
+		{"other scheme", "/api/tenants/acme/tokens", map[string]string{"Authorization": "Basic YTpi", "Accept": "application/json"}, "sign in, or send an API token"},
+		{"someone else's bearer token", "/api/tenants/acme/tokens", bearer("eyJhbGciOi.x.y"), "the API token is not valid"},
 		{"outside the api", "/account", bearer(tok.Secret), "API tokens are accepted only under /api/"},
 	}
 	for _, tt := range authTests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := api.Do(http.MethodGet, tt.path, nil, tt.header)
-			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, tt.want) || r.Header.Get("WWW-Authenticate") == "" {
+			if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, tt.want) || r.Header.Get("WWW-Authenticate") != `Bearer realm="srg"` {
 				t.Fatalf("%d %s, want 401 %q", r.Status, r.Body, tt.want)
 			}
 		})
