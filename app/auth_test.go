@@ -58,6 +58,15 @@ func authConfig(t *testing.T) (config.Config, *twiliofake.Server) {
 	return cfg, fake
 }
 
+// signedIn serves p and returns the declared owner's browser, signed in.
+func signedIn(t *testing.T, p *app.Platform, fake *twiliofake.Server) (*authtest.Browser, authtest.Response) {
+	t.Helper()
+	srv := httptest.NewServer(p.Echo)
+	t.Cleanup(srv.Close)
+	b := authtest.New(t, srv.URL, codeFrom(t, fake))
+	return b, b.SignIn(adminEmail, adminPassword, adminPhone)
+}
+
 func codeFrom(t *testing.T, fake *twiliofake.Server) func(string) string {
 	return func(phone string) string {
 		code, ok := fake.LastCode(phone)
@@ -72,12 +81,7 @@ func codeFrom(t *testing.T, fake *twiliofake.Server) func(string) string {
 // the environment and the code texted through the fake Twilio.
 func TestSignInThroughThePlatform(t *testing.T) {
 	cfg, fake := authConfig(t)
-	p := build(t, cfg)
-	srv := httptest.NewServer(p.Echo)
-	defer srv.Close()
-
-	b := authtest.New(t, srv.URL, codeFrom(t, fake))
-	r := b.SignIn(adminEmail, adminPassword, adminPhone)
+	b, r := signedIn(t, build(t, cfg), fake)
 	if c := r.Cookie("srg_session"); c == nil || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
 		t.Fatalf("session cookie %+v", c)
 	}
@@ -89,7 +93,7 @@ func TestSignInThroughThePlatform(t *testing.T) {
 		t.Fatalf("texts %+v", msgs)
 	}
 
-	stranger := authtest.New(t, srv.URL, nil)
+	stranger := authtest.New(t, b.Base, nil)
 	for _, path := range []string{"/api/tenants/demo/tokens", "/api/v1/tenants/demo/tokens"} {
 		r := stranger.Do(http.MethodGet, path, nil, map[string]string{"Accept": "application/json"})
 		if r.Status != http.StatusUnauthorized || !strings.Contains(r.Body, `"error"`) {
@@ -183,10 +187,7 @@ func TestCrossOriginRoutesAreTheTrackersOnly(t *testing.T) {
 func TestEveryStateChangingRouteNeedsACSRFToken(t *testing.T) {
 	cfg, fake := authConfig(t)
 	p := build(t, cfg)
-	srv := httptest.NewServer(p.Echo)
-	defer srv.Close()
-	b := authtest.New(t, srv.URL, codeFrom(t, fake))
-	b.SignIn(adminEmail, adminPassword, adminPhone)
+	b, _ := signedIn(t, p, fake)
 	params := strings.NewReplacer(":tenant", "demo", ":key", "demo-site", ":kind", "contacts", ":source", "hubspot", ":hash", "x", "*", "x")
 	checked := 0
 	for _, rt := range p.Router.Routes() {

@@ -44,21 +44,13 @@ func runUser(env *cliEnv, fs *flag.FlagSet, args []string) error {
 		if err != nil {
 			return err
 		}
-		cfg, log, ctx, stop, err := env.setup()
-		if err != nil {
-			return err
-		}
-		defer stop()
-		p, err := Build(ctx, cfg, log)
-		if err != nil {
-			return err
-		}
-		defer p.Close()
-		if err := p.Auth.Service().SetPassword(ctx, email, password); err != nil {
-			return err
-		}
-		fmt.Fprintf(env.stdout, "password of %s set; their sessions were ended\n", email)
-		return nil
+		return env.withBuilt(func(ctx context.Context, p *Platform) error {
+			if err := p.Auth.Service().SetPassword(ctx, email, password); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.stdout, "password of %s set; their sessions were ended\n", email)
+			return nil
+		})
 	}
 
 	m := tenants.Member{Email: email, Name: strings.TrimSpace(stringFlag(fs, "name")), Phone: stringFlag(fs, "phone"), Role: stringFlag(fs, "role")}

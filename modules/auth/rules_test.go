@@ -17,8 +17,7 @@ func TestCodeRules(t *testing.T) {
 			t.Run("valid 10 minutes", func(t *testing.T) {
 				en := newEnv(t, envOptions{mode: mode})
 				b := en.browser()
-				b.Password(annEmail, annPassword)
-				b.Get("/login/code")
+				b.AtCode(annEmail, annPassword)
 				code := en.lastCode(annPhone)
 				en.clock.Advance(10 * time.Minute)
 				r := b.SubmitCode(code)
@@ -74,8 +73,7 @@ func TestCodeRules(t *testing.T) {
 			t.Run("resend after 30 seconds, 5 codes an hour", func(t *testing.T) {
 				en := newEnv(t, envOptions{mode: mode})
 				b := en.browser()
-				b.Password(annEmail, annPassword)
-				b.Get("/login/code")
+				b.AtCode(annEmail, annPassword)
 				en.clock.Advance(29 * time.Second)
 				r := b.Post("/login/code/resend", nil)
 				if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") != "1" {
@@ -154,14 +152,12 @@ func TestThrottles(t *testing.T) {
 		{
 			name: "code per account",
 			fail: func(en *env, b *browser) response {
-				b.Password(annEmail, annPassword)
-				b.Get("/login/code")
+				b.AtCode(annEmail, annPassword)
 				return b.SubmitCode(wrong(en.lastCode(annPhone)))
 			},
 			limit: small.CodeFailuresPerAccount,
 			blocked: func(en *env, b *browser) response {
-				b.Password(annEmail, annPassword)
-				b.Get("/login/code")
+				b.AtCode(annEmail, annPassword)
 				return b.SubmitCode(en.lastCode(annPhone))
 			},
 			message: "Too many wrong codes for this account.",
@@ -169,15 +165,13 @@ func TestThrottles(t *testing.T) {
 		{
 			name: "code per address",
 			fail: func(en *env, b *browser) response {
-				b.Password(bobEmail, bobPassword)
-				b.Get("/login/code")
+				b.AtCode(bobEmail, bobPassword)
 				return b.SubmitCode(wrong(en.lastCode(bobPhone)))
 			},
 			perIP: true,
 			limit: small.CodeFailuresPerIP,
 			blocked: func(en *env, b *browser) response {
-				b.Password(annEmail, annPassword)
-				b.Get("/login/code")
+				b.AtCode(annEmail, annPassword)
 				return b.SubmitCode(en.lastCode(annPhone))
 			},
 			message: "Too many wrong codes from your network.",

@@ -56,35 +56,36 @@ func TestTwilioFailures(t *testing.T) {
 		})
 	}
 
-	t.Run("verify check outage", func(t *testing.T) {
-		en := newEnv(t, envOptions{mode: viaVerify})
-		b := en.browser()
-		b.Password(annEmail, annPassword)
-		b.Get("/login/code")
-		en.twilio.FailNext(503, 20503, "Service Unavailable")
-		r := b.SubmitCode(en.lastCode(annPhone))
-		if r.Status != http.StatusServiceUnavailable {
-			t.Fatalf("check during an outage: %d\n%s", r.Status, r.Body)
-		}
-		mustContain(t, "outage", r, "The code could not be checked just now")
-		b.Get("/login/code")
-		if r := b.SubmitCode(en.lastCode(annPhone)); r.Status != http.StatusSeeOther {
-			t.Fatalf("check after the outage: %d\n%s", r.Status, r.Body)
-		}
-	})
-
-	t.Run("verify code expired at Twilio", func(t *testing.T) {
-		en := newEnv(t, envOptions{mode: viaVerify})
-		b := en.browser()
-		b.Password(annEmail, annPassword)
-		b.Get("/login/code")
-		en.twilio.FailNext(404, 20404, "The requested resource /Services/VA.../VerificationCheck was not found")
-		r := b.SubmitCode(en.lastCode(annPhone))
-		if r.Status != http.StatusBadRequest {
-			t.Fatalf("%d\n%s", r.Status, r.Body)
-		}
-		mustContain(t, "expired at Twilio", r, "This code has expired. Ask for a new one.")
-	})
+	checks := []struct {
+		name         string
+		status, code int
+		message      string
+		wantStatus   int
+		want         string
+	}{
+		{"verify check outage", 503, 20503, "Service Unavailable", http.StatusServiceUnavailable, "The code could not be checked just now"},
+		{"verify code expired at Twilio", 404, 20404, "The requested resource /Services/VA.../VerificationCheck was not found", http.StatusBadRequest, "This code has expired. Ask for a new one."},
+	}
+	for _, tt := range checks {
+		t.Run(tt.name, func(t *testing.T) {
+			en := newEnv(t, envOptions{mode: viaVerify})
+			b := en.browser()
+			b.AtCode(annEmail, annPassword)
+			en.twilio.FailNext(tt.status, tt.code, tt.message)
+			r := b.SubmitCode(en.lastCode(annPhone))
+			if r.Status != tt.wantStatus {
+				t.Fatalf("status %d, want %d\n%s", r.Status, tt.wantStatus, r.Body)
+			}
+			mustContain(t, tt.name, r, tt.want)
+			if n := en.count(`SELECT attempts FROM login_challenges`); n != 0 {
+				t.Fatalf("Twilio's failure counted as %d wrong codes", n)
+			}
+			b.Get("/login/code")
+			if r := b.SubmitCode(en.lastCode(annPhone)); r.Status != http.StatusSeeOther {
+				t.Fatalf("the code once Twilio answers again: %d\n%s", r.Status, r.Body)
+			}
+		})
+	}
 }
 
 // TestTwilioClient calls the fake through the production client directly.

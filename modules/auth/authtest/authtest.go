@@ -121,6 +121,16 @@ func (b *Browser) SubmitCode(code string) Response {
 	return b.Post("/login/code", url.Values{"code": {code}})
 }
 
+// AtCode submits an email and password and opens the code page, where the texted code
+// is now expected; it returns the code page.
+func (b *Browser) AtCode(email, password string) Response {
+	b.T.Helper()
+	if r := b.Password(email, password); r.Status != http.StatusSeeOther {
+		b.T.Fatalf("password step: %d\n%s", r.Status, r.Body)
+	}
+	return b.Get("/login/code")
+}
+
 // SignIn goes through both steps with the newest code texted to phone and fails the
 // test unless it ends signed in, sent to the start page; it returns that response.
 func (b *Browser) SignIn(email, password, phone string) Response {

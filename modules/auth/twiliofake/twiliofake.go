@@ -166,10 +166,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case strings.HasPrefix(path, messagesPathPrefix) && strings.HasSuffix(path, "/Messages.json"):
 		account := strings.TrimSuffix(strings.TrimPrefix(path, messagesPathPrefix), "/Messages.json")
 		s.createMessage(w, r, account)
-	case strings.HasPrefix(path, "/v2/Services/") && strings.HasSuffix(path, "/Verifications"):
-		s.createVerification(w, r, strings.TrimSuffix(strings.TrimPrefix(path, "/v2/Services/"), "/Verifications"))
-	case strings.HasPrefix(path, "/v2/Services/") && strings.HasSuffix(path, "/VerificationCheck"):
-		s.checkVerification(w, r, strings.TrimSuffix(strings.TrimPrefix(path, "/v2/Services/"), "/VerificationCheck"))
+	case path == "/v2/Services/"+VerifyServiceSID+"/Verifications":
+		s.createVerification(w, r)
+	case path == "/v2/Services/"+VerifyServiceSID+"/VerificationCheck":
+		s.checkVerification(w, r)
 	default:
 		notFound(w, path)
 	}
@@ -214,11 +214,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, account s
 	})
 }
 
-func (s *Server) createVerification(w http.ResponseWriter, r *http.Request, service string) {
-	if service != VerifyServiceSID {
-		notFound(w, r.URL.Path)
-		return
-	}
+func (s *Server) createVerification(w http.ResponseWriter, r *http.Request) {
 	to, channel := r.PostForm.Get("To"), r.PostForm.Get("Channel")
 	switch {
 	case to == "" || !e164.MatchString(to):
@@ -251,11 +247,7 @@ func (s *Server) createVerification(w http.ResponseWriter, r *http.Request, serv
 	writeJSON(w, http.StatusCreated, s.verificationJSON(v, "pending", false, now))
 }
 
-func (s *Server) checkVerification(w http.ResponseWriter, r *http.Request, service string) {
-	if service != VerifyServiceSID {
-		notFound(w, r.URL.Path)
-		return
-	}
+func (s *Server) checkVerification(w http.ResponseWriter, r *http.Request) {
 	to, code := r.PostForm.Get("To"), r.PostForm.Get("Code")
 	switch {
 	case to == "" && r.PostForm.Get("VerificationSid") == "":
