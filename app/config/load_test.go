@@ -89,6 +89,8 @@ func TestLoadRejects(t *testing.T) {
 		{"argon2 parallelism", minimal, []string{"SRG_AUTH_ARGON2_PARALLELISM=0"}, "auth.argon2.parallelism"},
 		{"argon2 memory not a number", minimal + "auth:\n  argon2:\n    memory: lots\n", nil, "auth.argon2.memory: wrong type"},
 		{"idle timeout zero", minimal + "auth:\n  session:\n    idle_timeout: 0s\n", nil, "auth.session.idle_timeout: must be at least 1m"},
+		{"absolute timeout too short", minimal, []string{"SRG_AUTH_SESSION_ABSOLUTE_TIMEOUT=30s"}, "auth.session.absolute_timeout: must be at least 1m"},
+		{"absolute timeout not a duration", minimal + "auth:\n  session:\n    absolute_timeout: forever\n", nil, "auth.session.absolute_timeout"},
 		{"idle over absolute", minimal + "auth:\n  session:\n    idle_timeout: 13h\n", nil, "auth.session.idle_timeout: must not exceed"},
 		{"bad password env", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"+15555550100\", password_env: \"my var\"}\n", nil, "tenants[0].admins[0].password_env: must be an environment variable name"},
 		{"password env with SRG prefix", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"+15555550100\", password_env: SRG_PW}\n", nil, "tenants[0].admins[0].password_env: must not start with SRG_"},

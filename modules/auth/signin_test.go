@@ -186,6 +186,10 @@ func TestSignInRejectsBadInput(t *testing.T) {
 		t.Fatalf("code page without a password step: %d %s", r.Status, r.Location())
 	}
 	stranger.Get("/login")
+	if r := stranger.Post("/login/code/resend", nil); r.Status != http.StatusGone {
+		t.Fatalf("resend without a password step: %d\n%s", r.Status, r.Body)
+	}
+	stranger.Get("/login")
 	if r := stranger.SubmitCode("123456"); r.Status != http.StatusGone {
 		t.Fatalf("code without a challenge: %d\n%s", r.Status, r.Body)
 	} else {
