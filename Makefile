@@ -17,10 +17,15 @@ STACK        := eval "$$(scripts/devstack up)"
 .PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest jstest tools tracker portal-js stack-up stack-down stack-status clean
 
 ## run: start the dev stack, build, migrate, and serve the demo tenant on http://127.0.0.1:8080
+## (sign in as admin@demo.example with $DEMO_ADMIN_PASSWORD; the SMS code is in the log)
+DEMO_ADMIN_PASSWORD ?= demo-admin-password
 run: build
 	@$(STACK); \
 	export SRG_SECRETS_KEY="$$(scripts/dev-secret)"; \
+	export DEMO_ADMIN_PASSWORD='$(DEMO_ADMIN_PASSWORD)'; \
 	$(BIN) migrate up --config $(CONFIG); \
+	echo "Sign in at http://127.0.0.1:8080/login as admin@demo.example with the password $$DEMO_ADMIN_PASSWORD;"; \
+	echo "the 6-digit code is written to this log (DEVELOPMENT ONLY: SMS code for ...)."; \
 	exec $(BIN) serve --config $(CONFIG)
 
 ## test: formatting, vet, staticcheck, govulncheck, the tracker's JavaScript tests and

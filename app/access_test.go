@@ -46,7 +46,8 @@ func newAccessPlatform(t *testing.T) accessPlatform {
 	for _, role := range config.Roles {
 		a.who["token:"+role] = &web.Principal{TokenID: 100, TokenTenantID: a.tenants["acme"], TokenRole: role}
 	}
-	a.Echo.Use(a.who.SignIn)
+	// Before routing, so the sign-in middleware finds the principal already set.
+	a.Echo.Pre(a.who.SignIn)
 	return a
 }
 
@@ -218,7 +219,7 @@ func TestNothingOfOneTenantFromAnother(t *testing.T) {
 }
 
 // TestNobodySignedIn: every protected route of the API answers 401 with a JSON body,
-// and every page a redirect to the login page that comes back to it.
+// and every page a redirect to the login page that comes back to it (a GET).
 func TestNobodySignedIn(t *testing.T) {
 	a := newAccessPlatform(t)
 	for _, r := range a.Router.Routes() {
@@ -229,7 +230,11 @@ func TestNobodySignedIn(t *testing.T) {
 		t.Run(r.Method+" "+path, func(t *testing.T) {
 			if !strings.HasPrefix(path, "/api/") {
 				rec := apptest.Do(a.Echo, r.Method, path, nil)
-				if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != "/login?next="+url.QueryEscape(path) {
+				want := "/login" // a form post cannot be resumed after signing in
+				if r.Method == http.MethodGet {
+					want += "?next=" + url.QueryEscape(path)
+				}
+				if loc := rec.Header().Get("Location"); rec.Code != http.StatusSeeOther || loc != want {
 					t.Fatalf("got %d to %q, want a redirect to the login page", rec.Code, loc)
 				}
 				return

@@ -39,6 +39,7 @@ type command struct {
 // cliEnv is what a command may use: its output streams and the process environment.
 type cliEnv struct {
 	environ    []string
+	stdin      *os.File
 	stdout     io.Writer
 	stderr     io.Writer
 	configPath *string
@@ -57,6 +58,7 @@ func commands() []command {
 		{name: "sync", args: "[SOURCE]", summary: "list a tenant's connectors, or pull one now (and write touchpoints back to a CRM)", run: runSync, flags: tenantFlag},
 		{name: "import", args: "contacts|accounts|opportunities FILE", summary: "import a CSV file into the CRM mirror: all rows or, with any error, none", run: runImport, flags: tenantFlag},
 		{name: "attribute", summary: "offline attribution of a ChannelAttribution path file: heuristics, Markov (order 1-4), Shapley", run: runAttribute, flags: attributeFlags},
+		{name: "user", args: "add|passwd", summary: "add a person to a tenant, or set a password (from standard input or $" + config.EnvUserPassword + ")", run: runUser, flags: userFlags},
 		{name: "recompute", summary: "attribute a tenant's opportunities now and write the credits (only those that changed, unless --full)", run: runRecompute, flags: recomputeFlags},
 		{name: "bench", args: "ingest", summary: "run a benchmark against the dev stack and print name=value figures", run: runBench, flags: benchFlags},
 		{name: "version", summary: "print the version", run: func(env *cliEnv, _ *flag.FlagSet, _ []string) error {
@@ -71,7 +73,7 @@ var errUsage = errors.New("usage")
 
 // Main runs the srg command line and returns the process exit code.
 func Main(args, environ []string, stdout, stderr io.Writer) int {
-	env := &cliEnv{environ: environ, stdout: stdout, stderr: stderr}
+	env := &cliEnv{environ: environ, stdin: os.Stdin, stdout: stdout, stderr: stderr}
 	cmds := commands()
 	if len(args) < 2 || args[1] == "-h" || args[1] == "--help" || args[1] == "help" {
 		usage(stdout, cmds)
@@ -204,6 +206,19 @@ func runServe(env *cliEnv, _ *flag.FlagSet, args []string) error {
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Server.Listen, err)
+	}
+	if addr := cfg.Server.TLS.RedirectAddr; addr != "" {
+		rln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (server.tls.redirect_addr): %w", addr, err)
+		}
+		go func() {
+			if err := p.ServeRedirect(ctx, rln); err != nil {
+				log.Error("HTTP to HTTPS redirect stopped", "err", err)
+			}
+		}()
+		log.Info("redirecting HTTP to HTTPS", "listen", rln.Addr().String())
 	}
 	log.Info("srg serving", "version", Version, "listen", ln.Addr().String(), "url", cfg.Server.PublicURL, "mode", cfg.Mode)
 	fmt.Fprintf(env.stdout, "SRG %s is serving at %s (listening on %s). Press Ctrl-C to stop.\n", Version, cfg.Server.PublicURL, ln.Addr())

@@ -29,13 +29,8 @@ func stringFlag(fs *flag.FlagSet, name string) string {
 	return fs.Lookup(name).Value.(flag.Getter).Get().(string)
 }
 
-// withPlatform builds the platform without serving, applies the config's tenant
-// declarations, and resolves --tenant.
-func withPlatform(env *cliEnv, fs *flag.FlagSet, do func(ctx context.Context, p *Platform, tenantID int64) error) error {
-	slug := stringFlag(fs, "tenant")
-	if slug == "" {
-		return fmt.Errorf("%w: --tenant is required", errUsage)
-	}
+// withBuilt builds the platform without serving and runs do with it.
+func (env *cliEnv) withBuilt(do func(ctx context.Context, p *Platform) error) error {
 	cfg, log, ctx, stop, err := env.setup()
 	if err != nil {
 		return err
@@ -46,14 +41,26 @@ func withPlatform(env *cliEnv, fs *flag.FlagSet, do func(ctx context.Context, p 
 		return err
 	}
 	defer p.Close()
-	if _, err := p.Tenants.Service().Apply(ctx, cfg.Tenants); err != nil {
-		return err
+	return do(ctx, p)
+}
+
+// withPlatform builds the platform without serving, applies the config's tenant
+// declarations, and resolves --tenant.
+func withPlatform(env *cliEnv, fs *flag.FlagSet, do func(ctx context.Context, p *Platform, tenantID int64) error) error {
+	slug := stringFlag(fs, "tenant")
+	if slug == "" {
+		return fmt.Errorf("%w: --tenant is required", errUsage)
 	}
-	t, err := p.Tenants.Service().BySlug(ctx, slug)
-	if err != nil {
-		return err
-	}
-	return do(ctx, p, t.ID)
+	return env.withBuilt(func(ctx context.Context, p *Platform) error {
+		if _, err := p.Tenants.Service().Apply(ctx, p.Config.Tenants); err != nil {
+			return err
+		}
+		t, err := p.Tenants.Service().BySlug(ctx, slug)
+		if err != nil {
+			return err
+		}
+		return do(ctx, p, t.ID)
+	})
 }
 
 func readArg(path string) ([]byte, error) {

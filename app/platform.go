@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/migrations"
 	"github.com/srgplatform/srg/modules/attribution"
+	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/identity"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
@@ -53,8 +55,11 @@ type Platform struct {
 	Authorizer *authz.Authorizer
 	Registry   *prometheus.Registry
 	Modules    []module.Module
+	// tls is the HTTPS configuration when srg terminates TLS.
+	tls *tls.Config
 
 	Tenants     *tenants.Module
+	Auth        *auth.Module
 	Identity    *identity.Module
 	Tracking    *tracking.Module
 	Sync        *syncer.Module
@@ -126,6 +131,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	p.Tenants = tenants.New(tenants.Deps{DB: p.DB, Indices: p.Search, Log: log.With("module", "tenants"), Declarations: cfg.Tenants, Policy: p.Authz})
 
 	p.Echo = web.NewEcho(log.With("component", "http"), p.Registry, renderer)
+	if err := p.configureHTTP(); err != nil {
+		p.Close()
+		return nil, err
+	}
 	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
 	p.Router = web.NewRouter(p.Echo, p.Authorizer)
 	p.Router.Mount(assets.Routes()...)
@@ -134,6 +143,11 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	directory := layoutDirectory{p.Tenants.Service(), p.Tenants.Members()}
 	p.Layout = web.NewLayout(directory, p.Authorizer)
 
+	if p.Auth, err = p.buildAuth(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	p.Echo.Use(p.Auth.Middleware()...)
 	p.Identity = identity.New(identity.Deps{DB: p.DB, Updater: p.Search, Log: log.With("module", "identity")})
 	p.Tracking, err = tracking.New(tracking.Deps{
 		Config:     cfg.Tracking,
@@ -172,7 +186,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
-	p.Modules = []module.Module{p.Tenants, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
+	p.Modules = []module.Module{p.Tenants, p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {
@@ -217,6 +231,7 @@ func (p *Platform) Serve(ctx context.Context, ln net.Listener) error {
 		ReadTimeout:     p.Config.Server.ReadTimeout,
 		WriteTimeout:    p.Config.Server.WriteTimeout,
 		ShutdownTimeout: p.Config.Server.ShutdownTimeout,
+		TLS:             p.tls,
 	})
 	stopCtx, cancel := context.WithTimeout(context.Background(), p.Config.Server.ShutdownTimeout)
 	defer cancel()

@@ -9,6 +9,7 @@ import (
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/attribution"
+	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/sync/connector"
@@ -45,6 +46,11 @@ var pageSamples = map[string]any{
 		Form:       syncer.ConnectForm{Kind: "hubspot", Credentials: "</textarea><b>"}},
 	"sync/runs": syncer.RunsPage{Page: samplePage, Connector: syncer.Connector{Kind: connector.HubSpot},
 		Runs: []syncer.RunLog{{Direction: "pull", Trigger: "manual", Status: "ok", StartedAt: time.Now(), FinishedAt: ptr(time.Now()), Counts: map[string]int{"account": 2}}}},
+	"auth/login": auth.LoginPage{Page: web.Page{Title: "Sign in"}, CSRF: "tok", Email: "ann@acme.example", Next: "/t/acme", Error: "Wrong email or password.", Field: "password"},
+	"auth/code": auth.CodePage{Page: web.Page{Title: "Enter your code"}, CSRF: "tok", Next: "/", Phone: "••••••0100", AttemptsLeft: 4, ResendIn: 12,
+		Sent: true, Error: "Wrong code. 4 tries left."},
+	"auth/throttled":   auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
+	"auth/account":     auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
 	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
 	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,

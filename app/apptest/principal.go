@@ -17,7 +17,7 @@ const PrincipalHeader = "X-Test-Principal"
 // Principals maps the names tests put in PrincipalHeader to principals.
 type Principals map[string]*web.Principal
 
-// SignIn is echo middleware (echo.Use) that sets the principal a request's
+// SignIn is echo middleware (echo.Pre, to run before the sign-in check) that sets the principal a request's
 // PrincipalHeader names; a request without the header, or naming nobody, has none.
 func (ps Principals) SignIn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -35,6 +35,8 @@ func Request(h http.Handler, who, method, path, body string) (int, string) {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set(PrincipalHeader, who)
+	// A same-origin browser request: the CSRF check lets it through without a token.
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code, rec.Body.String()

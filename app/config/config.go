@@ -19,6 +19,7 @@ type Config struct {
 	Tracking      Tracking      `koanf:"tracking"`
 	Sync          Sync          `koanf:"sync"`
 	Access        Access        `koanf:"access"`
+	Auth          Auth          `koanf:"auth"`
 	Tenants       []Tenant      `koanf:"tenants"`
 }
 
@@ -32,7 +33,22 @@ type Server struct {
 	// PprofListen, when set, serves Go's profiler (net/http/pprof) on this address;
 	// keep it on loopback.
 	PprofListen string `koanf:"pprof_listen"`
+	// TLS, when its certificate and key are set, makes srg terminate TLS itself.
+	TLS TLS `koanf:"tls"`
 }
+
+// TLS configures HTTPS served by srg itself.
+type TLS struct {
+	// CertFile and KeyFile are PEM files (the certificate file may hold the chain).
+	CertFile string `koanf:"cert_file"`
+	KeyFile  string `koanf:"key_file"`
+	// RedirectAddr, when set, serves plain HTTP on this address, redirecting every
+	// request to server.public_url.
+	RedirectAddr string `koanf:"redirect_addr"`
+}
+
+// Enabled reports whether srg terminates TLS.
+func (t TLS) Enabled() bool { return t.CertFile != "" || t.KeyFile != "" }
 
 // Log configures structured logging.
 type Log struct {
@@ -144,6 +160,51 @@ type Admin struct {
 	Email string `koanf:"email"`
 	Phone string `koanf:"phone"`
 	Role  string `koanf:"role"`
+	// PasswordEnv names an environment variable (not SRG_*) holding the user's first
+	// password; it is set at start only while the user has none.
+	PasswordEnv string `koanf:"password_env"`
+}
+
+// Auth configures sign-in: password hashing, login codes by SMS and sessions.
+type Auth struct {
+	Argon2  Argon2  `koanf:"argon2"`
+	Twilio  Twilio  `koanf:"twilio"`
+	Session Session `koanf:"session"`
+}
+
+// Argon2 holds the argon2id parameters of new password hashes; existing hashes are
+// upgraded to them at the user's next sign-in.
+type Argon2 struct {
+	// Memory is in KiB.
+	Memory      int `koanf:"memory"`
+	Iterations  int `koanf:"iterations"`
+	Parallelism int `koanf:"parallelism"`
+}
+
+// Twilio configures the SMS that carries login codes.
+type Twilio struct {
+	AccountSID string `koanf:"account_sid"`
+	AuthToken  string `koanf:"auth_token" secret:"true"`
+	// VerifyServiceSID selects Twilio Verify (Twilio makes, sends and checks the code);
+	// without it SRG makes the code and sends it with the Messages API from From.
+	VerifyServiceSID string `koanf:"verify_service_sid"`
+	// From is the sending number (E.164) or a Messaging Service SID (MG...).
+	From string `koanf:"from"`
+	// BaseURL, when set, replaces https://<product>.twilio.com (a proxy, or a fake in tests).
+	BaseURL string `koanf:"base_url"`
+	// Timeout bounds each request to Twilio.
+	Timeout time.Duration `koanf:"timeout"`
+}
+
+// Configured reports whether Twilio credentials are given.
+func (t Twilio) Configured() bool { return t.AccountSID != "" || t.AuthToken != "" }
+
+// Session configures signed-in sessions.
+type Session struct {
+	// IdleTimeout ends a session not used for this long; AbsoluteTimeout ends any
+	// session this long after sign-in.
+	IdleTimeout     time.Duration `koanf:"idle_timeout"`
+	AbsoluteTimeout time.Duration `koanf:"absolute_timeout"`
 }
 
 // Default returns the configuration used for every key the file and the environment
@@ -190,6 +251,11 @@ func Default() Config {
 			WritebackSettle:    2 * time.Minute,
 			WritebackMaxPerRun: 20000,
 			ImportMaxMB:        50,
+		},
+		Auth: Auth{
+			Argon2:  Argon2{Memory: 64 * 1024, Iterations: 3, Parallelism: 2},
+			Twilio:  Twilio{Timeout: 10 * time.Second},
+			Session: Session{IdleTimeout: 30 * time.Minute, AbsoluteTimeout: 12 * time.Hour},
 		},
 	}
 }

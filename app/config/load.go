@@ -23,6 +23,10 @@ const EnvPrefix = "SRG_"
 // EnvConfigPath names the config file when --config is not given.
 const EnvConfigPath = "SRG_CONFIG"
 
+// EnvUserPassword gives `srg user add` and `srg user passwd` the password; like
+// EnvConfigPath it is not a config key.
+const EnvUserPassword = "SRG_USER_PASSWORD"
+
 // Problems lists everything wrong with a configuration, each naming its key.
 type Problems []string
 
@@ -151,7 +155,7 @@ func applyEnv(k *koanf.Koanf, environ []string, known map[string]keyInfo) Proble
 	var problems Problems
 	for _, kv := range environ {
 		name, value, ok := strings.Cut(kv, "=")
-		if !ok || !strings.HasPrefix(name, EnvPrefix) || name == EnvConfigPath {
+		if !ok || !strings.HasPrefix(name, EnvPrefix) || name == EnvConfigPath || name == EnvUserPassword {
 			continue
 		}
 		key, ok := byEnv[name]

@@ -10,6 +10,13 @@ import (
 
 const testKey = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
+const (
+	twilioSID   = "AC0123456789abcdef0123456789abcdef"
+	twilioToken = "0123456789abcdef0123456789abcdef"
+	// existingFile is a file every test run has: this test's own source.
+	existingFile = "load_test.go"
+)
+
 const minimal = `
 database:
   url: postgres://u:p@localhost:5432/db
@@ -74,6 +81,30 @@ func TestLoadRejects(t *testing.T) {
 		{"missing permission policy", minimal + "access:\n  policy_file: /nonexistent/rbac_policy.csv\n", nil, `access.policy_file: "/nonexistent/rbac_policy.csv" is not a readable file`},
 		{"permission model is a directory", minimal + "access:\n  model_file: /tmp\n", nil, "access.model_file"},
 		{"unknown access key", minimal + "access:\n  policy: x.csv\n", nil, "access.policy: unknown key"},
+		{"production without twilio", minimal + "mode: production\n", nil, "auth.twilio: production mode needs Twilio"},
+		{"twilio without sid", minimal + "auth:\n  twilio:\n    from: \"+15555550199\"\n", nil, "auth.twilio.account_sid: required when"},
+		{"twilio bad sid", minimal + "auth:\n  twilio:\n    account_sid: AB123\n    auth_token: " + twilioToken + "\n    from: \"+15555550199\"\n", nil, "auth.twilio.account_sid: must be"},
+		{"twilio without token", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    from: \"+15555550199\"\n", nil, "auth.twilio.auth_token: required"},
+		{"twilio without sender", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n", nil, "auth.twilio: set verify_service_sid"},
+		{"twilio bad verify sid", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n    verify_service_sid: VA1\n", nil, "auth.twilio.verify_service_sid"},
+		{"twilio bad from", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n    from: \"555\"\n", nil, "auth.twilio.from"},
+		{"twilio base url with path", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n    from: \"+15555550199\"\n    base_url: http://fake/x\n", nil, "auth.twilio.base_url"},
+		{"twilio short timeout", minimal, []string{"SRG_AUTH_TWILIO_TIMEOUT=10ms"}, "auth.twilio.timeout"},
+		{"argon2 memory too small", minimal + "auth:\n  argon2:\n    memory: 64\n", nil, "auth.argon2.memory: must be between"},
+		{"argon2 no iterations", minimal + "auth:\n  argon2:\n    iterations: 0\n", nil, "auth.argon2.iterations"},
+		{"argon2 parallelism", minimal, []string{"SRG_AUTH_ARGON2_PARALLELISM=0"}, "auth.argon2.parallelism"},
+		{"argon2 memory not a number", minimal + "auth:\n  argon2:\n    memory: lots\n", nil, "auth.argon2.memory: wrong type"},
+		{"idle timeout zero", minimal + "auth:\n  session:\n    idle_timeout: 0s\n", nil, "auth.session.idle_timeout: must be at least 1m"},
+		{"absolute timeout too short", minimal, []string{"SRG_AUTH_SESSION_ABSOLUTE_TIMEOUT=30s"}, "auth.session.absolute_timeout: must be at least 1m"},
+		{"absolute timeout not a duration", minimal + "auth:\n  session:\n    absolute_timeout: forever\n", nil, "auth.session.absolute_timeout"},
+		{"idle over absolute", minimal + "auth:\n  session:\n    idle_timeout: 13h\n", nil, "auth.session.idle_timeout: must not exceed"},
+		{"bad password env", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"+15555550100\", password_env: \"my var\"}\n", nil, "tenants[0].admins[0].password_env: must be an environment variable name"},
+		{"password env with SRG prefix", minimal + "tenants:\n  - slug: acme\n    name: A\n    admins:\n      - {name: X, email: x@acme.test, phone: \"+15555550100\", password_env: SRG_PW}\n", nil, "tenants[0].admins[0].password_env: must not start with SRG_"},
+		{"tls without key", minimal + "server:\n  public_url: https://srg.example\n  tls:\n    cert_file: " + existingFile + "\n", nil, "server.tls.key_file: required"},
+		{"tls missing cert file", minimal + "server:\n  public_url: https://srg.example\n  tls:\n    cert_file: /nonexistent/cert.pem\n    key_file: " + existingFile + "\n", nil, "server.tls.cert_file: \"/nonexistent/cert.pem\" is not a readable file"},
+		{"tls with http public url", minimal + "server:\n  tls:\n    cert_file: " + existingFile + "\n    key_file: " + existingFile + "\n", nil, "server.public_url: must be an https:// URL"},
+		{"redirect without tls", minimal + "server:\n  tls:\n    redirect_addr: \":80\"\n", nil, "server.tls.redirect_addr: needs server.tls.cert_file"},
+		{"bad redirect addr", minimal + "server:\n  public_url: https://srg.example\n  tls:\n    cert_file: " + existingFile + "\n    key_file: " + existingFile + "\n    redirect_addr: eighty\n", nil, "server.tls.redirect_addr: must be host:port"},
 		{"malformed yaml", "server: [\n", nil, "parse YAML"},
 	}
 	for _, tt := range tests {
@@ -174,5 +205,43 @@ func unwrapAll(err error) error {
 			return err
 		}
 		err = u.Unwrap()
+	}
+}
+
+func TestAuthSettingsAccepted(t *testing.T) {
+	tests := []struct {
+		name  string
+		yaml  string
+		check func(Config) bool
+	}{
+		{"defaults", minimal, func(c Config) bool {
+			return c.Auth.Argon2.Memory == 65536 && c.Auth.Session.IdleTimeout == 30*time.Minute && c.Auth.Session.AbsoluteTimeout == 12*time.Hour && !c.Auth.Twilio.Configured()
+		}},
+		{"production with twilio verify", minimal + "mode: production\nauth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n    verify_service_sid: VA0123456789abcdef0123456789abcdef\n", func(c Config) bool {
+			return c.Production() && c.Auth.Twilio.Configured()
+		}},
+		{"messaging service as sender", minimal + "auth:\n  twilio:\n    account_sid: " + twilioSID + "\n    auth_token: " + twilioToken + "\n    from: MG0123456789abcdef0123456789abcdef\n    base_url: http://127.0.0.1:9999\n", func(c Config) bool {
+			return c.Auth.Twilio.BaseURL == "http://127.0.0.1:9999"
+		}},
+		{"tls", minimal + "server:\n  public_url: https://srg.example\n  tls:\n    cert_file: " + existingFile + "\n    key_file: " + existingFile + "\n    redirect_addr: \":8081\"\n", func(c Config) bool {
+			return c.Server.TLS.Enabled() && c.Server.TLS.RedirectAddr == ":8081"
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := parse([]byte(tt.yaml), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(cfg) {
+				t.Fatalf("unexpected config: %+v", cfg.Auth)
+			}
+		})
+	}
+}
+
+func TestUserPasswordVariableIsNotAConfigKey(t *testing.T) {
+	if _, err := parse([]byte(minimal), []string{EnvUserPassword + "=secret"}); err != nil {
+		t.Fatalf("%s is refused: %v", EnvUserPassword, err)
 	}
 }

@@ -163,6 +163,7 @@ func (c Config) Validate() Problems {
 			add(key, "%q is not a readable file", path)
 		}
 	}
+	p = append(p, c.validateAuth()...)
 	p = append(p, c.validateTenants()...)
 	return p
 }
@@ -222,6 +223,11 @@ func (c Config) validateTenants() Problems {
 			}
 			if a.Role != "" && !slices.Contains(Roles, a.Role) {
 				add(ak+".role", "must be one of %s", strings.Join(Roles, ", "))
+			}
+			if a.PasswordEnv != "" {
+				if msg := validPasswordEnv(a.PasswordEnv); msg != "" {
+					add(ak+".password_env", "%s", msg)
+				}
 			}
 		}
 	}

@@ -45,6 +45,10 @@ type Route struct {
 	Perm       Permission
 	Handler    echo.HandlerFunc
 	Middleware []echo.MiddlewareFunc
+	// CrossOrigin marks a public endpoint that other sites call from their pages (the
+	// tracker's): it takes no CSRF token and sets no cookie of srg's. Only public
+	// routes may declare it.
+	CrossOrigin bool
 }
 
 // Authorizer checks a permission for the current request; it returns a domain error
@@ -58,14 +62,15 @@ type Router struct {
 	e     *echo.Echo
 	authz Authorizer
 
-	mu    sync.Mutex
-	perms map[string]Permission
+	mu          sync.Mutex
+	perms       map[string]Permission
+	crossOrigin map[string]bool
 }
 
 // NewRouter mounts onto e. authz checks non-public routes; without one they all answer
 // 403, so nothing protected is reachable before authentication exists.
 func NewRouter(e *echo.Echo, authz Authorizer) *Router {
-	return &Router{e: e, authz: authz, perms: map[string]Permission{}}
+	return &Router{e: e, authz: authz, perms: map[string]Permission{}, crossOrigin: map[string]bool{}}
 }
 
 // Mount registers routes. A route without a declared permission is a programming error
@@ -75,6 +80,9 @@ func (r *Router) Mount(routes ...Route) {
 		if rt.Perm.IsZero() {
 			panic(fmt.Sprintf("web: route %s %s declares no permission", rt.Method, rt.Path))
 		}
+		if rt.CrossOrigin && !rt.Perm.Public {
+			panic(fmt.Sprintf("web: route %s %s is cross-origin but not public", rt.Method, rt.Path))
+		}
 		mw := rt.Middleware
 		if !rt.Perm.Public {
 			mw = append([]echo.MiddlewareFunc{r.require(rt.Perm)}, mw...)
@@ -82,6 +90,7 @@ func (r *Router) Mount(routes ...Route) {
 		r.e.Add(rt.Method, rt.Path, rt.Handler, mw...)
 		r.mu.Lock()
 		r.perms[rt.Method+" "+rt.Path] = rt.Perm
+		r.crossOrigin[rt.Method+" "+rt.Path] = rt.CrossOrigin
 		r.mu.Unlock()
 	}
 }
@@ -107,6 +116,18 @@ type RouteInfo struct {
 	Perm   Permission
 	// Declared is false for a route registered on echo without going through Mount.
 	Declared bool
+	// CrossOrigin is the route's declaration (see Route).
+	CrossOrigin bool
+}
+
+// Lookup returns what was declared for the route with this method and path pattern
+// (echo's c.Path()); false when no route was mounted under it.
+func (r *Router) Lookup(method, path string) (RouteInfo, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	key := method + " " + path
+	p, ok := r.perms[key]
+	return RouteInfo{Method: method, Path: path, Perm: p, Declared: ok, CrossOrigin: r.crossOrigin[key]}, ok
 }
 
 // Routes lists every route echo knows, with the permission declared for it.
@@ -119,7 +140,7 @@ func (r *Router) Routes() []RouteInfo {
 			continue
 		}
 		p, ok := r.perms[er.Method+" "+er.Path]
-		out = append(out, RouteInfo{Method: er.Method, Path: er.Path, Perm: p, Declared: ok})
+		out = append(out, RouteInfo{Method: er.Method, Path: er.Path, Perm: p, Declared: ok, CrossOrigin: r.crossOrigin[er.Method+" "+er.Path]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Path != out[j].Path {

@@ -119,12 +119,14 @@ func (m *Module) Name() string { return "tracking" }
 
 // Routes implements module.Module.
 func (m *Module) Routes() []web.Route {
+	// Customers' pages call the collect routes: CrossOrigin exempts them from CSRF
+	// tokens (they are checked against the site's allowed domains instead).
 	return append([]web.Route{
-		{Method: http.MethodGet, Path: "/sona.js", Perm: web.Public, Handler: m.tracker},
-		{Method: http.MethodPost, Path: "/t/collect", Perm: web.Public, Handler: m.collect},
-		{Method: http.MethodOptions, Path: "/t/collect", Perm: web.Public, Handler: m.preflight},
-		{Method: http.MethodGet, Path: "/t/p.gif", Perm: web.Public, Handler: m.pixel},
-		{Method: http.MethodGet, Path: "/t/config/:key", Perm: web.Public, Handler: m.siteConfig},
+		{Method: http.MethodGet, Path: "/sona.js", Perm: web.Public, CrossOrigin: true, Handler: m.tracker},
+		{Method: http.MethodPost, Path: "/t/collect", Perm: web.Public, CrossOrigin: true, Handler: m.collect},
+		{Method: http.MethodOptions, Path: "/t/collect", Perm: web.Public, CrossOrigin: true, Handler: m.preflight},
+		{Method: http.MethodGet, Path: "/t/p.gif", Perm: web.Public, CrossOrigin: true, Handler: m.pixel},
+		{Method: http.MethodGet, Path: "/t/config/:key", Perm: web.Public, CrossOrigin: true, Handler: m.siteConfig},
 	}, m.settingsRoutes()...)
 }
 
