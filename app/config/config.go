@@ -133,6 +133,8 @@ type Tenant struct {
 	Name   string  `koanf:"name"`
 	Sites  []Site  `koanf:"sites"`
 	Admins []Admin `koanf:"admins"`
+	// SSO, when declared, is the tenant's OpenID Connect single sign-on.
+	SSO SSO `koanf:"sso"`
 }
 
 // Site declares a tracked website of a tenant.

@@ -209,6 +209,7 @@ func (c Config) validateTenants() Problems {
 				}
 			}
 		}
+		p = append(p, validateSSO(tk+".sso", t.SSO)...)
 	}
 	return p
 }
