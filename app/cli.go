@@ -306,6 +306,9 @@ func runConfig(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := declaredSSO(cfg.Tenants, environLookup(env.environ)); err != nil {
+		return err
+	}
 	sites := 0
 	for _, t := range cfg.Tenants {
 		sites += len(t.Sites)

@@ -31,6 +31,10 @@ var samples = map[string]any{
 		Sent                   bool
 		Error                  string
 	}{web.Page{Title: "Enter your code"}, "tok", "/", "••••••0100", 4, 12, true, "Wrong code. 4 tries left."},
+	"auth/sso": struct {
+		web.Page
+		Tenant, Next, Error string
+	}{web.Page{Title: "Single sign-on"}, "acme", "/t/acme/dashboard", "Your account at the identity provider is in no group that has access to this workspace."},
 	"auth/throttled": struct {
 		web.Page
 		Message, Back string
