@@ -38,6 +38,17 @@ type ssoEnv struct {
 
 func newSSOEnv(t *testing.T) *ssoEnv {
 	t.Helper()
+	se := newProviderEnv(t)
+	if _, err := se.mod.SSO().Set(context.Background(), se.acme, "owner", se.input(), "test", auth.Client{}); err != nil {
+		t.Fatal(err)
+	}
+	return se
+}
+
+// newProviderEnv is an environment with the fake provider, where no tenant has single
+// sign-on yet.
+func newProviderEnv(t *testing.T) *ssoEnv {
+	t.Helper()
 	en := newEnv(t, envOptions{})
 	idp := oidcfake.New(oidcfake.Client{ID: ssoClientID, Secret: ssoClientSecret, RedirectURIs: []string{en.url + auth.SSOCallbackPath}})
 	idp.Now = en.clock.Now
@@ -45,12 +56,7 @@ func newSSOEnv(t *testing.T) *ssoEnv {
 	t.Cleanup(srv.Close)
 	idp.SetIssuer(srv.URL)
 	idp.SetUser(oidcfake.User{Subject: "carol-1", Email: carolEmail, EmailVerified: true, Name: "Carol Jones", Groups: []string{groupMarketing}})
-	se := &ssoEnv{env: en, idp: idp, idpURL: srv.URL, closeIdP: srv.Close}
-	_, err := en.mod.SSO().Set(context.Background(), en.acme, "owner", se.input(), "test", auth.Client{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return se
+	return &ssoEnv{env: en, idp: idp, idpURL: srv.URL, closeIdP: srv.Close}
 }
 
 // input is acme's SSO settings at the fake provider.

@@ -21,27 +21,29 @@ func (s *Service) Provision(ctx context.Context, tenantID int64, email, name, ro
 			return err
 		}
 		userID = id
-		var roles []string
-		if err := tx.Raw(`SELECT role FROM tenant_members WHERE tenant_id = ? AND user_id = ? FOR UPDATE`, tenantID, userID).Scan(&roles).Error; err != nil {
-			return fmt.Errorf("tenants: provision: role: %w", err)
-		}
 		entry := audit.Entry{TenantID: &tenantID, Actor: actor, Target: email, RemoteAddr: remoteAddr}
-		switch {
-		case len(roles) == 0:
-			if err := tx.Exec(`INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, ?)`, tenantID, userID, role).Error; err != nil {
-				return fmt.Errorf("tenants: provision: add member: %w", err)
-			}
+		res := tx.Exec(`INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, ?) ON CONFLICT (tenant_id, user_id) DO NOTHING`,
+			tenantID, userID, role)
+		if res.Error != nil {
+			return fmt.Errorf("tenants: provision: add member: %w", res.Error)
+		}
+		if res.RowsAffected == 1 {
 			entry.Action = "member.added"
 			entry.Details = map[string]any{"user_id": userID, "role": role, "user_created": created}
-		case roles[0] != role:
-			if err := tx.Exec(`UPDATE tenant_members SET role = ?, updated_at = now() WHERE tenant_id = ? AND user_id = ?`, role, tenantID, userID).Error; err != nil {
-				return fmt.Errorf("tenants: provision: set role: %w", err)
-			}
-			entry.Action = "member.role_changed"
-			entry.Details = map[string]any{"user_id": userID, "from": roles[0], "to": role}
-		default:
+			return audit.Record(ctx, tx, entry)
+		}
+		var from string
+		if err := tx.Raw(`SELECT role FROM tenant_members WHERE tenant_id = ? AND user_id = ? FOR UPDATE`, tenantID, userID).Scan(&from).Error; err != nil {
+			return fmt.Errorf("tenants: provision: role: %w", err)
+		}
+		if from == role {
 			return nil
 		}
+		if err := tx.Exec(`UPDATE tenant_members SET role = ?, updated_at = now() WHERE tenant_id = ? AND user_id = ?`, role, tenantID, userID).Error; err != nil {
+			return fmt.Errorf("tenants: provision: set role: %w", err)
+		}
+		entry.Action = "member.role_changed"
+		entry.Details = map[string]any{"user_id": userID, "from": from, "to": role}
 		return audit.Record(ctx, tx, entry)
 	})
 	if err != nil {
