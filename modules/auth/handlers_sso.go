@@ -150,21 +150,25 @@ func (m *Module) confine(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// actorRole is the role a request acts with in a tenant: the user's, and no more than
-// an API token's.
-func (m *Module) actorRole(c echo.Context, tenantID int64) (string, error) {
+// actingIn returns the request's tenant and the role the request acts with in it: the
+// user's, and no more than an API token's.
+func (m *Module) actingIn(c echo.Context) (int64, string, error) {
+	tid, err := m.tenantID(c)
+	if err != nil {
+		return 0, "", err
+	}
 	p := web.PrincipalOf(c)
 	if p == nil {
-		return "", errs.Forbidden("sign in first")
+		return 0, "", errs.Forbidden("sign in first")
 	}
-	role, err := m.tenants.RoleOf(c.Request().Context(), tenantID, p.UserID)
+	role, err := m.tenants.RoleOf(c.Request().Context(), tid, p.UserID)
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	if p.TokenID != 0 && roleRank[p.TokenRole] < roleRank[role] {
 		role = p.TokenRole
 	}
-	return role, nil
+	return tid, role, nil
 }
 
 func (m *Module) getSSO(c echo.Context) error {
@@ -180,15 +184,11 @@ func (m *Module) getSSO(c echo.Context) error {
 }
 
 func (m *Module) putSSO(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
 	var in SSOInput
 	if err := web.DecodeJSON(c, &in, `single sign-on settings {"issuer_url": ..., "client_id": ..., "client_secret": ..., "group_roles": {...}}`); err != nil {
 		return err
 	}
-	role, err := m.actorRole(c, tid)
+	tid, role, err := m.actingIn(c)
 	if err != nil {
 		return err
 	}
@@ -200,11 +200,7 @@ func (m *Module) putSSO(c echo.Context) error {
 }
 
 func (m *Module) deleteSSO(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	role, err := m.actorRole(c, tid)
+	tid, role, err := m.actingIn(c)
 	if err != nil {
 		return err
 	}

@@ -235,114 +235,97 @@ func (se *ssoEnv) mustFail(t *testing.T, r response, want ssoFailure) {
 }
 
 func TestSSOFailures(t *testing.T) {
+	verified := func(email string, groups ...string) *oidcfake.User {
+		return &oidcfake.User{Subject: "sub-" + email, Email: email, EmailVerified: true, Groups: groups}
+	}
 	tests := []struct {
 		name string
-		// act makes the environment misbehave and returns the last response.
+		// behave and user, when set, are the provider's behaviour and the person it
+		// signs in.
+		behave oidcfake.Behaviour
+		user   *oidcfake.User
+		// act returns the last response; nil goes through a whole single sign-on with
+		// acme.
 		act  func(se *ssoEnv, b *browser) response
 		want ssoFailure
+		// redeemed is whether the provider's code may have been redeemed: never for an
+		// answer that is not this browser's.
+		redeemed bool
 	}{
-		{"state of another sign-in", func(se *ssoEnv, b *browser) response {
+		{name: "state of another sign-in", act: func(se *ssoEnv, b *browser) response {
 			back := b.ProviderAnswer("tenant=acme")
 			return b.Get(b.Path(strings.Replace(back, "state=", "state=x", 1)))
-		}, ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
-		{"answer finished in another browser", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
+		{name: "answer finished in another browser", act: func(se *ssoEnv, b *browser) response {
 			back := b.ProviderAnswer("tenant=acme")
 			other := se.browser()
 			return other.Get(other.Path(back))
-		}, ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
-		{"answer used twice", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
+		{name: "answer used twice", redeemed: true, act: func(se *ssoEnv, b *browser) response {
 			back := b.ProviderAnswer("tenant=acme")
 			state, _ := url.Parse(back)
 			se.signedOnAs(b.Get(b.Path(back)), "/t/acme")
 			b.SetCookie("srg_sso", state.Query().Get("state"), "/login/sso")
 			return b.Get(b.Path(back))
-		}, ssoFailure{http.StatusBadRequest, "already used", auth.ReasonStateGone}},
-		{"answer after the sign-in expired", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "already used", auth.ReasonStateGone}},
+		{name: "answer after the sign-in expired", act: func(se *ssoEnv, b *browser) response {
 			back := b.ProviderAnswer("tenant=acme")
 			se.clock.Advance(11 * time.Minute)
 			return b.Get(b.Path(back))
-		}, ssoFailure{http.StatusBadRequest, "took longer than 10 minutes", auth.ReasonStateGone}},
-		{"provider error response", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{AuthorizeError: "access_denied", AuthorizeErrorDescription: "The user said no"})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "did not sign you in: access_denied (The user said no)", auth.ReasonProviderError}},
-		{"error response without state", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "took longer than 10 minutes", auth.ReasonStateGone}},
+		{name: "provider error response", behave: oidcfake.Behaviour{AuthorizeError: "access_denied", AuthorizeErrorDescription: "The user said no"},
+			want: ssoFailure{http.StatusForbidden, "did not sign you in: access_denied (The user said no)", auth.ReasonProviderError}},
+		{name: "error response without state", act: func(se *ssoEnv, b *browser) response {
 			return b.Get("/login/sso/callback?error=access_denied&error_description=call+0800+123")
-		}, ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
-		{"token endpoint refuses the client", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{TokenError: "invalid_client", TokenErrorStatus: http.StatusUnauthorized})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusBadGateway, "refused to complete the sign-in: invalid_client", auth.ReasonExchangeRefused}},
-		{"token endpoint fails", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{TokenError: "server_error", TokenErrorStatus: http.StatusInternalServerError})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusServiceUnavailable, "could not be reached", auth.ReasonUnreachable}},
-		{"provider unreachable at the answer", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "not started in this browser", auth.ReasonBadState}},
+		{name: "token endpoint refuses the client", redeemed: true, behave: oidcfake.Behaviour{TokenError: "invalid_client", TokenErrorStatus: http.StatusUnauthorized},
+			want: ssoFailure{http.StatusBadGateway, "refused to complete the sign-in: invalid_client", auth.ReasonExchangeRefused}},
+		{name: "token endpoint fails", redeemed: true, behave: oidcfake.Behaviour{TokenError: "server_error", TokenErrorStatus: http.StatusInternalServerError},
+			want: ssoFailure{http.StatusServiceUnavailable, "could not be reached", auth.ReasonUnreachable}},
+		{name: "provider unreachable at the answer", act: func(se *ssoEnv, b *browser) response {
 			back := b.ProviderAnswer("tenant=acme")
 			se.closeIdP()
 			return b.Get(b.Path(back))
-		}, ssoFailure{http.StatusServiceUnavailable, "could not be reached", auth.ReasonUnreachable}},
-		{"wrong nonce", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{Nonce: "a-nonce-of-another-sign-in"})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "belongs to another sign-in", auth.ReasonWrongNonce}},
-		{"wrong audience", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{Audience: "another-application"})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "issued to another application", auth.ReasonInvalidToken}},
-		{"wrong issuer", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{Issuer: "https://evil.example"})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "issued by another provider", auth.ReasonInvalidToken}},
-		{"signed with another key", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{ForeignKey: true})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "signature is not the provider", auth.ReasonInvalidToken}},
-		{"expired token", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{TokenTTL: -time.Minute})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "ID token has expired", auth.ReasonTokenExpired}},
-		{"unverified email", func(se *ssoEnv, b *browser) response {
-			se.user(carolEmail, false, groupAdmins)
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "has not verified your email address carol@acme.example", auth.ReasonEmailUnverified}},
-		{"email verification not asserted", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{OmitEmailVerified: true})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "has not verified your email address", auth.ReasonEmailUnverified}},
-		{"no email", func(se *ssoEnv, b *browser) response {
-			se.user("", true, groupAdmins)
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "did not give an email address", auth.ReasonNoEmail}},
-		{"domain not allowed", func(se *ssoEnv, b *browser) response {
-			se.user("mallory@evil.example", true, groupAdmins)
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "Addresses at evil.example may not sign in", auth.ReasonDomain}},
-		{"no mapped group", func(se *ssoEnv, b *browser) response {
-			se.user(carolEmail, true, "acme-interns", "everyone-else")
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "in no group that has access to this workspace", auth.ReasonNoRole}},
-		{"groups in another claim", func(se *ssoEnv, b *browser) response {
-			se.idp.Behave(oidcfake.Behaviour{GroupsClaim: "roles"})
-			return b.SSO("tenant=acme")
-		}, ssoFailure{http.StatusForbidden, "in no group that has access", auth.ReasonNoRole}},
-		{"answer without a code", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusServiceUnavailable, "could not be reached", auth.ReasonUnreachable}},
+		{name: "wrong nonce", redeemed: true, behave: oidcfake.Behaviour{Nonce: "a-nonce-of-another-sign-in"},
+			want: ssoFailure{http.StatusForbidden, "belongs to another sign-in", auth.ReasonWrongNonce}},
+		{name: "wrong audience", redeemed: true, behave: oidcfake.Behaviour{Audience: "another-application"},
+			want: ssoFailure{http.StatusForbidden, "issued to another application", auth.ReasonInvalidToken}},
+		{name: "wrong issuer", redeemed: true, behave: oidcfake.Behaviour{Issuer: "https://evil.example"},
+			want: ssoFailure{http.StatusForbidden, "issued by another provider", auth.ReasonInvalidToken}},
+		{name: "signed with another key", redeemed: true, behave: oidcfake.Behaviour{ForeignKey: true},
+			want: ssoFailure{http.StatusForbidden, "signature is not the provider", auth.ReasonInvalidToken}},
+		{name: "expired token", redeemed: true, behave: oidcfake.Behaviour{TokenTTL: -time.Minute},
+			want: ssoFailure{http.StatusForbidden, "ID token has expired", auth.ReasonTokenExpired}},
+		{name: "unverified email", redeemed: true, user: &oidcfake.User{Subject: "carol-1", Email: carolEmail, Groups: []string{groupAdmins}},
+			want: ssoFailure{http.StatusForbidden, "has not verified your email address carol@acme.example", auth.ReasonEmailUnverified}},
+		{name: "email verification not asserted", redeemed: true, behave: oidcfake.Behaviour{OmitEmailVerified: true},
+			want: ssoFailure{http.StatusForbidden, "has not verified your email address", auth.ReasonEmailUnverified}},
+		{name: "no email", redeemed: true, user: verified("", groupAdmins),
+			want: ssoFailure{http.StatusForbidden, "did not give an email address", auth.ReasonNoEmail}},
+		{name: "domain not allowed", redeemed: true, user: verified("mallory@evil.example", groupAdmins),
+			want: ssoFailure{http.StatusForbidden, "Addresses at evil.example may not sign in", auth.ReasonDomain}},
+		{name: "no mapped group", redeemed: true, user: verified(carolEmail, "acme-interns", "everyone-else"),
+			want: ssoFailure{http.StatusForbidden, "in no group that has access to this workspace", auth.ReasonNoRole}},
+		{name: "groups in another claim", redeemed: true, behave: oidcfake.Behaviour{GroupsClaim: "roles"},
+			want: ssoFailure{http.StatusForbidden, "in no group that has access", auth.ReasonNoRole}},
+		{name: "answer without a code", act: func(se *ssoEnv, b *browser) response {
 			back, _ := url.Parse(b.ProviderAnswer("tenant=acme"))
 			return b.Get("/login/sso/callback?state=" + back.Query().Get("state"))
-		}, ssoFailure{http.StatusBadRequest, "without an authorization code", auth.ReasonNoCode}},
-		{"workspace without single sign-on", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "without an authorization code", auth.ReasonNoCode}},
+		{name: "workspace without single sign-on", act: func(se *ssoEnv, b *browser) response {
 			return b.Get("/login/sso?tenant=globex")
-		}, ssoFailure{http.StatusNotFound, "This workspace has no single sign-on", ""}},
-		{"unknown workspace", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusNotFound, "This workspace has no single sign-on", ""}},
+		{name: "unknown workspace", act: func(se *ssoEnv, b *browser) response {
 			return b.Get("/login/sso?tenant=initech")
-		}, ssoFailure{http.StatusNotFound, "This workspace has no single sign-on", ""}},
-		{"malformed workspace", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusNotFound, "This workspace has no single sign-on", ""}},
+		{name: "malformed workspace", act: func(se *ssoEnv, b *browser) response {
 			return b.Get("/login/sso?tenant=" + url.QueryEscape("../etc/<b>"))
-		}, ssoFailure{http.StatusBadRequest, "A workspace name has 2-40 lower-case letters", ""}},
-		{"empty workspace", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "A workspace name has 2-40 lower-case letters", ""}},
+		{name: "empty workspace", act: func(se *ssoEnv, b *browser) response {
 			return b.Get("/login/sso?tenant=")
-		}, ssoFailure{http.StatusBadRequest, "Enter the name of your workspace", ""}},
-		{"provider unreachable at the start", func(se *ssoEnv, b *browser) response {
+		}, want: ssoFailure{http.StatusBadRequest, "Enter the name of your workspace", ""}},
+		{name: "provider unreachable at the start", act: func(se *ssoEnv, b *browser) response {
 			dead := httptest.NewServer(http.NotFoundHandler())
 			dead.Close()
 			declared := []auth.DeclaredSSO{{Tenant: "globex", Secret: "s", Settings: config.SSO{IssuerURL: dead.URL, ClientID: "srg",
@@ -351,14 +334,23 @@ func TestSSOFailures(t *testing.T) {
 				se.t.Fatal(err)
 			}
 			return b.Get("/login/sso?tenant=globex")
-		}, ssoFailure{http.StatusServiceUnavailable, "could not be reached", ""}},
+		}, want: ssoFailure{http.StatusServiceUnavailable, "could not be reached", ""}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			se := newSSOEnv(t)
+			se.idp.Behave(tt.behave)
+			if tt.user != nil {
+				se.idp.SetUser(*tt.user)
+			}
 			b := se.browser()
 			sessions := se.count(`SELECT count(*) FROM sessions`)
-			r := tt.act(se, b)
+			var r response
+			if tt.act == nil {
+				r = b.SSO("tenant=acme")
+			} else {
+				r = tt.act(se, b)
+			}
 			se.mustFail(t, r, tt.want)
 			if r.Status >= 500 && strings.Contains(r.Body, "internal error") {
 				t.Fatalf("an internal error page:\n%s", r.Body)
@@ -366,6 +358,9 @@ func TestSSOFailures(t *testing.T) {
 			// Only the "used twice" scenario signed in once before failing.
 			if n := se.count(`SELECT count(*) FROM sessions`) - sessions; n > 0 && tt.want.reason != auth.ReasonStateGone {
 				t.Fatalf("%d sessions started", n)
+			}
+			if n := se.idp.Requests(oidcfake.TokenPath); n > 0 && !tt.redeemed {
+				t.Fatalf("the provider's code was redeemed %d times", n)
 			}
 			if strings.Contains(r.Body, "call 0800") {
 				t.Fatal("an unauthenticated error description was shown")
