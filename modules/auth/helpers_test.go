@@ -100,6 +100,8 @@ type env struct {
 	// acme's analyst.
 	acme, globex int64
 	users        map[string]int64
+	// sso is what the module's single sign-on was built with.
+	sso auth.SSODeps
 }
 
 type envOptions struct {
@@ -146,6 +148,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	en.sso = auth.SSODeps{Box: box, Members: membersOf{en.db}, PublicURL: en.url}
 
 	tw := config.Twilio{AccountSID: twiliofake.AccountSID, AuthToken: twiliofake.AuthToken, BaseURL: fake.URL, Timeout: 5 * time.Second}
 	d := auth.Deps{
@@ -154,7 +157,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		CodeKey: bytes.Repeat([]byte{7}, 32),
 		Tenants: tenantsOf{en.db},
 		Routes:  router,
-		SSO:     auth.SSODeps{Box: box, Members: membersOf{en.db}, PublicURL: en.url},
+		SSO:     en.sso,
 		Log:     log,
 		Now:     en.clock.Now,
 		Limits:  o.limits,
