@@ -34,7 +34,8 @@ func (p *Platform) configureHTTP() error {
 }
 
 // buildAuth wires sign-in: Twilio (Verify or Messages) when configured, else, in
-// development only, codes written to the log.
+// development only, codes written to the log; and single sign-on, with the tenants'
+// settings the config file declares.
 func (p *Platform) buildAuth() (*auth.Module, error) {
 	cfg := p.Config
 	log := p.Log.With("module", "auth")
@@ -45,7 +46,12 @@ func (p *Platform) buildAuth() (*auth.Module, error) {
 		Routes:           p.Router,
 		SecureCookies:    cfg.Server.TLS.Enabled() || strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		InitialPasswords: initialPasswords(cfg.Tenants, os.LookupEnv),
+		SSO:              auth.SSODeps{Box: p.Secrets, Members: p.Tenants.Service(), PublicURL: cfg.Server.PublicURL},
 		Log:              log,
+	}
+	var err error
+	if d.DeclaredSSO, err = declaredSSO(cfg.Tenants, os.LookupEnv); err != nil {
+		return nil, err
 	}
 	key, err := hkdf.Key(sha256.New, []byte(cfg.Secrets.Key), nil, "srg auth login codes", 32)
 	if err != nil {
@@ -87,6 +93,37 @@ func initialPasswords(decl []config.Tenant, lookup func(string) (string, bool)) 
 		}
 	}
 	return out
+}
+
+// declaredSSO reads the single sign-on the config file declares, each client secret from
+// the variable its client_secret_env names; an unset or empty variable stops start-up.
+func declaredSSO(decl []config.Tenant, lookup func(string) (string, bool)) ([]auth.DeclaredSSO, error) {
+	var out []auth.DeclaredSSO
+	for i, t := range decl {
+		if !t.SSO.Declared() {
+			continue
+		}
+		secret, ok := lookup(t.SSO.ClientSecretEnv)
+		if !ok || secret == "" {
+			return nil, fmt.Errorf("config: tenants[%d].sso.client_secret_env: $%s is not set: it must hold the client secret of tenant %s",
+				i, t.SSO.ClientSecretEnv, t.Slug)
+		}
+		out = append(out, auth.DeclaredSSO{Tenant: t.Slug, Settings: t.SSO, Secret: secret})
+	}
+	return out, nil
+}
+
+// environLookup looks variables up in environ (KEY=value entries), as os.LookupEnv does
+// in the process environment.
+func environLookup(environ []string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		for i := len(environ) - 1; i >= 0; i-- {
+			if v, ok := strings.CutPrefix(environ[i], name+"="); ok {
+				return v, true
+			}
+		}
+		return "", false
+	}
 }
 
 // ServeRedirect serves plain HTTP on ln, redirecting every request to

@@ -307,6 +307,9 @@ func runConfig(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
+	if _, err := declaredSSO(cfg.Tenants, environLookup(env.environ)); err != nil {
+		return err
+	}
 	defs, err := authz.LoadDefinitions(cfg.Access)
 	if err != nil {
 		return err

@@ -49,6 +49,8 @@ var pageSamples = map[string]any{
 	"auth/login": auth.LoginPage{Page: web.Page{Title: "Sign in"}, CSRF: "tok", Email: "ann@acme.example", Next: "/t/acme", Error: "Wrong email or password.", Field: "password"},
 	"auth/code": auth.CodePage{Page: web.Page{Title: "Enter your code"}, CSRF: "tok", Next: "/", Phone: "••••••0100", AttemptsLeft: 4, ResendIn: 12,
 		Sent: true, Error: "Wrong code. 4 tries left."},
+	"auth/sso": auth.SSOPage{Page: web.Page{Title: "Single sign-on"}, Workspace: "acme", Next: "/t/acme/dashboard",
+		Error: "Your account at the identity provider is in no group that has access to this workspace."},
 	"auth/throttled":   auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
 	"auth/account":     auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},

@@ -145,6 +145,8 @@ type Tenant struct {
 	Currency string  `koanf:"currency"`
 	Sites    []Site  `koanf:"sites"`
 	Admins   []Admin `koanf:"admins"`
+	// SSO, when declared, is the tenant's OpenID Connect single sign-on.
+	SSO SSO `koanf:"sso"`
 }
 
 // Site declares a tracked website of a tenant.

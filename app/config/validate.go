@@ -230,6 +230,7 @@ func (c Config) validateTenants() Problems {
 				}
 			}
 		}
+		p = append(p, validateSSO(tk+".sso", t.SSO)...)
 	}
 	return p
 }

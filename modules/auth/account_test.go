@@ -99,7 +99,7 @@ func TestFirstPasswordsOfDeclaredUsers(t *testing.T) {
 	en.browser().SignIn("new@acme.example", "the first password", "+15555550109")
 	en.browser().SignIn(annEmail, annPassword, annPhone)
 
-	m, err := auth.New(auth.Deps{Config: testConfig, DB: en.db, Codes: noCodes{}, CodeKey: make([]byte, 32), Log: quietLog(),
+	m, err := auth.New(auth.Deps{Config: testConfig, DB: en.db, Codes: noCodes{}, CodeKey: make([]byte, 32), Log: quietLog(), SSO: en.sso,
 		InitialPasswords: []auth.InitialPassword{{Email: "short@acme.example", Password: "short", Source: "$SHORT_PW"}}})
 	if err != nil {
 		t.Fatal(err)

@@ -156,18 +156,30 @@ func (s *Service) VerifyCode(ctx context.Context, token, code, previousSession s
 		if res.RowsAffected == 0 {
 			return ErrChallengeGone
 		}
-		if previousSession != "" {
-			if err := tx.Exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash(previousSession)).Error; err != nil {
-				return fmt.Errorf("auth: end previous session: %w", err)
-			}
-		}
-		out = SignedIn{Token: randomToken(), UserID: u.ID}
-		if _, err := createSession(ctx, tx, out.Token, u.ID, now, now.Add(s.session.AbsoluteTimeout), cl.IP, truncate(cl.UserAgent, 512)); err != nil {
+		var err error
+		if out, err = s.openSession(ctx, tx, u.ID, previousSession, cl, nil); err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: "login.succeeded", Target: u.Email, RemoteAddr: cl.IP})
 	})
 	if err != nil {
+		return SignedIn{}, err
+	}
+	return out, nil
+}
+
+// openSession ends the session the browser had (previousSession, may be empty) and
+// starts a new one for the user: every way of signing in rotates the session alike.
+// ssoTenant (nil for none) confines the new session to a tenant.
+func (s *Service) openSession(ctx context.Context, tx *gorm.DB, userID int64, previousSession string, cl Client, ssoTenant *int64) (SignedIn, error) {
+	if previousSession != "" {
+		if err := tx.Exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash(previousSession)).Error; err != nil {
+			return SignedIn{}, fmt.Errorf("auth: end previous session: %w", err)
+		}
+	}
+	now := s.now()
+	out := SignedIn{Token: randomToken(), UserID: userID}
+	if _, err := createSession(ctx, tx, out.Token, userID, now, now.Add(s.session.AbsoluteTimeout), cl.IP, truncate(cl.UserAgent, 512), ssoTenant); err != nil {
 		return SignedIn{}, err
 	}
 	return out, nil

@@ -42,6 +42,11 @@ func (m *Module) renderAccount(c echo.Context, status int, notice string, shown 
 	if err != nil {
 		return err
 	}
+	if bound, _ := c.Get(ssoTenantKey).(int64); bound != 0 {
+		// A tenant's identity provider vouched for this session: it does not get to
+		// read the account's phone number.
+		acct.Phone = MaskPhone(acct.Phone)
+	}
 	page := AccountPage{Page: web.Page{Title: "Your account"}, CSRF: CSRFToken(c), Account: acct, Notice: notice}
 	if shown != nil {
 		page.Error, page.Field = errs.MessageOf(shown), errs.FieldOf(shown)

@@ -19,6 +19,7 @@ import (
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/app/sms"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/auth"
@@ -96,6 +97,8 @@ type env struct {
 	// acme's analyst.
 	acme, globex int64
 	users        map[string]int64
+	// sso is what the module's single sign-on was built with.
+	sso auth.SSODeps
 }
 
 type envOptions struct {
@@ -125,6 +128,16 @@ func newEnv(t *testing.T, o envOptions) *env {
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true))
 	e.Pre(web.StripAPIVersion)
 	router := web.NewRouter(e, memberAuthorizer{db: en.db})
+	// The server's address is known before it serves: single sign-on's redirect URI
+	// names it.
+	srv := httptest.NewUnstartedServer(e)
+	t.Cleanup(srv.Close)
+	en.url = "http://" + srv.Listener.Addr().String()
+	box, err := secrets.New(apptest.NewKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.sso = auth.SSODeps{Box: box, Members: membersOf{en.db}, PublicURL: en.url}
 
 	tw := config.Twilio{AccountSID: twiliofake.AccountSID, AuthToken: twiliofake.AuthToken, BaseURL: fake.URL, Timeout: 5 * time.Second}
 	d := auth.Deps{
@@ -133,6 +146,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		CodeKey: bytes.Repeat([]byte{7}, 32),
 		Tenants: tenantsOf{en.db},
 		Routes:  router,
+		SSO:     en.sso,
 		Log:     log,
 		Now:     en.clock.Now,
 		Limits:  o.limits,
@@ -155,16 +169,13 @@ func newEnv(t *testing.T, o envOptions) *env {
 	case viaLog:
 		d.Codes = sms.DevLog{Log: log}
 	}
-	var err error
 	if en.mod, err = auth.New(d); err != nil {
 		t.Fatal(err)
 	}
 	e.Use(en.mod.Middleware()...)
 	router.Mount(en.mod.Routes()...)
 	router.Mount(testRoutes...)
-	srv := httptest.NewServer(e)
-	t.Cleanup(srv.Close)
-	en.url = srv.URL
+	srv.Start()
 	return en
 }
 
@@ -240,6 +251,25 @@ func (t tenantsOf) RoleOf(ctx context.Context, tenantID, userID int64) (string, 
 		return "", errs.NotFound("not a member")
 	}
 	return roles[0], nil
+}
+
+// membersOf implements auth.Members over the tables, as modules/tenants does; the
+// tenants module's tests and the app's cover the real one and its audit entries.
+type membersOf struct{ db *gorm.DB }
+
+func (m membersOf) Provision(ctx context.Context, tenantID int64, email, name, role, _, _ string) (int64, error) {
+	var userID int64
+	err := m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec(`INSERT INTO users (email, name) VALUES (?, ?) ON CONFLICT ((lower(email))) DO NOTHING`, email, name).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT id FROM users WHERE lower(email) = lower(?)`, email).Scan(&userID).Error; err != nil {
+			return err
+		}
+		return tx.Exec(`INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, ?)
+			ON CONFLICT (tenant_id, user_id) DO UPDATE SET role = EXCLUDED.role`, tenantID, userID, role).Error
+	})
+	return userID, err
 }
 
 // memberAuthorizer stands in for the Casbin authorizer: "self" is anyone signed in; a

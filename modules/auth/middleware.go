@@ -30,10 +30,10 @@ const (
 
 // Middleware is the module's global middleware, to run on every request in this order
 // before any route's permission check: authenticate (session cookie or API token),
-// send people who are not signed in to /login (401 under /api/), and check CSRF
-// tokens on state-changing requests.
+// send people who are not signed in to /login (401 under /api/), keep single sign-on
+// sessions in their tenant, and check CSRF tokens on state-changing requests.
 func (m *Module) Middleware() []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{m.authenticate, m.requireSignIn, m.csrf}
+	return []echo.MiddlewareFunc{m.authenticate, m.requireSignIn, m.confine, m.csrf}
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }
@@ -76,6 +76,9 @@ func (m *Module) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if ok {
 				web.SetPrincipal(c, &web.Principal{UserID: ss.UserID, Email: ss.Email, SessionID: strconv.FormatInt(ss.ID, 10)})
+				if ss.SSOTenantID != 0 {
+					c.Set(ssoTenantKey, ss.SSOTenantID)
+				}
 			} else {
 				m.clearCookie(c, SessionCookie, "/")
 			}

@@ -1,6 +1,7 @@
 // Package auth signs people in and out: email and password (argon2id), then a 6-digit
 // code by text message (Twilio Verify, or a code SRG makes and sends with Twilio's
-// Messages API), with throttling per account and per address; server-side sessions
+// Messages API), with throttling per account and per address; or single sign-on with a
+// tenant's OpenID Connect provider, whose groups map to roles; server-side sessions
 // with idle and absolute timeouts; CSRF protection of every state-changing request;
 // per-tenant API tokens for the JSON API; and the account page.
 package auth
@@ -55,7 +56,11 @@ type Deps struct {
 	// SecureCookies marks cookies Secure: srg is reached over HTTPS.
 	SecureCookies    bool
 	InitialPasswords []InitialPassword
-	Log              *slog.Logger
+	// SSO is what single sign-on needs; DeclaredSSO the tenants' settings from the
+	// config file, applied at start.
+	SSO         SSODeps
+	DeclaredSSO []DeclaredSSO
+	Log         *slog.Logger
 	// Now is the clock (time.Now when nil); Limits the sign-in rules (DefaultLimits
 	// when nil). Tests replace both.
 	Now    func() time.Time
@@ -65,6 +70,8 @@ type Deps struct {
 // Module is the auth module.
 type Module struct {
 	svc      *Service
+	sso      *SSO
+	declared []DeclaredSSO
 	tenants  Tenants
 	routes   RouteTable
 	secure   bool
@@ -86,7 +93,14 @@ func New(d Deps) (*Module, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Module{svc: svc, tenants: d.Tenants, routes: d.Routes, secure: d.SecureCookies, limits: limits,
+	if d.SSO.Log == nil {
+		d.SSO.Log = d.Log
+	}
+	sso, err := NewSSO(svc, d.SSO)
+	if err != nil {
+		return nil, err
+	}
+	m := &Module{svc: svc, sso: sso, declared: d.DeclaredSSO, tenants: d.Tenants, routes: d.Routes, secure: d.SecureCookies, limits: limits,
 		initial: d.InitialPasswords, log: d.Log, idleTime: d.Config.Session.IdleTimeout}
 	m.csrf = m.newCSRF()
 	return m, nil
@@ -95,13 +109,18 @@ func New(d Deps) (*Module, error) {
 // Service exposes the service (for the command line).
 func (m *Module) Service() *Service { return m.svc }
 
+// SSO exposes single sign-on.
+func (m *Module) SSO() *SSO { return m.sso }
+
 // Name implements module.Module.
 func (m *Module) Name() string { return "auth" }
 
 // Routes implements module.Module. Signing in and out is public; the account page is
-// any signed-in user's ("self", which the authorizer grants to everyone signed in).
+// any signed-in user's ("self", which the authorizer grants to everyone signed in); a
+// tenant's single sign-on settings are its user managers'.
 func (m *Module) Routes() []web.Route {
 	self := func(action string) web.Permission { return web.Perm("self", action) }
+	users := func(action string) web.Permission { return web.Perm("settings.users", action) }
 	return []web.Route{
 		{Method: http.MethodGet, Path: "/login", Perm: web.Public, Handler: m.loginPage},
 		{Method: http.MethodPost, Path: "/login", Perm: web.Public, Handler: m.login},
@@ -109,6 +128,8 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodPost, Path: "/login/code", Perm: web.Public, Handler: m.verifyCode},
 		{Method: http.MethodPost, Path: "/login/code/resend", Perm: web.Public, Handler: m.resendCode},
 		{Method: http.MethodPost, Path: "/logout", Perm: web.Public, Handler: m.logout},
+		{Method: http.MethodGet, Path: "/login/sso", Perm: web.Public, Handler: m.ssoStart},
+		{Method: http.MethodGet, Path: SSOCallbackPath, Perm: web.Public, Handler: m.ssoCallback},
 
 		{Method: http.MethodGet, Path: "/account", Perm: self("read"), Handler: m.accountPage},
 		{Method: http.MethodPost, Path: "/account/password", Perm: self("write"), Handler: m.changePassword},
@@ -117,6 +138,10 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.listTokens},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "write"), Handler: m.createToken},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/tokens/:id", Perm: web.Perm("settings.users", "write"), Handler: m.revokeToken},
+
+		{Method: http.MethodGet, Path: "/api/tenants/:tenant/sso", Perm: users("read"), Handler: m.getSSO},
+		{Method: http.MethodPut, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.putSSO},
+		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.deleteSSO},
 	}
 }
 
@@ -133,8 +158,24 @@ func (m *Module) Jobs() []jobs.Job {
 	}}
 }
 
-// Start sets the first password of declared users who have none.
+// Start sets the first password of declared users who have none, and applies the
+// single sign-on settings the config file declares.
 func (m *Module) Start(ctx context.Context) error {
+	ids := map[string]int64{}
+	for _, d := range m.declared {
+		id, err := m.tenants.TenantID(ctx, d.Tenant)
+		if err != nil {
+			return fmt.Errorf("auth: single sign-on of tenant %s: %w", d.Tenant, err)
+		}
+		ids[d.Tenant] = id
+	}
+	changed, err := m.sso.ApplyDeclared(ctx, m.declared, ids)
+	if err != nil {
+		return err
+	}
+	if changed > 0 {
+		m.log.Info("single sign-on settings applied", "changed", changed)
+	}
 	for _, ip := range m.initial {
 		set, err := m.svc.SetInitialPassword(ctx, ip.Email, ip.Password)
 		if err != nil {

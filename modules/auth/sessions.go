@@ -15,6 +15,9 @@ type Session struct {
 	ID     int64
 	UserID int64
 	Email  string
+	// SSOTenantID is the tenant whose identity provider started the session, the only
+	// tenant it may act in (0: a password and code sign-in, not confined).
+	SSOTenantID int64
 }
 
 // Authenticate returns the live session with this token. A session unused for the idle
@@ -36,7 +39,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, bool
 			return Session{}, false, err
 		}
 	}
-	return Session{ID: ss.ID, UserID: ss.UserID, Email: ss.Email}, true, nil
+	return Session{ID: ss.ID, UserID: ss.UserID, Email: ss.Email, SSOTenantID: ss.SSOTenantID}, true, nil
 }
 
 // SignOut ends the session with this token, if there is one.

@@ -151,11 +151,14 @@ type session struct {
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
+	// SSOTenantID is the tenant whose identity provider started the session (0: none).
+	SSOTenantID int64
 }
 
 func sessionByToken(ctx context.Context, tx *gorm.DB, token string) (session, bool, error) {
 	var out []session
-	err := tx.WithContext(ctx).Raw(`SELECT s.id, s.user_id, u.email, s.created_at, s.last_seen_at, s.expires_at
+	err := tx.WithContext(ctx).Raw(`SELECT s.id, s.user_id, u.email, s.created_at, s.last_seen_at, s.expires_at,
+			coalesce(s.sso_tenant_id, 0) AS sso_tenant_id
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash(token)).Scan(&out).Error
 	if err != nil {
 		return session{}, false, fmt.Errorf("auth: find session: %w", err)
@@ -166,10 +169,11 @@ func sessionByToken(ctx context.Context, tx *gorm.DB, token string) (session, bo
 	return out[0], true, nil
 }
 
-func createSession(ctx context.Context, tx *gorm.DB, token string, userID int64, now, expires time.Time, ip, userAgent string) (int64, error) {
+// createSession starts a session; ssoTenant (nil for none) confines it to a tenant.
+func createSession(ctx context.Context, tx *gorm.DB, token string, userID int64, now, expires time.Time, ip, userAgent string, ssoTenant *int64) (int64, error) {
 	var id int64
-	err := tx.WithContext(ctx).Raw(`INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, remote_addr, user_agent)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, userID, tokenHash(token), now, now, expires, ip, userAgent).Scan(&id).Error
+	err := tx.WithContext(ctx).Raw(`INSERT INTO sessions (user_id, token_hash, created_at, last_seen_at, expires_at, remote_addr, user_agent, sso_tenant_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, userID, tokenHash(token), now, now, expires, ip, userAgent, ssoTenant).Scan(&id).Error
 	if err != nil {
 		return 0, fmt.Errorf("auth: create session: %w", err)
 	}
@@ -207,8 +211,8 @@ func countSessions(ctx context.Context, tx *gorm.DB, userID int64) (int, error) 
 	return n, nil
 }
 
-// prune deletes what can no longer be used: ended sessions, old challenges, attempt rows
-// older than every throttling window.
+// prune deletes what can no longer be used: ended sessions, old challenges, expired
+// single sign-ons, attempt rows older than every throttling window.
 func prune(ctx context.Context, tx *gorm.DB, now time.Time, idle, challengeMaxAge, keepAttempts time.Duration) error {
 	return tx.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, q := range []struct {
@@ -217,6 +221,7 @@ func prune(ctx context.Context, tx *gorm.DB, now time.Time, idle, challengeMaxAg
 		}{
 			{`DELETE FROM sessions WHERE expires_at <= ? OR last_seen_at <= ?`, []any{now, now.Add(-idle)}},
 			{`DELETE FROM login_challenges WHERE created_at <= ?`, []any{now.Add(-challengeMaxAge)}},
+			{`DELETE FROM sso_logins WHERE expires_at <= ?`, []any{now}},
 			{`DELETE FROM auth_attempts WHERE at <= ?`, []any{now.Add(-keepAttempts)}},
 		} {
 			if err := tx.Exec(q.sql, q.args...).Error; err != nil {

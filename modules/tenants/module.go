@@ -44,8 +44,9 @@ type Module struct {
 
 // New builds the module.
 func New(d Deps) *Module {
-	return &Module{svc: NewService(d.DB, d.Indices, d.Log), members: NewMembers(d.DB, d.Policy, d.Log),
-		log: d.Log, decl: d.Declarations}
+	svc := NewService(d.DB, d.Indices, d.Log)
+	svc.policy = d.Policy
+	return &Module{svc: svc, members: NewMembers(d.DB, d.Policy, d.Log), log: d.Log, decl: d.Declarations}
 }
 
 // Members exposes the membership service.

@@ -18,6 +18,8 @@ type Service struct {
 	db      *gorm.DB
 	indices Indices
 	log     *slog.Logger
+	// policy, when set, is reloaded after Provision changes a membership.
+	policy Policy
 }
 
 // NewService builds the service.

@@ -145,3 +145,57 @@ func (b *Browser) SignIn(email, password, phone string) Response {
 	}
 	return r
 }
+
+// Visit requests an absolute URL (another site's, such as an identity provider's)
+// with the browser's cookies, not following redirects.
+func (b *Browser) Visit(rawURL string) Response {
+	b.T.Helper()
+	resp, err := b.Client.Get(rawURL)
+	if err != nil {
+		b.T.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	return Response{Status: resp.StatusCode, Header: resp.Header, Body: string(raw)}
+}
+
+// Path is the part of an absolute URL of the browser's site after its base.
+func (b *Browser) Path(rawURL string) string {
+	b.T.Helper()
+	p, ok := strings.CutPrefix(rawURL, b.Base)
+	if !ok {
+		b.T.Fatalf("%s is not on %s", rawURL, b.Base)
+	}
+	return p
+}
+
+// ProviderAnswer starts a single sign-on with a workspace (query, as the SSO form
+// sends it: "tenant=acme&next=...") and lets its identity provider, which must
+// approve without asking, answer; it returns the URL the provider sends the browser
+// back to, or fails the test with the response that did not go there.
+func (b *Browser) ProviderAnswer(query string) string {
+	b.T.Helper()
+	r := b.Get("/login/sso?" + query)
+	if r.Status != http.StatusSeeOther {
+		b.T.Fatalf("single sign-on did not start: %d\n%s", r.Status, r.Body)
+	}
+	idp := b.Visit(r.Location())
+	if idp.Status != http.StatusFound || !strings.HasPrefix(idp.Location(), b.Base+"/login/sso/callback?") {
+		b.T.Fatalf("the identity provider did not send the browser back: %d %s\n%s", idp.Status, idp.Location(), idp.Body)
+	}
+	return idp.Location()
+}
+
+// SSO goes through a single sign-on with a workspace (see ProviderAnswer) and returns
+// the response of srg's callback.
+func (b *Browser) SSO(query string) Response {
+	b.T.Helper()
+	return b.Get(b.Path(b.ProviderAnswer(query)))
+}
+
+// SetCookie puts a cookie of the browser's site in its jar, as an earlier response
+// could have.
+func (b *Browser) SetCookie(name, value, path string) {
+	u, _ := url.Parse(b.Base)
+	b.Client.Jar.SetCookies(u, []*http.Cookie{{Name: name, Value: value, Path: path}})
+}
