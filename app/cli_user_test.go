@@ -7,16 +7,22 @@ import (
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/modules/auth/authtest"
 )
 
-func TestUserCommands(t *testing.T) {
-	cfg, fake := authConfig(t)
-	file := writeFile(t, "tenants:\n  - slug: demo\n    name: Demo\n")
-	env := []string{"SRG_CONFIG=" + file, "SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
+// cliEnviron is the environment of an srg command run against cfg's database and
+// indices, with the config file configYAML and cheap password hashing.
+func cliEnviron(t *testing.T, cfg config.Config, configYAML string) []string {
+	return []string{"SRG_CONFIG=" + writeFile(t, configYAML), "SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
 		"SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_ELASTICSEARCH_INDEX_PREFIX=" + cfg.Elasticsearch.IndexPrefix,
 		"SRG_AUTH_ARGON2_MEMORY=8192", "SRG_AUTH_ARGON2_ITERATIONS=1", "SRG_AUTH_ARGON2_PARALLELISM=1", "SRG_JOBS_ENABLED=false",
 		"SRG_TRACKING_SPOOL_DIR=" + t.TempDir()}
+}
+
+func TestUserCommands(t *testing.T) {
+	cfg, fake := authConfig(t)
+	env := cliEnviron(t, cfg, "tenants:\n  - slug: demo\n    name: Demo\n")
 	withPassword := func(pw string) []string { return append(append([]string{}, env...), "SRG_USER_PASSWORD="+pw) }
 	add := []string{"user", "add", "--email", "ann@demo.example", "--name", "Ann", "--phone", "+15555550111", "--tenant", "demo", "--role", "marketer"}
 	tests := []struct {

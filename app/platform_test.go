@@ -258,7 +258,7 @@ func TestPagesAndErrors(t *testing.T) {
 		contains           string
 		contentType        string
 	}{
-		{"home page", "/", "text/html", 200, "SRG is running", "text/html"},
+		{"home page, not signed in: the sign-in page", "/", "text/html", 200, "Sign in to SRG", "text/html"},
 		{"healthz", "/healthz", "", 200, `"status":"ok"`, "application/json"},
 		{"metrics", "/metrics", "", 200, "go_sql_max_open_connections", "text/plain"},
 		{"missing page as HTML", "/no/such/page", "text/html", 404, "Back to the start page", "text/html"},
@@ -290,7 +290,7 @@ func TestPagesAndErrors(t *testing.T) {
 		t.Fatalf("stylesheet: %d %q %q", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
 	}
 	_, metrics := get("/metrics", "")
-	if !strings.Contains(metrics, `srg_http_requests_total{code="200",method="GET",route="/"}`) {
+	if !strings.Contains(metrics, `srg_http_requests_total{code="303",method="GET",route="/"}`) {
 		t.Errorf("metrics do not count HTTP requests by route:\n%s", metrics)
 	}
 }

@@ -39,7 +39,28 @@ func TestDashboardChartsEndToEnd(t *testing.T) {
 	b.Navigate(srv.URL + "/t/acme/dashboard?from=2024-03-01&to=2024-04-30&compare=linear&compare=first_touch")
 	b.WaitLoaded()
 
-	// Each chart's canvas, with the share of its pixels that are painted.
+	got := waitForCharts(t, b)
+	if !strings.Contains(got.Text, "1,400.00") {
+		t.Errorf("the report's totals are missing: %q", got.Text)
+	}
+}
+
+// drawnCharts is what the dashboard's report shows: its charts, each canvas with the
+// share of its pixels that are painted, and the report's text.
+type drawnCharts struct {
+	Charts int
+	Drawn  []struct {
+		W, H    int
+		Painted float64
+	}
+	Text string
+}
+
+// waitForCharts waits until htmx loaded the dashboard's report and ECharts drew a
+// canvas in each of its charts, then checks there are five charts (pipeline, revenue,
+// trend, conversions and the model comparison) and none is blank.
+func waitForCharts(t *testing.T, b *trackertest.Browser) drawnCharts {
+	t.Helper()
 	const probe = `JSON.stringify({
 		charts: document.querySelectorAll('.chart').length,
 		drawn: [...document.querySelectorAll('.chart canvas')].map(c => {
@@ -50,14 +71,7 @@ func TestDashboardChartsEndToEnd(t *testing.T) {
 		}),
 		text: (document.querySelector('#report-body') || {}).innerText || ''
 	})`
-	var got struct {
-		Charts int
-		Drawn  []struct {
-			W, H    int
-			Painted float64
-		}
-		Text string
-	}
+	var got drawnCharts
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		if err := json.Unmarshal([]byte(b.EvalString(probe)), &got); err != nil {
@@ -81,7 +95,5 @@ func TestDashboardChartsEndToEnd(t *testing.T) {
 			t.Errorf("chart %d is blank or tiny: %+v", i, c)
 		}
 	}
-	if !strings.Contains(got.Text, "1,400.00") {
-		t.Errorf("the report's totals are missing: %q", got.Text)
-	}
+	return got
 }

@@ -17,11 +17,16 @@ type HomePage struct {
 	NoTenant bool
 }
 
-// home sends a signed-in user to their first tenant's dashboard and shows everyone
-// else the welcome page.
+// home sends a signed-in user to their first tenant's dashboard and anyone not signed
+// in to the sign-in page: the start page of a private deployment has nothing to show
+// them.
 func (m *Module) home(c echo.Context) error {
 	page := HomePage{Page: web.Page{Title: "Welcome"}, Version: m.version}
-	if p := web.PrincipalOf(c); p != nil && p.UserID != 0 && m.dir != nil {
+	p := web.PrincipalOf(c)
+	if p == nil {
+		return c.Redirect(http.StatusSeeOther, "/login")
+	}
+	if p.UserID != 0 && m.dir != nil {
 		list, err := m.dir.Memberships(c.Request().Context(), p.UserID)
 		if err != nil {
 			return err

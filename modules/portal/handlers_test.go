@@ -64,7 +64,7 @@ func TestPages(t *testing.T) {
 		want, notWant    []string
 	}{
 		{name: "home sends a member to the first workspace", path: "/", status: http.StatusSeeOther},
-		{name: "home welcomes the anonymous", path: "/", user: "none", status: 200, want: []string{"SRG is running"}},
+		{name: "home sends the anonymous to sign in", path: "/", user: "none", status: http.StatusSeeOther},
 		{name: "home tells a user of no workspace", path: "/", user: "nobody", status: 200, want: []string{"You belong to no workspace"}},
 		{name: "tenant root", path: "/t/acme", status: http.StatusSeeOther},
 
@@ -137,8 +137,10 @@ func TestPages(t *testing.T) {
 			}
 		})
 	}
-	if loc := s.get(t, "/", "").Header().Get("Location"); loc != "/t/acme/dashboard" {
-		t.Errorf("home redirects to %q", loc)
+	for user, want := range map[string]string{"": "/t/acme/dashboard", "none": "/login"} {
+		if loc := s.get(t, "/", user).Header().Get("Location"); loc != want {
+			t.Errorf("home redirects user %q to %q, want %q", user, loc, want)
+		}
 	}
 }
 

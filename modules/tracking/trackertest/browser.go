@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +23,9 @@ const ChromiumPath = "/usr/bin/chromium"
 type Browser struct {
 	t   testing.TB
 	ctx context.Context
+
+	mu      sync.Mutex
+	console []chromedp.ConsoleMessage
 }
 
 // BrowserOption configures NewBrowser.
@@ -79,6 +83,21 @@ func NewBrowser(t testing.TB, opts ...BrowserOption) *Browser {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("trackertest: start Chromium: %v", err)
 	}
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			b.mu.Lock()
+			b.console = append(b.console, m)
+			b.mu.Unlock()
+		}
+	}()
+	// Every Content-Security-Policy violation reaches the console, with the directive
+	// and what it blocked, whatever Chromium's own wording of the report.
+	b.BeforeLoad(`document.addEventListener('securitypolicyviolation', e => console.error('` + CSPViolation +
+		` ' + e.violatedDirective + ' blocked ' + (e.blockedURI || 'inline') + ' in ' + (e.sourceFile || e.documentURI)))`)
 	// Downloads (the PDF link) are counted by the tracker, not saved.
 	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorDeny,

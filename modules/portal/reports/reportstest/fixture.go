@@ -12,6 +12,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/portal/reports"
 )
@@ -140,11 +141,17 @@ var fixtureTouches = []map[string]any{
 		"url": "https://acme.example/", "channel": "Direct", "channel_rule": "direct", "is_bot": true},
 }
 
-// New builds the environment.
+// New builds the environment in a database and index prefix of its own.
 func New(t testing.TB) *Env {
 	t.Helper()
+	return NewIn(t, apptest.Config(t))
+}
+
+// NewIn builds the environment in cfg's database and index prefix, so that a platform
+// built from cfg serves the fixture.
+func NewIn(t testing.TB, cfg config.Config) *Env {
+	t.Helper()
 	ctx := context.Background()
-	cfg := apptest.Config(t)
 	e := &Env{DB: apptest.DB(t, cfg), ES: apptest.Search(t, cfg)}
 	for _, tn := range []struct {
 		slug, name, currency string
