@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
@@ -49,8 +51,13 @@ var pageSamples = map[string]any{
 	"auth/login": auth.LoginPage{Page: web.Page{Title: "Sign in"}, CSRF: "tok", Email: "ann@acme.example", Next: "/t/acme", Error: "Wrong email or password.", Field: "password"},
 	"auth/code": auth.CodePage{Page: web.Page{Title: "Enter your code"}, CSRF: "tok", Next: "/", Phone: "••••••0100", AttemptsLeft: 4, ResendIn: 12,
 		Sent: true, Error: "Wrong code. 4 tries left."},
-	"auth/throttled":   auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
-	"auth/account":     auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
+	"auth/throttled": auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
+	"auth/account":   auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
+	"tenants/users": tenants.UsersPage{Page: samplePage, Roles: []string{"owner", "viewer"}, Notice: "Role changed.", Error: "<b>", Field: "phone", ErrorUser: 2,
+		Members: []tenants.Member{{UserID: 2, Email: "ann@acme.example", Name: "Ann <b>", Role: "owner", Since: time.Now()}},
+		Form:    tenants.NewMember{Email: "<b>@x", Role: "viewer", Phone: "+1555"}},
+	"tenants/audit": tenants.AuditPage{Page: samplePage, Action: "member.<b>", NextBefore: 7, Paged: true,
+		Entries: []tenants.AuditRow{{Who: "ann@acme.example", Logged: audit.Logged{ID: 8, At: time.Now(), Actor: "user:2", Action: "member.added", Target: "<b>", RemoteAddr: "192.0.2.1"}}}},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
 	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
 	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/apptest"
@@ -49,13 +48,13 @@ func newPortal(t *testing.T) portal {
 	enf := apptest.Enforcer(t, cfg, gdb)
 	m := tenants.New(tenants.Deps{DB: gdb, Indices: &recordingIndices{}, Log: apptest.Logger(t), Policy: enf})
 
-	p := portal{e: web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil), db: gdb,
+	p := portal{e: apptest.Echo(t), db: gdb,
 		users: apptest.IDs(t, gdb, `SELECT email, id FROM users`), ids: apptest.IDs(t, gdb, `SELECT slug, id FROM tenants`), who: apptest.Principals{}}
 	for email, id := range p.users {
 		p.who[strings.Split(email, "@")[0]] = &web.Principal{UserID: id, Email: email}
 	}
 	p.e.Use(p.who.SignIn)
-	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(m.Routes()...)
+	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(append(m.Routes(), tenants.NewPages(m, nil).Routes()...)...)
 	return p
 }
 
