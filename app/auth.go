@@ -46,6 +46,7 @@ func (p *Platform) buildAuth() (*auth.Module, error) {
 		SecureCookies:    cfg.Server.TLS.Enabled() || strings.HasPrefix(cfg.Server.PublicURL, "https://"),
 		InitialPasswords: initialPasswords(cfg.Tenants, os.LookupEnv),
 		Log:              log,
+		Layout:           p.Layout,
 	}
 	key, err := hkdf.Key(sha256.New, []byte(cfg.Secrets.Key), nil, "srg auth login codes", 32)
 	if err != nil {

@@ -60,6 +60,8 @@ type Deps struct {
 	// when nil). Tests replace both.
 	Now    func() time.Time
 	Limits *Limits
+	// Layout builds the account and API tokens pages; nil renders them bare.
+	Layout *web.Layout
 }
 
 // Module is the auth module.
@@ -73,6 +75,7 @@ type Module struct {
 	log      *slog.Logger
 	csrf     echo.MiddlewareFunc
 	idleTime time.Duration
+	layout   *web.Layout
 }
 
 // New builds the module.
@@ -87,7 +90,7 @@ func New(d Deps) (*Module, error) {
 		return nil, err
 	}
 	m := &Module{svc: svc, tenants: d.Tenants, routes: d.Routes, secure: d.SecureCookies, limits: limits,
-		initial: d.InitialPasswords, log: d.Log, idleTime: d.Config.Session.IdleTimeout}
+		initial: d.InitialPasswords, log: d.Log, idleTime: d.Config.Session.IdleTimeout, layout: d.Layout}
 	m.csrf = m.newCSRF()
 	return m, nil
 }
@@ -117,6 +120,10 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.listTokens},
 		{Method: http.MethodPost, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "write"), Handler: m.createToken},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/tokens/:id", Perm: web.Perm("settings.users", "write"), Handler: m.revokeToken},
+
+		{Method: http.MethodGet, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.tokensPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "write"), Handler: m.createTokenPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens/:id/revoke", Perm: web.Perm("settings.users", "write"), Handler: m.revokeTokenPage},
 	}
 }
 
