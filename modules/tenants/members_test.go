@@ -103,6 +103,8 @@ func TestMembersScenario(t *testing.T) {
 		{"unknown field", "admin", "POST", members, `{"mail":"x@acme.test","role":"viewer"}`, 400, "unknown field"},
 		{"bad role", "admin", "POST", members, `{"email":"x@acme.test","role":"superuser"}`, 400, `role must be one of owner, admin, marketer, analyst, viewer, got \"superuser\"`},
 		{"missing role", "admin", "POST", members, `{"email":"x@acme.test"}`, 400, `"field":"role"`},
+		{"bad phone", "admin", "POST", members, `{"email":"p@acme.test","role":"viewer","phone":"0100"}`, 400, `"field":"phone"`},
+		{"a new user with a phone", "admin", "POST", members, `{"email":"p@acme.test","role":"viewer","phone":"+15555550160"}`, 201, `"email":"p@acme.test"`},
 		{"bad email", "admin", "POST", members, `{"email":"not-an-email","role":"viewer"}`, 400, `"field":"email"`},
 		{"email with a display name", "admin", "POST", members, `{"email":"Bob <bob@x.test>","role":"viewer"}`, 400, "is not an email address"},
 		{"user id not a number", "admin", "PUT", "/api/tenants/acme/members/abc", `{"role":"viewer"}`, 400, `a user id is a positive whole number, got \"abc\"`},
