@@ -48,6 +48,7 @@ func (p *Platform) buildAuth() (*auth.Module, error) {
 		InitialPasswords: initialPasswords(cfg.Tenants, os.LookupEnv),
 		SSO:              auth.SSODeps{Box: p.Secrets, Members: p.Tenants.Service(), PublicURL: cfg.Server.PublicURL},
 		Log:              log,
+		Layout:           p.Layout,
 	}
 	var err error
 	if d.DeclaredSSO, err = declaredSSO(cfg.Tenants, os.LookupEnv); err != nil {

@@ -7,12 +7,14 @@ import (
 	"time"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/attribution"
 	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
@@ -51,8 +53,18 @@ var pageSamples = map[string]any{
 		Sent: true, Error: "Wrong code. 4 tries left."},
 	"auth/sso": auth.SSOPage{Page: web.Page{Title: "Single sign-on"}, Workspace: "acme", Next: "/t/acme/dashboard",
 		Error: "Your account at the identity provider is in no group that has access to this workspace."},
-	"auth/throttled":   auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
-	"auth/account":     auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
+	"auth/throttled": auth.ThrottledPage{Page: web.Page{Title: "Too many attempts"}, Message: "Too many failed sign-ins. Try again in 3 minutes.", Back: "/login"},
+	"auth/account":   auth.AccountPage{Page: samplePage, CSRF: "tok", Notice: "Your password was changed.", Field: "new"},
+	"tenants/users": tenants.UsersPage{Page: samplePage, Roles: []string{"owner", "viewer"}, Notice: "Role changed.", Error: "<b>", Field: "phone", ErrorUser: 2,
+		Members: []tenants.Member{{UserID: 2, Email: "ann@acme.example", Name: "Ann <b>", Role: "owner", Since: time.Now()}},
+		Form:    tenants.NewMember{Email: "<b>@x", Role: "viewer", Phone: "+1555"}},
+	"tenants/audit": tenants.AuditPage{Page: samplePage, Action: "member.<b>", NextBefore: 7, Paged: true,
+		Entries: []tenants.AuditRow{{Who: "ann@acme.example", Logged: audit.Logged{ID: 8, At: time.Now(), Actor: "user:2", Action: "member.added", Target: "<b>", RemoteAddr: "192.0.2.1"}}}},
+	"auth/tokens": auth.TokensPage{Page: samplePage, Roles: []string{"owner", "viewer"}, Notice: "Token revoked.", Error: "<b>", Field: "name",
+		Form:    auth.TokenRequest{Name: "<b>", Role: "viewer"},
+		Created: &auth.NewToken{Token: auth.Token{ID: 3, Name: "<b>", Role: "viewer"}, Secret: "srg_<b>"},
+		Tokens: []auth.Token{{ID: 3, Name: "loader <b>", Role: "viewer", CreatedBy: "ann@acme.example", CreatedAt: time.Now(), LastUsedAt: ptr(time.Now())},
+			{ID: 2, Name: "old", Role: "admin", CreatedBy: "<b>", CreatedAt: time.Now(), RevokedAt: ptr(time.Now())}}},
 	"portal/home":      portal.HomePage{Page: web.Page{Title: "Welcome"}, Version: "v1.2.3"},
 	"portal/dashboard": portal.DashboardPage{Page: samplePage, Filter: sampleFilter},
 	"portal/dashboard#report": portal.DashboardReport{Page: samplePage, Filter: sampleFilter,

@@ -41,8 +41,16 @@ func Echo(t testing.TB) *echo.Echo {
 // Do sends a request as a browser would, asking for HTML; a form, when given, is
 // the url-encoded body.
 func Do(h http.Handler, method, path string, form url.Values) *httptest.ResponseRecorder {
+	return DoAs(h, "", method, path, form)
+}
+
+// DoAs is Do as the principal who names (see PrincipalHeader).
+func DoAs(h http.Handler, who, method, path string, form url.Values) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(method, path, strings.NewReader(form.Encode()))
 	req.Header.Set("Accept", "text/html")
+	if who != "" {
+		req.Header.Set(PrincipalHeader, who)
+	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}

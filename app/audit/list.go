@@ -27,11 +27,21 @@ const MaxPage = 200
 // starting after the entry with id before (0: from the newest). more reports whether
 // older entries remain; the next page starts before the last entry returned.
 func List(ctx context.Context, tx *gorm.DB, tenantID, before int64, limit int) (entries []Logged, more bool, err error) {
+	return ListActions(ctx, tx, tenantID, "", before, limit)
+}
+
+// ListActions is List of the entries whose action starts with prefix ("" for all):
+// "member." for membership changes.
+func ListActions(ctx context.Context, tx *gorm.DB, tenantID int64, prefix string, before int64, limit int) (entries []Logged, more bool, err error) {
 	if limit < 1 || limit > MaxPage {
 		return nil, false, fmt.Errorf("audit: list: limit %d out of 1..%d", limit, MaxPage)
 	}
 	q := `SELECT id, at, actor, action, target, remote_addr, details FROM audit_log WHERE tenant_id = ?`
 	args := []any{tenantID}
+	if prefix != "" {
+		q += ` AND starts_with(action, ?)`
+		args = append(args, prefix)
+	}
 	if before > 0 {
 		q += ` AND id < ?`
 		args = append(args, before)

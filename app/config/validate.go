@@ -34,6 +34,10 @@ var (
 	domainPattern      = regexp.MustCompile(`^(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
 )
 
+// ValidPhone reports whether s is a phone number in E.164 form (+15555550100), the
+// form sign-in codes are sent to.
+func ValidPhone(s string) bool { return e164Pattern.MatchString(s) }
+
 // Roles a declared user may be given.
 var Roles = []string{"owner", "admin", "marketer", "analyst", "viewer"}
 

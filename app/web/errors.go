@@ -57,6 +57,13 @@ func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 	}
 }
 
+// StatusOf is the HTTP status an error answers with, for pages that show an error
+// themselves instead of the error page.
+func StatusOf(err error) int {
+	status, _ := classify(err)
+	return status
+}
+
 func classify(err error) (int, ErrorBody) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

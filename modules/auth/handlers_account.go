@@ -47,7 +47,11 @@ func (m *Module) renderAccount(c echo.Context, status int, notice string, shown 
 		// read the account's phone number.
 		acct.Phone = MaskPhone(acct.Phone)
 	}
-	page := AccountPage{Page: web.Page{Title: "Your account"}, CSRF: CSRFToken(c), Account: acct, Notice: notice}
+	layout, err := m.layout.Page(c, "Your account", "account")
+	if err != nil {
+		return err
+	}
+	page := AccountPage{Page: layout, CSRF: CSRFToken(c), Account: acct, Notice: notice}
 	if shown != nil {
 		page.Error, page.Field = errs.MessageOf(shown), errs.FieldOf(shown)
 	}

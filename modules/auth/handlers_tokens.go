@@ -3,7 +3,6 @@ package auth
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -63,9 +62,9 @@ func (m *Module) revokeToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return errs.Invalid("id", "token id %q is not a positive integer", c.Param("id"))
+	id, err := tokenIDParam(c)
+	if err != nil {
+		return err
 	}
 	if err := m.svc.RevokeToken(c.Request().Context(), tid, id, actorOf(web.PrincipalOf(c)), client(c)); err != nil {
 		return err

@@ -65,6 +65,8 @@ type Deps struct {
 	// when nil). Tests replace both.
 	Now    func() time.Time
 	Limits *Limits
+	// Layout builds the account and API tokens pages; nil renders them bare.
+	Layout *web.Layout
 }
 
 // Module is the auth module.
@@ -80,6 +82,7 @@ type Module struct {
 	log      *slog.Logger
 	csrf     echo.MiddlewareFunc
 	idleTime time.Duration
+	layout   *web.Layout
 }
 
 // New builds the module.
@@ -101,7 +104,7 @@ func New(d Deps) (*Module, error) {
 		return nil, err
 	}
 	m := &Module{svc: svc, sso: sso, declared: d.DeclaredSSO, tenants: d.Tenants, routes: d.Routes, secure: d.SecureCookies, limits: limits,
-		initial: d.InitialPasswords, log: d.Log, idleTime: d.Config.Session.IdleTimeout}
+		initial: d.InitialPasswords, log: d.Log, idleTime: d.Config.Session.IdleTimeout, layout: d.Layout}
 	m.csrf = m.newCSRF()
 	return m, nil
 }
@@ -142,6 +145,9 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/sso", Perm: users("read"), Handler: m.getSSO},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.putSSO},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.deleteSSO},
+		{Method: http.MethodGet, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.tokensPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "write"), Handler: m.createTokenPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens/:id/revoke", Perm: web.Perm("settings.users", "write"), Handler: m.revokeTokenPage},
 	}
 }
 

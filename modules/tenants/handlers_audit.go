@@ -26,11 +26,9 @@ func (m *Module) listAudit(c echo.Context) error {
 			return errs.Invalid("limit", "limit must be a whole number from 1 to %d, got %q", audit.MaxPage, v)
 		}
 	}
-	var before int64
-	if v := c.QueryParam("before"); v != "" {
-		if before, err = strconv.ParseInt(v, 10, 64); err != nil || before < 1 {
-			return errs.Invalid("before", "before must be an entry id (a positive whole number), got %q", v)
-		}
+	before, err := beforeParam(c)
+	if err != nil {
+		return err
 	}
 	entries, more, err := m.svc.AuditLog(c.Request().Context(), tid, before, limit)
 	if err != nil {
@@ -44,4 +42,17 @@ func (m *Module) listAudit(c echo.Context) error {
 		out["next_before"] = entries[len(entries)-1].ID
 	}
 	return c.JSON(http.StatusOK, out)
+}
+
+// beforeParam reads ?before=ID, where a page of the audit log starts (0: newest).
+func beforeParam(c echo.Context) (int64, error) {
+	v := c.QueryParam("before")
+	if v == "" {
+		return 0, nil
+	}
+	before, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || before < 1 {
+		return 0, errs.Invalid("before", "before must be an entry id (a positive whole number), got %q", v)
+	}
+	return before, nil
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/labstack/echo/v4"
-	"github.com/prometheus/client_golang/prometheus"
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/apptest"
@@ -49,13 +48,13 @@ func newPortal(t *testing.T) portal {
 	enf := apptest.Enforcer(t, cfg, gdb)
 	m := tenants.New(tenants.Deps{DB: gdb, Indices: &recordingIndices{}, Log: apptest.Logger(t), Policy: enf})
 
-	p := portal{e: web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil), db: gdb,
+	p := portal{e: apptest.Echo(t), db: gdb,
 		users: apptest.IDs(t, gdb, `SELECT email, id FROM users`), ids: apptest.IDs(t, gdb, `SELECT slug, id FROM tenants`), who: apptest.Principals{}}
 	for email, id := range p.users {
 		p.who[strings.Split(email, "@")[0]] = &web.Principal{UserID: id, Email: email}
 	}
 	p.e.Use(p.who.SignIn)
-	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(m.Routes()...)
+	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(append(m.Routes(), tenants.NewPages(m, nil).Routes()...)...)
 	return p
 }
 
@@ -104,6 +103,8 @@ func TestMembersScenario(t *testing.T) {
 		{"unknown field", "admin", "POST", members, `{"mail":"x@acme.test","role":"viewer"}`, 400, "unknown field"},
 		{"bad role", "admin", "POST", members, `{"email":"x@acme.test","role":"superuser"}`, 400, `role must be one of owner, admin, marketer, analyst, viewer, got \"superuser\"`},
 		{"missing role", "admin", "POST", members, `{"email":"x@acme.test"}`, 400, `"field":"role"`},
+		{"bad phone", "admin", "POST", members, `{"email":"p@acme.test","role":"viewer","phone":"0100"}`, 400, `"field":"phone"`},
+		{"a new user with a phone", "admin", "POST", members, `{"email":"p@acme.test","role":"viewer","phone":"+15555550160"}`, 201, `"email":"p@acme.test"`},
 		{"bad email", "admin", "POST", members, `{"email":"not-an-email","role":"viewer"}`, 400, `"field":"email"`},
 		{"email with a display name", "admin", "POST", members, `{"email":"Bob <bob@x.test>","role":"viewer"}`, 400, "is not an email address"},
 		{"user id not a number", "admin", "PUT", "/api/tenants/acme/members/abc", `{"role":"viewer"}`, 400, `a user id is a positive whole number, got \"abc\"`},

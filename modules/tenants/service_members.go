@@ -55,6 +55,9 @@ type NewMember struct {
 	Email string `json:"email"`
 	Name  string `json:"name"`
 	Role  string `json:"role"`
+	// Phone, when set, is where a new user's sign-in codes go (E.164). An existing
+	// user's phone is not changed by being added.
+	Phone string `json:"phone"`
 }
 
 // Members manages who belongs to a tenant and with which role. Nobody may grant a
@@ -86,6 +89,11 @@ func (m *Members) Add(ctx context.Context, tenantID int64, actor Actor, in NewMe
 	if err := checkRole(in.Role); err != nil {
 		return Member{}, err
 	}
+	if in.Phone = strings.TrimSpace(in.Phone); in.Phone != "" {
+		if err := checkPhone(in.Phone); err != nil {
+			return Member{}, err
+		}
+	}
 	var out Member
 	err := m.change(ctx, tenantID, actor, func(tx *gorm.DB, actorRole string) error {
 		if err := mayAssign(actorRole, "", in.Role); err != nil {
@@ -94,6 +102,14 @@ func (m *Members) Add(ctx context.Context, tenantID int64, actor Actor, in NewMe
 		userID, created, err := ensureUser(ctx, tx, in.Email, in.Name)
 		if err != nil {
 			return err
+		}
+		if in.Phone != "" {
+			if !created {
+				return errs.Invalid("phone", "%s already has an account: leave the phone empty and set it with “Set phone”", in.Email)
+			}
+			if err := setUserPhone(ctx, tx, userID, in.Phone); err != nil {
+				return err
+			}
 		}
 		added, err := insertMember(ctx, tx, tenantID, userID, in.Role)
 		if err != nil {
@@ -106,7 +122,7 @@ func (m *Members) Add(ctx context.Context, tenantID int64, actor Actor, in NewMe
 			return err
 		}
 		return m.record(ctx, tx, tenantID, actor, "member.added", out,
-			map[string]any{"user_id": userID, "role": in.Role, "user_created": created})
+			map[string]any{"user_id": userID, "role": in.Role, "user_created": created, "phone_set": in.Phone != ""})
 	})
 	return out, err
 }
@@ -218,7 +234,6 @@ func actorRole(ctx context.Context, tx *gorm.DB, tenantID int64, a Actor) (strin
 // mayAssign checks that an actor may move a member from role from ("" for someone
 // new) to role to ("" for a removal): neither may rank above the actor's own role.
 func mayAssign(actor, from, to string) error {
-	rank := func(r string) int { return slices.Index(config.Roles, r) }
 	if from != "" && rank(from) < rank(actor) {
 		return errs.Forbidden("changing or removing a member with the %s role takes that role or a higher one", from)
 	}
@@ -242,6 +257,9 @@ func keepsAnOwner(ctx context.Context, tx *gorm.DB, tenantID int64, from string)
 	}
 	return nil
 }
+
+// rank orders the roles: 0 is the owner, higher numbers rank lower.
+func rank(role string) int { return slices.Index(config.Roles, role) }
 
 func checkRole(role string) error {
 	if !authz.ValidRole(role) {
