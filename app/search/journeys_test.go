@@ -49,28 +49,12 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 		}
 	}
 	var got []string
-	err := c.PeopleTouchpoints(ctx, "acme", []string{"0", "1"}, start, start.Add(time.Hour), []string{"event_id"}, func(doc json.RawMessage) error {
-		var d struct {
-			EventID string `json:"event_id"`
-		}
-		if err := json.Unmarshal(doc, &d); err != nil {
-			return err
-		}
-		got = append(got, d.EventID)
-		return nil
-	})
+	err := c.PeopleTouchpoints(ctx, "acme", []string{"0", "1"}, start, start.Add(time.Hour), []string{"event_id"}, appendEventID(&got))
 	if err != nil || !slices.Equal(got, wantTouches) {
 		t.Fatalf("touchpoints = %v, %v; want %v", got, err, wantTouches)
 	}
 	got = got[:0]
-	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), []string{"event_id"}, func(doc json.RawMessage) error {
-		var d struct {
-			EventID string `json:"event_id"`
-		}
-		err := json.Unmarshal(doc, &d)
-		got = append(got, d.EventID)
-		return err
-	})
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), []string{"event_id"}, appendEventID(&got))
 	slices.Sort(got)
 	if err != nil || !slices.Equal(got, wantTouches[2:13]) {
 		t.Fatalf("touchpoints between = %v, %v; want %v", got, err, wantTouches[2:13])
@@ -78,5 +62,19 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 	credits, err := c.CreditIDs(ctx, "acme", []string{"o0", "o1"})
 	if err != nil || !slices.Equal(credits, wantCredits) {
 		t.Fatalf("credit ids = %v, %v; want %v", credits, err, wantCredits)
+	}
+}
+
+// appendEventID returns a callback that appends each touchpoint's event id to ids.
+func appendEventID(ids *[]string) func(json.RawMessage) error {
+	return func(doc json.RawMessage) error {
+		var d struct {
+			EventID string `json:"event_id"`
+		}
+		if err := json.Unmarshal(doc, &d); err != nil {
+			return err
+		}
+		*ids = append(*ids, d.EventID)
+		return nil
 	}
 }

@@ -81,14 +81,7 @@ func (s *Service) readEveryone(ctx context.Context, tenant string, st *Settings,
 		to = at
 	}
 	byPerson := map[string][]*touch{}
-	dec := newTouchDecoder(st)
-	err := s.store.IdentifiedTouchpointsBetween(ctx, tenant, from, to, touchFields, func(doc json.RawMessage) error {
-		t, err := dec.decode(doc)
-		if t != nil {
-			byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
-		}
-		return err
-	})
+	err := s.store.IdentifiedTouchpointsBetween(ctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
 	return byPerson, err
 }
 
@@ -145,16 +138,9 @@ func (o *opportunity) journey(byPerson map[string][]*touch, lookback time.Durati
 // touchesOf reads the counting touches of people in [from, to), by person.
 func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time) (map[string][]*touch, error) {
 	byPerson := map[string][]*touch{}
-	dec := newTouchDecoder(st)
+	collect := newTouchDecoder(st).into(byPerson)
 	for i := 0; i < len(people); i += 10000 {
-		err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, func(doc json.RawMessage) error {
-			t, err := dec.decode(doc)
-			if t != nil {
-				byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
-			}
-			return err
-		})
-		if err != nil {
+		if err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, collect); err != nil {
 			return nil, err
 		}
 	}
@@ -170,6 +156,17 @@ type touchDecoder struct {
 
 func newTouchDecoder(st *Settings) *touchDecoder {
 	return &touchDecoder{st: st, strings: map[string]string{}}
+}
+
+// into returns a callback that adds each counting touchpoint to byPerson.
+func (d *touchDecoder) into(byPerson map[string][]*touch) func(json.RawMessage) error {
+	return func(doc json.RawMessage) error {
+		t, err := d.decode(doc)
+		if t != nil {
+			byPerson[t.PersonID] = append(byPerson[t.PersonID], t)
+		}
+		return err
+	}
 }
 
 // decode returns nil for a touchpoint that does not count.

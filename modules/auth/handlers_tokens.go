@@ -58,6 +58,14 @@ func (m *Module) createToken(c echo.Context) error {
 }
 
 func (m *Module) revokeToken(c echo.Context) error {
+	if err := m.revokeNamedToken(c); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+// revokeNamedToken revokes the token the route's :id names, in the route's tenant.
+func (m *Module) revokeNamedToken(c echo.Context) error {
 	tid, err := m.tenantID(c)
 	if err != nil {
 		return err
@@ -66,10 +74,7 @@ func (m *Module) revokeToken(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := m.svc.RevokeToken(c.Request().Context(), tid, id, actorOf(web.PrincipalOf(c)), client(c)); err != nil {
-		return err
-	}
-	return c.NoContent(http.StatusNoContent)
+	return m.svc.RevokeToken(c.Request().Context(), tid, id, actorOf(web.PrincipalOf(c)), client(c))
 }
 
 func actorOf(p *web.Principal) string {

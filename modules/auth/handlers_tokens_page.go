@@ -89,15 +89,7 @@ func (m *Module) createTokenPage(c echo.Context) error {
 }
 
 func (m *Module) revokeTokenPage(c echo.Context) error {
-	tid, err := m.tenantID(c)
-	if err != nil {
-		return err
-	}
-	id, err := tokenIDParam(c)
-	if err != nil {
-		return err
-	}
-	if err := m.svc.RevokeToken(c.Request().Context(), tid, id, actorOf(web.PrincipalOf(c)), client(c)); err != nil {
+	if err := m.revokeNamedToken(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/t/"+url.PathEscape(c.Param("tenant"))+"/settings/tokens?done=revoked")
