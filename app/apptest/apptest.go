@@ -102,18 +102,19 @@ func Config(t testing.TB) config.Config {
 func DB(t testing.TB, cfg config.Config) *gorm.DB {
 	t.Helper()
 	ctx := context.Background()
+	m, err := db.NewMigrator(ctx, cfg.Database, migrations.SQL)
+	if err != nil {
+		t.Fatalf("apptest: %v", err)
+	}
+	defer m.Close()
+	if _, err := m.Up(ctx); err != nil {
+		t.Fatalf("apptest: %v", err)
+	}
 	gdb, err := db.Open(ctx, cfg.Database, Logger(t))
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}
 	t.Cleanup(func() { db.SQL(gdb).Close() })
-	m, err := db.NewMigrator(db.SQL(gdb), migrations.SQL)
-	if err != nil {
-		t.Fatalf("apptest: %v", err)
-	}
-	if _, err := m.Up(ctx); err != nil {
-		t.Fatalf("apptest: %v", err)
-	}
 	return gdb
 }
 
