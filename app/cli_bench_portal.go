@@ -65,6 +65,6 @@ func benchPortalHandler(ctx context.Context, databaseURL, elasticsearchURL, inde
 			return next(c)
 		}
 	})
-	web.NewRouter(e, allowEverything{}).Mount(p.Portal.Routes()...)
+	web.NewRouter(e, allowEverything{}, p.Tenants.Service()).Mount(p.Portal.Routes()...)
 	return e, func() { p.Close(); os.RemoveAll(dir) }, nil
 }

@@ -136,7 +136,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		return nil, err
 	}
 	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
-	p.Router = web.NewRouter(p.Echo, p.Authorizer)
+	p.Router = web.NewRouter(p.Echo, p.Authorizer, p.Tenants.Service())
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 	// The layout shows only the sections the user may open.

@@ -88,7 +88,9 @@ func (c *scopedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	return c.Conn.BeginTx(ctx, opts)
 }
 
-func (c *scopedConn) Begin() (driver.Tx, error) { return c.BeginTx(context.Background(), driver.TxOptions{}) }
+func (c *scopedConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
 
 func (c *scopedConn) Prepare(query string) (driver.Stmt, error) {
 	return c.PrepareContext(context.Background(), query)

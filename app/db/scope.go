@@ -23,18 +23,28 @@ type Scope struct {
 	Tenant int64
 	// System makes every tenant's rows visible.
 	System bool
+	// conflict is the scope of a context narrowed to two tenants: it sees none.
+	conflict bool
 }
 
 type scopeKey struct{}
 
-// WithTenant returns ctx scoped to one tenant's rows.
+// WithTenant returns ctx scoped to one tenant's rows. It only narrows: a context
+// already scoped to another tenant stays unable to see either (a request of one tenant
+// never reaches another's rows through a service handed the wrong id).
 func WithTenant(ctx context.Context, tenantID int64) context.Context {
+	if cur := ScopeOf(ctx); cur.Tenant == tenantID && !cur.System {
+		return ctx
+	} else if cur.Tenant != 0 || cur.conflict {
+		return context.WithValue(ctx, scopeKey{}, Scope{conflict: true})
+	}
 	return context.WithValue(ctx, scopeKey{}, Scope{Tenant: tenantID})
 }
 
 // WithSystem returns ctx scoped to every tenant's rows. It is for work that crosses
 // tenants by design (schedulers, housekeeping, resolving a site key or an API token to
-// its tenant), never for serving one tenant's request.
+// its tenant), never for serving one tenant's request: such lookups scope their own
+// statements with it rather than passing it on.
 func WithSystem(ctx context.Context) context.Context {
 	return context.WithValue(ctx, scopeKey{}, Scope{System: true})
 }

@@ -94,6 +94,7 @@ func TestTenantScope(t *testing.T) {
 			{"tenant a asks for b's rows", db.WithTenant(ctx, a), "tenant_id = ?", []any{b}, ""},
 			{"system scope", sys, "", nil, "key-a1,key-a2,key-b1"},
 			{"unknown tenant", db.WithTenant(ctx, b+1000), "", nil, ""},
+			{"tenant a's request handed b's id", db.WithTenant(db.WithTenant(ctx, a), b), "", nil, ""},
 		} {
 			if got := strings.Join(keys(tc.ctx, tc.where, tc.args...), ","); got != tc.want {
 				t.Errorf("round %d, %s: sites %q, want %q", i, tc.name, got, tc.want)
@@ -184,5 +185,28 @@ func TestPoolRunsAsTheApplicationRole(t *testing.T) {
 	}
 	if owns != 0 {
 		t.Fatalf("%s owns %d tables; it must own none", db.AppRole, owns)
+	}
+}
+
+func TestWithTenantOnlyNarrows(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want db.Scope
+	}{
+		{"unscoped to a tenant", db.WithTenant(ctx, 7), db.Scope{Tenant: 7}},
+		{"system to a tenant", db.WithTenant(db.WithSystem(ctx), 7), db.Scope{Tenant: 7}},
+		{"a tenant to itself", db.WithTenant(db.WithTenant(ctx, 7), 7), db.Scope{Tenant: 7}},
+		{"a tenant to another", db.WithTenant(db.WithTenant(ctx, 7), 8), db.ScopeOf(db.WithTenant(db.WithTenant(ctx, 1), 2))},
+		{"a conflict back to a tenant", db.WithTenant(db.WithTenant(db.WithTenant(ctx, 7), 8), 7), db.ScopeOf(db.WithTenant(db.WithTenant(ctx, 1), 2))},
+	} {
+		got := db.ScopeOf(tc.ctx)
+		if got != tc.want {
+			t.Errorf("%s: scope %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if s := db.ScopeOf(db.WithTenant(db.WithTenant(ctx, 7), 8)); s.Tenant != 0 || s.System {
+		t.Errorf("two tenants: scope %+v, want one that sees none", s)
 	}
 }

@@ -127,7 +127,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	// Every test client is on loopback; X-Forwarded-For stands for other addresses.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true))
 	e.Pre(web.StripAPIVersion)
-	router := web.NewRouter(e, memberAuthorizer{db: en.db})
+	router := web.NewRouter(e, memberAuthorizer{db: en.db}, apptest.TenantsIn(en.db))
 	// The server's address is known before it serves: single sign-on's redirect URI
 	// names it.
 	srv := httptest.NewUnstartedServer(e)

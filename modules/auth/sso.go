@@ -18,6 +18,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/secrets"
 )
@@ -140,6 +141,7 @@ func (s *SSO) view(r ssoRow) (SSOSettings, error) {
 
 // Settings returns a tenant's settings; errs.NotFound when it has none.
 func (s *SSO) Settings(ctx context.Context, tenantID int64) (SSOSettings, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	r, ok, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
 		return SSOSettings{}, err
@@ -201,6 +203,7 @@ func mayGrant(actorRole string, roles ...map[string]string) error {
 // actorRole. The issuer must answer discovery, so that a wrong URL is refused now
 // rather than at the first sign-in.
 func (s *SSO) Set(ctx context.Context, tenantID int64, actorRole string, in SSOInput, actor string, cl Client) (SSOSettings, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	in.IssuerURL, in.ClientID = strings.TrimSpace(in.IssuerURL), strings.TrimSpace(in.ClientID)
 	cur, exists, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
@@ -275,6 +278,7 @@ func (s *SSO) audit(ctx context.Context, tx *gorm.DB, r ssoRow, action, actor, i
 // Delete removes a tenant's settings through the API: its SSO sessions end and its
 // pending sign-ins fail.
 func (s *SSO) Delete(ctx context.Context, tenantID int64, actorRole, actor string, cl Client) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	cur, exists, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Limits of the single sign-on flow.
@@ -83,6 +84,7 @@ type SSOStart struct {
 // verifier server-side for ssoLoginTTL and returns where to send the browser. next is
 // where to go once signed in.
 func (s *SSO) Start(ctx context.Context, tenantID int64, next string, cl Client) (SSOStart, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	now := s.svc.now()
 	n, oldest, err := countSSOLoginsFrom(ctx, s.svc.db, cl.IP, now.Add(-ssoStartWindow))
 	if err != nil {

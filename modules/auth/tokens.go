@@ -12,6 +12,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -91,6 +92,7 @@ func (s *Service) CreateToken(ctx context.Context, tenantID, creatorID int64, cr
 
 // Tokens lists a tenant's tokens, revoked ones included, newest first.
 func (s *Service) Tokens(ctx context.Context, tenantID int64) ([]Token, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	out := []Token{}
 	err := s.db.WithContext(ctx).Raw(`SELECT t.id, t.name, t.role, u.email AS created_by, t.created_at, t.last_used_at, t.revoked_at
 		FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.tenant_id = ? ORDER BY t.id DESC`, tenantID).Scan(&out).Error
@@ -133,7 +135,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (TokenHo
 		LastUsedAt *time.Time
 		Revoked    bool
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT t.id AS token_id, t.tenant_id, t.role, t.created_by AS user_id, u.email,
+	// The token names its tenant: it is found across them.
+	err := s.db.WithContext(db.WithSystem(ctx)).Raw(`SELECT t.id AS token_id, t.tenant_id, t.role, t.created_by AS user_id, u.email,
 			t.last_used_at, t.revoked_at IS NOT NULL AS revoked
 		FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.token_hash = ?`, tokenHash(secret)).Scan(&rows).Error
 	if err != nil {
@@ -145,7 +148,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (TokenHo
 	r := rows[0]
 	now := s.now()
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= touchEvery {
-		if err := s.db.WithContext(ctx).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.TokenID).Error; err != nil {
+		if err := s.db.WithContext(db.WithTenant(ctx, r.TenantID)).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.TokenID).Error; err != nil {
 			return TokenHolder{}, fmt.Errorf("auth: token last used: %w", err)
 		}
 	}

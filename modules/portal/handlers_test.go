@@ -37,7 +37,7 @@ func newServer(t *testing.T) *server {
 	m := portal.New(portal.Deps{Version: "test", DB: env.DB, Search: env.ES, Campaigns: env.Matcher, Models: reportstest.Models{},
 		Directory: dir, Layout: web.NewLayout(dir, apptest.AllowAll{}), Log: apptest.Logger(t),
 		Now: func() time.Time { return reportstest.At("2024-04-30T12:00:00Z") }})
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, apptest.TenantsIn(env.DB)).Mount(m.Routes()...)
 	return &server{e: e, env: env}
 }
 

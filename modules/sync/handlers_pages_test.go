@@ -44,7 +44,7 @@ func TestConnectorPages(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(4, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, slugTenants{"acme": tenant, "other": other}).Mount(m.Routes()...)
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		return apptest.Do(e, method, path, form)
 	}

@@ -48,7 +48,7 @@ func TestHTTPScenarios(t *testing.T) {
 		Factories: map[connector.Kind]syncer.Factory{connector.HubSpot: factory}})
 	t.Cleanup(func() { m.Close() })
 	e := web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil)
-	web.NewRouter(e, allowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, allowAll{}, slugTenants{"acme": tenant}).Mount(m.Routes()...)
 
 	scenarios := []struct {
 		name   string

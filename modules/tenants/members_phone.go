@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -16,6 +17,7 @@ import (
 // another tenant: that phone guards their access there too, so they change it
 // themselves. The change is in the audit log with the number masked.
 func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, userID int64, phone string) (Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	phone = strings.TrimSpace(phone)
 	if err := checkPhone(phone); err != nil {
 		return Member{}, err

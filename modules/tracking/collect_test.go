@@ -106,7 +106,7 @@ func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
 	}
 	t.Cleanup(func() { mod.Close() })
 	e := web.NewEcho(apptest.Logger(t), nil, nil)
-	web.NewRouter(e, nil).Mount(mod.Routes()...)
+	web.NewRouter(e, nil, apptest.TenantsIn(gdb)).Mount(mod.Routes()...)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
 	return &env{srv: srv, mod: mod, search: sc, db: gdb, tenant: "acme"}

@@ -67,7 +67,7 @@ func TestSettingsPages(t *testing.T) {
 	t.Cleanup(func() { mod.Close() })
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(5, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(mod.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, apptest.TenantsIn(gdb)).Mount(mod.Routes()...)
 	emailToOther := `[{"name":"news-is-other","channel":"Other","when":{"mediums":["email"]}},{"name":"direct","channel":"Direct","when":{}}]`
 
 	scenarios := []apptest.Scenario{

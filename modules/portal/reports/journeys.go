@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -64,6 +65,7 @@ const findLimit = 20
 // Find looks for people by email, accounts by domain or name, and opportunities by
 // name or CRM id, that contain text.
 func (s *Service) Find(ctx context.Context, tenantID int64, text string) (Found, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	text = strings.TrimSpace(text)
 	var f Found
 	if text == "" {
