@@ -42,8 +42,12 @@ func New(t testing.TB, kind connector.Kind) *Mirror {
 }
 
 // Tenant is DB under the scope of the mirror's tenant, for fixtures and checks.
-func (m *Mirror) Tenant() *gorm.DB {
-	return m.DB.WithContext(db.WithTenant(context.Background(), m.TenantID))
+func (m *Mirror) Tenant() *gorm.DB { return AsTenant(m.DB, m.TenantID) }
+
+// AsTenant is gdb under the scope of one tenant, for tests' fixtures and checks of
+// that tenant's rows; never for the code under test.
+func AsTenant(gdb *gorm.DB, tenantID int64) *gorm.DB {
+	return gdb.WithContext(db.WithTenant(context.Background(), tenantID))
 }
 
 // Pull runs p through a real run: cursors come from and go to the database, and
