@@ -168,12 +168,14 @@ func (m *Module) loadSite(ctx context.Context, key string) (Site, error) {
 	return Site{SiteRecord: rec, Settings: settings, Rules: classifier}, nil
 }
 
-// SetSiteSettings changes a site's tracker settings.
+// SetSiteSettings changes a site's tracker settings, under the scope of the site's
+// tenant (a request scoped to another tenant cannot change them).
 func (m *Module) SetSiteSettings(ctx context.Context, siteKey string, st Settings) error {
 	rec, err := m.sources.SiteByKey(ctx, siteKey)
 	if err != nil {
 		return err
 	}
+	ctx = db.WithTenant(ctx, rec.TenantID)
 	if err := m.store.saveSettings(ctx, rec, st); err != nil {
 		return err
 	}

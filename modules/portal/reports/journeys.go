@@ -134,6 +134,7 @@ const maxTimeline = 500
 // PersonJourney returns a person of the tenant and their timeline; another
 // tenant's person is not found.
 func (s *Service) PersonJourney(ctx context.Context, tenant string, tenantID int64, id string) (Person, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	pid, err := strconv.ParseInt(id, 10, 64)
 	var people []Person
 	if err == nil {
@@ -151,6 +152,7 @@ func (s *Service) PersonJourney(ctx context.Context, tenant string, tenantID int
 
 // AccountJourney returns an account of the tenant, its people and its timeline.
 func (s *Service) AccountJourney(ctx context.Context, tenant string, tenantID int64, id string) (Account, []Person, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	aid, err := strconv.ParseInt(id, 10, 64)
 	var accounts []Account
 	if err == nil {
@@ -173,6 +175,7 @@ func (s *Service) AccountJourney(ctx context.Context, tenant string, tenantID in
 // OpportunityJourney returns an opportunity of the tenant and the touchpoints
 // credited to it, with each model's share.
 func (s *Service) OpportunityJourney(ctx context.Context, tenant string, tenantID int64, id string) (Opportunity, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	source, ext, ok := strings.Cut(id, ":")
 	var opps []Opportunity
 	if ok {
