@@ -167,6 +167,8 @@ func (s *SSO) Finish(ctx context.Context, cb SSOCallback, previousSession string
 		return SSOSignedIn{}, s.failed(ctx, nil, "", cl, ssoError(ReasonStateGone, nil,
 			"This sign-in was already used or has been cancelled. Start the single sign-on again."))
 	}
+	// The rest of the sign-in is the work of the tenant the state named.
+	ctx = db.WithTenant(ctx, l.TenantID)
 	tenant := &l.TenantID
 	if !s.svc.now().Before(l.ExpiresAt) {
 		return SSOSignedIn{}, s.failed(ctx, tenant, "", cl, ssoError(ReasonStateGone, nil,

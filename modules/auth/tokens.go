@@ -58,6 +58,7 @@ type TokenHolder struct {
 // CreateToken makes an API token for a tenant with a role no higher than creatorRole,
 // the creator's own role in that tenant.
 func (s *Service) CreateToken(ctx context.Context, tenantID, creatorID int64, creatorRole, name, role string, cl Client) (NewToken, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -105,6 +106,7 @@ func (s *Service) Tokens(ctx context.Context, tenantID int64) ([]Token, error) {
 // RevokeToken revokes a tenant's token; a token of another tenant is not found.
 // Revoking a revoked token changes nothing.
 func (s *Service) RevokeToken(ctx context.Context, tenantID, tokenID int64, actor string, cl Client) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var found []struct{ Revoked bool }
 		err := tx.Raw(`SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = ? AND tenant_id = ? FOR UPDATE`, tokenID, tenantID).Scan(&found).Error

@@ -49,6 +49,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID int64, m NewUser, acto
 
 // RoleOf returns the user's role in the tenant; errs.NotFound when not a member.
 func (s *Service) RoleOf(ctx context.Context, tenantID, userID int64) (string, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var roles []string
 	err := s.db.WithContext(ctx).Raw(`SELECT role FROM tenant_members WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).Scan(&roles).Error
 	if err != nil {

@@ -202,5 +202,6 @@ func (s *Service) tenantWhere(ctx context.Context, column string, value any, not
 
 // AuditLog pages through the tenant's audit log, newest first (audit.List).
 func (s *Service) AuditLog(ctx context.Context, tenantID, before int64, limit int) ([]audit.Logged, bool, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return audit.List(ctx, s.db, tenantID, before, limit)
 }
