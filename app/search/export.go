@@ -49,11 +49,11 @@ func (c *Client) ChangedTouchpoints(ctx context.Context, tenant string, afterAt 
 		body["search_after"] = []any{json.Number(strconv.FormatInt(at, 10)), afterID}
 	}
 	return eachPIT(ctx, es, c.IndexName(tenant, Touchpoints), body, "touchpoints", func(source, sort gojson.RawMessage) error {
-		var values []gojson.Number
+		var values []gojson.RawMessage
 		if err := gojson.Unmarshal(sort, &values); err != nil || len(values) == 0 {
 			return fmt.Errorf("search: touchpoint sort values %s: %v", sort, err)
 		}
-		ms, err := values[0].Int64()
+		ms, err := strconv.ParseInt(string(values[0]), 10, 64)
 		if err != nil {
 			return fmt.Errorf("search: touchpoint sort value %s: %w", values[0], err)
 		}

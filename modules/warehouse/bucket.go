@@ -119,20 +119,16 @@ func s3Error(op string, err error) error {
 	return fmt.Errorf("s3 destination: %s: %w", op, err)
 }
 
+// check writes and removes an object: a bucket that is missing or cannot be
+// written says so with S3's own error.
 func (b *s3Bucket) check(ctx context.Context) error {
-	ok, err := b.c.BucketExists(ctx, b.bucket)
-	if err != nil {
-		return s3Error("bucket "+b.bucket, err)
-	}
-	if !ok {
-		return fmt.Errorf("s3 destination: bucket %s does not exist", b.bucket)
-	}
 	k := b.key("_manifests/.srg-check")
-	if _, err := b.c.PutObject(ctx, b.bucket, k, bytes.NewReader(nil), 0, minio.PutObjectOptions{}); err != nil {
-		return s3Error("write "+k, err)
+	probe := []byte("srg")
+	if _, err := b.c.PutObject(ctx, b.bucket, k, bytes.NewReader(probe), int64(len(probe)), minio.PutObjectOptions{}); err != nil {
+		return s3Error("write "+b.bucket+"/"+k, err)
 	}
 	if err := b.c.RemoveObject(ctx, b.bucket, k, minio.RemoveObjectOptions{}); err != nil {
-		return s3Error("remove "+k, err)
+		return s3Error("remove "+b.bucket+"/"+k, err)
 	}
 	return nil
 }

@@ -96,11 +96,11 @@ func (s store) destination(ctx context.Context, tenantID, id int64) (Destination
 }
 
 func (s store) credentials(ctx context.Context, id int64) ([]byte, error) {
-	var sealed []byte
-	if err := s.db.WithContext(ctx).Raw(`SELECT credentials FROM warehouse_destinations WHERE id = ?`, id).Scan(&sealed).Error; err != nil {
+	var row struct{ Credentials []byte }
+	if err := s.db.WithContext(ctx).Raw(`SELECT credentials FROM warehouse_destinations WHERE id = ?`, id).Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("warehouse: load credentials: %w", err)
 	}
-	return sealed, nil
+	return row.Credentials, nil
 }
 
 // due lists enabled destinations whose next run is due, across tenants.
@@ -213,14 +213,14 @@ func (s store) salt(ctx context.Context, tenantID int64) ([]byte, error) {
 		tenantID, fresh).Error; err != nil {
 		return nil, fmt.Errorf("warehouse: salt: %w", err)
 	}
-	var salt []byte
-	if err := s.db.WithContext(ctx).Raw(`SELECT salt FROM warehouse_salts WHERE tenant_id = ?`, tenantID).Scan(&salt).Error; err != nil {
+	var row struct{ Salt []byte }
+	if err := s.db.WithContext(ctx).Raw(`SELECT salt FROM warehouse_salts WHERE tenant_id = ?`, tenantID).Scan(&row).Error; err != nil {
 		return nil, fmt.Errorf("warehouse: salt: %w", err)
 	}
-	if len(salt) == 0 {
+	if len(row.Salt) == 0 {
 		return nil, errors.New("warehouse: salt missing")
 	}
-	return salt, nil
+	return row.Salt, nil
 }
 
 // horizon is the latest change time a run may export up to: a row stamped before

@@ -270,22 +270,26 @@ func (w *fileWriter) Write(ctx context.Context, b *Batch) error {
 		return nil
 	}
 	date := partitionDate(b.Mark, w.l.run)
-	if w.cur != nil && (w.cur.date != date || w.cur.rows >= w.l.t.fileRows) {
-		if err := w.finish(ctx, w.cur, false); err != nil {
+	for rows := b.Rows; len(rows) > 0; {
+		if w.cur != nil && (w.cur.date != date || w.cur.rows >= w.l.t.fileRows) {
+			if err := w.finish(ctx, w.cur, false); err != nil {
+				return err
+			}
+			w.cur = nil
+		}
+		if w.cur == nil {
+			var err error
+			if w.cur, err = w.create(w.rows, date, ""); err != nil {
+				return err
+			}
+		}
+		n := min(int64(len(rows)), w.l.t.fileRows-w.cur.rows)
+		if err := w.write(w.cur, w.rows, rows[:n]); err != nil {
 			return err
 		}
-		w.cur = nil
+		w.written.Rows += n
+		rows = rows[n:]
 	}
-	if w.cur == nil {
-		var err error
-		if w.cur, err = w.create(w.rows, date, ""); err != nil {
-			return err
-		}
-	}
-	if err := w.write(w.cur, w.rows, b.Rows); err != nil {
-		return err
-	}
-	w.written.Rows += int64(len(b.Rows))
 	return nil
 }
 
