@@ -175,6 +175,14 @@ func (l *pgLoad) Open(ctx context.Context, ds *Dataset) (Writer, error) {
 			return nil, fmt.Errorf("postgres destination: clear %s: %s", ds.Name, pgMessage(err))
 		}
 	}
+	if len(ds.DeleteBy) > 0 && !slices.Equal(ds.DeleteBy, ds.Key[:min(len(ds.Key), len(ds.DeleteBy))]) {
+		// Deletes match rows by these columns: without an index each batch's
+		// deletes would read the whole table.
+		index := pgx.Identifier{ds.Name + "_srg_delete_by"}.Sanitize()
+		if _, err := l.tx.Exec(ctx, `CREATE INDEX IF NOT EXISTS `+index+` ON `+table+` (`+idents(ds.DeleteBy)+`)`); err != nil {
+			return nil, fmt.Errorf("postgres destination: index %s: %s", ds.Name, pgMessage(err))
+		}
+	}
 	if len(ds.DeleteBy) > 0 {
 		w.deletes = "_srg_delete_" + ds.Name
 		if _, err := l.tx.Exec(ctx, `CREATE TEMP TABLE `+w.deletes+` ON COMMIT DROP AS SELECT `+idents(ds.DeleteBy)+` FROM `+table+` WITH NO DATA`); err != nil {
