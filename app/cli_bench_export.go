@@ -142,7 +142,7 @@ type benchCredits struct{ g *bench.ExportTenant }
 
 func (b benchCredits) ChangedCredits(_ context.Context, _ int64, afterAt time.Time, afterID string, until time.Time, limit int) ([]warehouse.CreditChange, error) {
 	var out []warehouse.CreditChange
-	for i := range b.g.Opportunities() {
+	for i := max(0, b.g.OpportunityAt(afterAt)); i < b.g.Opportunities(); i++ {
 		id, at := b.g.ChangedOpportunity(i)
 		if at.After(until) || len(out) == limit {
 			break

@@ -97,4 +97,26 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 	if got := query(`SELECT email FROM srg.people`); got != "ann@acme.test" {
 		t.Errorf("person's email %q after the update", got)
 	}
+
+	// A person written by a transaction that commits after a run started: its
+	// changed_at is older than that run, yet the next run must export it.
+	tx := p.DB.Begin()
+	if err := tx.Exec(`INSERT INTO people (id, tenant_id, email, first_seen_at, last_seen_at) VALUES (10, ?, 'late@acme.test', now(), now())`, tid).Error; err != nil {
+		t.Fatal(err)
+	}
+	p.DB.Exec(`UPDATE accounts SET name = 'Acme Inc' WHERE id = 7`)
+	res = run()
+	if res.Rows[warehouse.Accounts] != 0 {
+		t.Errorf("a run during an open transaction exported %v: rows changed after the transaction began must wait", res.Rows)
+	}
+	if err := tx.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	res = run()
+	if res.Rows[warehouse.People] != 1 || res.Rows[warehouse.Accounts] != 1 {
+		t.Errorf("after the commit exported %v, want the late person and the account", res.Rows)
+	}
+	if got := query(`SELECT string_agg(email, ',' ORDER BY id) FROM srg.people`); got != "ann@acme.test,late@acme.test" {
+		t.Errorf("people at the destination: %s", got)
+	}
 }

@@ -69,23 +69,43 @@ func (g *ExportTenant) touchAt(k int) time.Time {
 	return g.Start.Add(time.Duration(k) * time.Millisecond)
 }
 
-// touchpoint appends touchpoint k's document to b.
+// pad appends n in decimal, zero-padded to width digits.
+func pad(b []byte, n, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], int64(n), 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
+}
+
+func num(b []byte, n int) []byte { return strconv.AppendInt(b, int64(n), 10) }
+
+// touchpoint appends touchpoint k's document to b (appends, not fmt: the generator
+// stands in for Elasticsearch and should cost little next to the export).
 func (g *ExportTenant) touchpoint(b []byte, k int) []byte {
 	at := g.touchAt(k)
-	b = append(b, `{"event_id":"e`...)
-	b = fmt.Appendf(b, "%09d", k)
+	b = pad(append(b, `{"event_id":"e`...), k, 9)
 	b = append(b, `","tenant":"bench","site_key":"bench-site","type":"pageview","occurred_at":"`...)
 	b = at.Add(-time.Hour).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","received_at":"`...)
 	b = at.Add(-time.Hour).AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","updated_at":"`...)
 	b = at.AppendFormat(b, time.RFC3339Nano)
-	b = fmt.Appendf(b, `","visitor_id":"v%07d","session_id":"s%08d","session_start":%t,"person_id":"%d","account_id":"%d",`,
-		k/5, k/3, k%3 == 0, k/touchesPerOpportunity, k/100)
-	b = fmt.Appendf(b, `"url":"https://bench.example/docs/page-%d?utm_campaign=camp-%d","path":"/docs/page-%d","title":"Page %d",`, k%500, k%40, k%500, k%500)
-	b = fmt.Appendf(b, `"referrer":"https://www.google.com/","referrer_host":"www.google.com","utm_source":"google","utm_medium":"cpc","utm_campaign":"camp-%d",`, k%40)
-	b = fmt.Appendf(b, `"channel":"%s","channel_rule":"rule-%d","browser":"Chrome","browser_version":"131","os":"Linux","device_type":"desktop",`,
-		benchChannels[k%len(benchChannels)], k%len(benchChannels))
+	b = pad(append(b, `","visitor_id":"v`...), k/5, 7)
+	b = pad(append(b, `","session_id":"s`...), k/3, 8)
+	b = strconv.AppendBool(append(b, `","session_start":`...), k%3 == 0)
+	b = num(append(b, `,"person_id":"`...), k/touchesPerOpportunity)
+	b = num(append(b, `","account_id":"`...), k/100)
+	b = num(append(b, `","url":"https://bench.example/docs/page-`...), k%500)
+	b = num(append(b, `?utm_campaign=camp-`...), k%40)
+	b = num(append(b, `","path":"/docs/page-`...), k%500)
+	b = num(append(b, `","title":"Page `...), k%500)
+	b = append(b, `","referrer":"https://www.google.com/","referrer_host":"www.google.com","utm_source":"google","utm_medium":"cpc","utm_campaign":"camp-`...)
+	b = num(b, k%40)
+	b = append(append(b, `","channel":"`...), benchChannels[k%len(benchChannels)]...)
+	b = num(append(b, `","channel_rule":"rule-`...), k%len(benchChannels))
+	b = append(b, `","browser":"Chrome","browser_version":"131","os":"Linux","device_type":"desktop",`...)
 	b = append(b, `"is_bot":false,"ip":"192.0.2.1","country":"DE","screen":"1920x1080","language":"de-DE","timezone":"Europe/Berlin"}`...)
 	return b
 }
@@ -126,11 +146,17 @@ func (g *ExportTenant) CreditsOf(_ context.Context, _ string, opportunityIDs []s
 		amount := float64(1000 + o%9000)
 		for k := o * touchesPerOpportunity; k < (o+1)*touchesPerOpportunity; k++ {
 			at := g.touchAt(k).Add(-time.Hour)
-			buf = fmt.Appendf(buf[:0], `{"credit_id":"%s-e%09d","tenant":"bench","settings_hash":"h1","opportunity_id":"%s","touchpoint_id":"e%09d",`, id, k, id, k)
-			buf = fmt.Appendf(buf, `"person_id":"%d","account_id":"%d","kind":"pipeline","currency":"USD","opportunity_amount":%g,`, o, k/100, amount)
-			buf = fmt.Appendf(buf, `"channel":"%s","channel_rule":"rule-%d","campaign":"camp-%d","source":"google","medium":"cpc",`,
-				benchChannels[k%len(benchChannels)], k%len(benchChannels), k%40)
-			buf = append(buf, `"touched_at":"`...)
+			buf = append(append(buf[:0], `{"credit_id":"`...), id...)
+			buf = pad(append(buf, `-e`...), k, 9)
+			buf = append(append(buf, `","tenant":"bench","settings_hash":"h1","opportunity_id":"`...), id...)
+			buf = pad(append(buf, `","touchpoint_id":"e`...), k, 9)
+			buf = num(append(buf, `","person_id":"`...), o)
+			buf = num(append(buf, `","account_id":"`...), k/100)
+			buf = strconv.AppendFloat(append(buf, `","kind":"pipeline","currency":"USD","opportunity_amount":`...), amount, 'g', -1, 64)
+			buf = append(append(buf, `,"channel":"`...), benchChannels[k%len(benchChannels)]...)
+			buf = num(append(buf, `","channel_rule":"rule-`...), k%len(benchChannels))
+			buf = num(append(buf, `","campaign":"camp-`...), k%40)
+			buf = append(buf, `","source":"google","medium":"cpc","touched_at":"`...)
 			buf = at.AppendFormat(buf, time.RFC3339Nano)
 			buf = append(buf, `","opportunity_created_at":"`...)
 			buf = g.Start.AppendFormat(buf, time.RFC3339Nano)
@@ -141,21 +167,21 @@ func (g *ExportTenant) CreditsOf(_ context.Context, _ string, opportunityIDs []s
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = fmt.Appendf(buf, `"%s":%g`, m, amount*share)
+				buf = strconv.AppendFloat(append(append(append(buf, '"'), m...), `":`...), amount*share, 'g', -1, 64)
 			}
 			buf = append(buf, `},"fractions":{`...)
 			for i, m := range g.Models {
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = fmt.Appendf(buf, `"%s":%g`, m, share)
+				buf = strconv.AppendFloat(append(append(append(buf, '"'), m...), `":`...), share, 'g', -1, 64)
 			}
 			buf = append(buf, `},"model_versions":{`...)
 			for i, m := range g.Models {
 				if i > 0 {
 					buf = append(buf, ',')
 				}
-				buf = fmt.Appendf(buf, `"%s":"1"`, m)
+				buf = append(append(append(buf, '"'), m...), `":"1"`...)
 			}
 			buf = append(buf, "}}"...)
 			if err := fn(buf); err != nil {
@@ -171,7 +197,16 @@ func (g *ExportTenant) Opportunities() int { return g.Touchpoints / touchesPerOp
 
 // ChangedOpportunity returns opportunity i's id and the time its credits changed.
 func (g *ExportTenant) ChangedOpportunity(i int) (string, time.Time) {
-	return fmt.Sprintf("o%07d", i), g.Start.Add(time.Duration(i) * time.Millisecond)
+	return string(pad([]byte{'o'}, i, 7)), g.Start.Add(time.Duration(i) * time.Millisecond)
+}
+
+// OpportunityAt is the opportunity whose credits changed at t (negative before
+// the first).
+func (g *ExportTenant) OpportunityAt(t time.Time) int {
+	if t.Before(g.Start) {
+		return -1
+	}
+	return int(t.Sub(g.Start) / time.Millisecond)
 }
 
 // Query answers searches with nothing (the rollups are not part of the benchmark).

@@ -164,21 +164,8 @@ func (s *Service) export(ctx context.Context, d Destination, runID int64, before
 		if from != nil {
 			sc.from = Mark{At: from.UTC()}
 		}
-		var w Writer
-		last := sc.from
-		err := s.sources.of(name)(ctx, sc, func(b *Batch) error {
-			if w == nil {
-				var err error
-				if w, err = load.Open(ctx, ds); err != nil {
-					return err
-				}
-			}
-			last = b.Mark
-			return w.Write(ctx, b)
-		})
-		if err == nil && w != nil {
-			var written Written
-			written, err = w.Close(ctx)
+		written, last, opened, err := deliver(ctx, load, ds, s.sources.of(name), sc)
+		if err == nil && opened {
 			m.Datasets = append(m.Datasets, manifestDataset(ds, sc.from, last, written))
 			res.Rows[name] += written.Rows
 			res.Bytes += written.Bytes
@@ -203,6 +190,62 @@ func (s *Service) export(ctx context.Context, d Destination, runID int64, before
 		}
 	}
 	return res, after, nil
+}
+
+// deliver reads a dataset's changes and writes them to the load, the writing
+// (encoding, sending) of one batch overlapping the reading (decoding) of the next.
+// The writer opens with the first batch: a dataset without changes is not part of
+// the run. It returns what was written and the mark of the last batch.
+func deliver(ctx context.Context, load Load, ds *Dataset, read sourceFunc, sc *scope) (Written, Mark, bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan *Batch, 2)
+	type outcome struct {
+		written Written
+		last    Mark
+		opened  bool
+		err     error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		o := outcome{last: sc.from}
+		var w Writer
+		for b := range batches {
+			if o.err != nil {
+				continue
+			}
+			if w == nil {
+				if w, o.err = load.Open(ctx, ds); o.err != nil {
+					cancel()
+					continue
+				}
+				o.opened = true
+			}
+			if o.err = w.Write(ctx, b); o.err != nil {
+				cancel()
+				continue
+			}
+			o.last = b.Mark
+		}
+		if o.err == nil && w != nil {
+			o.written, o.err = w.Close(ctx)
+		}
+		done <- o
+	}()
+	readErr := read(ctx, sc, func(b *Batch) error {
+		select {
+		case batches <- b:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	})
+	close(batches)
+	o := <-done
+	if o.err != nil {
+		return o.written, o.last, o.opened, o.err
+	}
+	return o.written, o.last, o.opened, readErr
 }
 
 // recover settles the destination's runs that a crash left marked running: one

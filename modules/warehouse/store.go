@@ -229,7 +229,8 @@ func (s store) salt(ctx context.Context, tenantID int64) ([]byte, error) {
 func (s store) horizon(ctx context.Context) (time.Time, error) {
 	var t time.Time
 	err := s.db.WithContext(ctx).Raw(`SELECT least(clock_timestamp(), coalesce(min(xact_start), clock_timestamp()))
-		FROM pg_stat_activity WHERE datname = current_database() AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&t).Error
+		FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
+			AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&t).Error
 	if err != nil {
 		return time.Time{}, fmt.Errorf("warehouse: horizon: %w", err)
 	}

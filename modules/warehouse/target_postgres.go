@@ -111,6 +111,15 @@ func (t *pgTarget) Begin(ctx context.Context, run RunInfo) (Load, error) {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, fmt.Errorf("postgres destination: begin: %s", pgMessage(err))
 	}
+	// The run's only joins are its deletes (the delete batch against the table, by
+	// an indexed column). Tables made or grown in this transaction have no planner
+	// statistics, and without them the planner reads the whole table for every
+	// batch; a nested loop over the index is what the deletes need.
+	if _, err := tx.Exec(ctx, `SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off`); err != nil {
+		_ = tx.Rollback(ctx)
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("postgres destination: %s", pgMessage(err))
+	}
 	return &pgLoad{t: t, conn: conn, tx: tx, run: run}, nil
 }
 
