@@ -153,14 +153,14 @@ func TestEveryRouteFollowsThePolicyFile(t *testing.T) {
 func TestNothingOfOneTenantFromAnother(t *testing.T) {
 	a := newAccessPlatform(t)
 	globex := a.tenants["globex"]
-	if err := a.DB.Exec(`INSERT INTO connectors (tenant_id, kind, credentials) VALUES (?, 'hubspot', '\x00')`, globex).Error; err != nil {
+	if err := apptest.System(a.DB).Exec(`INSERT INTO connectors (tenant_id, kind, credentials) VALUES (?, 'hubspot', '\x00')`, globex).Error; err != nil {
 		t.Fatal(err)
 	}
 	// A person and an account of globex, both id 424242, for the journey pages.
-	if err := a.DB.Exec(`INSERT INTO accounts (id, tenant_id, domain) VALUES (424242, ?, 'globex.test')`, globex).Error; err != nil {
+	if err := apptest.System(a.DB).Exec(`INSERT INTO accounts (id, tenant_id, domain) VALUES (424242, ?, 'globex.test')`, globex).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := a.DB.Exec(`INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES (424242, ?, 'ann@globex.test', 424242, now(), now())`, globex).Error; err != nil {
+	if err := apptest.System(a.DB).Exec(`INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES (424242, ?, 'ann@globex.test', 424242, now(), now())`, globex).Error; err != nil {
 		t.Fatal(err)
 	}
 	foreign := map[string]string{"user_id": fmt.Sprint(a.users["viewer@globex.test"]), "kind": "hubspot", "id": "424242"}
@@ -212,7 +212,7 @@ func TestNothingOfOneTenantFromAnother(t *testing.T) {
 		t.Errorf("acme's connectors: %d %s", status, body)
 	}
 	var kept int
-	a.DB.Raw(`SELECT count(*) FROM tenant_members WHERE tenant_id = ?`, globex).Scan(&kept)
+	apptest.System(a.DB).Raw(`SELECT count(*) FROM tenant_members WHERE tenant_id = ?`, globex).Scan(&kept)
 	if kept != len(config.Roles) {
 		t.Errorf("globex has %d members left, want %d", kept, len(config.Roles))
 	}

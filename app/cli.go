@@ -255,18 +255,12 @@ func runMigrate(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, env.stderr)
 	ctx := context.Background()
-	gdb, err := db.Open(ctx, cfg.Database, log)
+	m, err := db.NewMigrator(ctx, cfg.Database, migrationsFS())
 	if err != nil {
 		return err
 	}
-	sqlDB := db.SQL(gdb)
-	defer sqlDB.Close()
-	m, err := db.NewMigrator(sqlDB, migrationsFS())
-	if err != nil {
-		return err
-	}
+	defer m.Close()
 	switch args[0] {
 	case "up":
 		n, err := m.Up(ctx)

@@ -25,14 +25,9 @@ func benchPortal(ctx context.Context, env *cliEnv, self, pg, es string, opportun
 	})
 }
 
-// allowEverything is the benchmark's authorizer: it times the pages, not the checks.
-type allowEverything struct{}
-
-func (allowEverything) Authorize(echo.Context, web.Permission) error { return nil }
-
 // benchPortalHandler wires the platform against the benchmark's database and
-// indices and serves the portal module's routes, with the platform's renderer, to
-// the given user.
+// indices and serves the portal module's routes, with the platform's renderer and
+// permission checks, to the given user (who owns the tenant).
 func benchPortalHandler(ctx context.Context, databaseURL, elasticsearchURL, indexPrefix string, userID int64) (http.Handler, func(), error) {
 	cfg := config.Default()
 	cfg.Database.URL = databaseURL
@@ -58,6 +53,11 @@ func benchPortalHandler(ctx context.Context, databaseURL, elasticsearchURL, inde
 		os.RemoveAll(dir)
 		return nil, nil, err
 	}
+	if err := p.Authz.Start(ctx); err != nil {
+		p.Close()
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
 	e := web.NewEcho(log, nil, p.Echo.Renderer)
 	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -65,6 +65,6 @@ func benchPortalHandler(ctx context.Context, databaseURL, elasticsearchURL, inde
 			return next(c)
 		}
 	})
-	web.NewRouter(e, allowEverything{}).Mount(p.Portal.Routes()...)
+	web.NewRouter(e, p.Authorizer, p.Tenants.Service()).Mount(p.Portal.Routes()...)
 	return e, func() { p.Close(); os.RemoveAll(dir) }, nil
 }

@@ -63,14 +63,14 @@ func TestSyncCommands(t *testing.T) {
 		}
 		if s.name == "import with errors" {
 			var n int
-			db.Raw(`SELECT count(*) FROM crm_contacts`).Scan(&n)
+			apptest.System(db).Raw(`SELECT count(*) FROM crm_contacts`).Scan(&n)
 			if n != 0 {
 				t.Fatalf("a file with an error imported %d rows", n)
 			}
 		}
 	}
 	var emails []string
-	db.Raw(`SELECT email FROM crm_contacts WHERE source = 'csv' ORDER BY email`).Scan(&emails)
+	apptest.System(db).Raw(`SELECT email FROM crm_contacts WHERE source = 'csv' ORDER BY email`).Scan(&emails)
 	if strings.Join(emails, ",") != "ann@acme.com,bob@acme.com" {
 		t.Fatalf("imported emails = %v", emails)
 	}

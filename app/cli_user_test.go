@@ -82,7 +82,7 @@ func TestUserCommands(t *testing.T) {
 	cfg.Tenants = nil
 	p := build(t, cfg)
 	var role string
-	p.DB.Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'ann@demo.example'`).Scan(&role)
+	apptest.System(p.DB).Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE u.email = 'ann@demo.example'`).Scan(&role)
 	if role != "marketer" {
 		t.Fatalf("membership %q", role)
 	}

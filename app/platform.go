@@ -83,15 +83,8 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	}
 	p.Secrets = box
 
-	p.DB, err = db.Open(ctx, cfg.Database, log.With("component", "db"))
+	p.Migrator, err = db.NewMigrator(ctx, cfg.Database, migrations.SQL)
 	if err != nil {
-		return nil, err
-	}
-	sqlDB := db.SQL(p.DB)
-	p.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "srg"))
-	p.Migrator, err = db.NewMigrator(sqlDB, migrations.SQL)
-	if err != nil {
-		p.Close()
 		return nil, err
 	}
 	if cfg.Database.MigrateOnStart {
@@ -104,6 +97,13 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 			log.Info("migrations applied", "count", n)
 		}
 	}
+	p.DB, err = db.Open(ctx, cfg.Database, log.With("component", "db"))
+	if err != nil {
+		p.Close()
+		return nil, err
+	}
+	sqlDB := db.SQL(p.DB)
+	p.Registry.MustRegister(collectors.NewDBStatsCollector(sqlDB, "srg"))
 
 	p.Search = search.New(cfg.Elasticsearch, cfg.ElasticsearchURLs(), log.With("component", "elasticsearch"))
 	p.Scheduler = jobs.New(sqlDB, log.With("component", "jobs"), cfg.Jobs.Schedules, p.Registry)
@@ -138,7 +138,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		return nil, err
 	}
 	p.Authorizer = authz.NewAuthorizer(p.Authz, p.Tenants.Service())
-	p.Router = web.NewRouter(p.Echo, p.Authorizer)
+	p.Router = web.NewRouter(p.Echo, p.Authorizer, p.Tenants.Service())
 	p.Router.Mount(assets.Routes()...)
 	p.Router.Mount(p.healthRoutes()...)
 	// The layout shows only the sections the user may open.
@@ -265,6 +265,9 @@ func (p *Platform) Close() {
 		if sqlDB, err := p.DB.DB(); err == nil {
 			_ = sqlDB.Close()
 		}
+	}
+	if p.Migrator != nil {
+		_ = p.Migrator.Close()
 	}
 }
 

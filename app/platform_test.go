@@ -145,7 +145,7 @@ func TestServeAppliesDeclarationsOnEveryStartWithoutDuplicates(t *testing.T) {
 	for i := 0; i < 2; i++ {
 		p := build(t, cfg)
 		var tenants, sites, users int64
-		p.DB.Raw(`SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM sites), (SELECT count(*) FROM users)`).Row().Scan(&tenants, &sites, &users)
+		apptest.System(p.DB).Raw(`SELECT (SELECT count(*) FROM tenants), (SELECT count(*) FROM sites), (SELECT count(*) FROM users)`).Row().Scan(&tenants, &sites, &users)
 		if tenants != 1 || sites != 1 || users != 1 {
 			t.Fatalf("start #%d: %d tenants, %d sites, %d users; want 1 each", i+1, tenants, sites, users)
 		}

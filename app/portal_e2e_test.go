@@ -29,7 +29,7 @@ func TestDashboardChartsEndToEnd(t *testing.T) {
 	dir := reportstest.Directory{DB: env.DB}
 	m := portal.New(portal.Deps{Version: "test", DB: env.DB, Search: env.ES, Campaigns: env.Matcher, Models: reportstest.Models{},
 		Directory: dir, Layout: web.NewLayout(dir, apptest.AllowAll{}), Log: apptest.Logger(t)})
-	router := web.NewRouter(e, apptest.AllowAll{})
+	router := web.NewRouter(e, apptest.AllowAll{}, apptest.TenantsIn(env.DB))
 	router.Mount(assets.Routes()...)
 	router.Mount(m.Routes()...)
 	srv := httptest.NewServer(e)

@@ -60,7 +60,7 @@ func TestSSOThroughThePlatform(t *testing.T) {
 	count := func(q string, args ...any) int {
 		t.Helper()
 		var n int
-		if err := p.DB.Raw(q, args...).Scan(&n).Error; err != nil {
+		if err := apptest.System(p.DB).Raw(q, args...).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n

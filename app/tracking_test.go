@@ -134,13 +134,13 @@ func TestIdentityStitchesEarlierTouchpointsAcrossDevices(t *testing.T) {
 		}
 	}
 	var people, visitors int64
-	p.DB.Raw(`SELECT count(*) FROM people WHERE lower(email) = 'ann@acme.example'`).Scan(&people)
-	p.DB.Raw(`SELECT count(*) FROM visitor_links v JOIN people p ON p.id = v.person_id WHERE lower(p.email) = 'ann@acme.example'`).Scan(&visitors)
+	apptest.System(p.DB).Raw(`SELECT count(*) FROM people WHERE lower(email) = 'ann@acme.example'`).Scan(&people)
+	apptest.System(p.DB).Raw(`SELECT count(*) FROM visitor_links v JOIN people p ON p.id = v.person_id WHERE lower(p.email) = 'ann@acme.example'`).Scan(&visitors)
 	if people != 1 || visitors != 2 {
 		t.Errorf("ann is %d people with %d visitor ids, want 1 person with 2", people, visitors)
 	}
 	var domain string
-	p.DB.Raw(`SELECT a.domain FROM people p JOIN accounts a ON a.id = p.account_id WHERE lower(p.email) = 'ann@acme.example'`).Scan(&domain)
+	apptest.System(p.DB).Raw(`SELECT a.domain FROM people p JOIN accounts a ON a.id = p.account_id WHERE lower(p.email) = 'ann@acme.example'`).Scan(&domain)
 	if domain != "acme.example" {
 		t.Errorf("ann's account domain %q", domain)
 	}
@@ -149,7 +149,7 @@ func TestIdentityStitchesEarlierTouchpointsAcrossDevices(t *testing.T) {
 		t.Errorf("a gmail.com person must have no account: %v", bob)
 	}
 	var traits string
-	p.DB.Raw(`SELECT traits->>'plan' FROM people WHERE lower(email) = 'ann@acme.example'`).Scan(&traits)
+	apptest.System(p.DB).Raw(`SELECT traits->>'plan' FROM people WHERE lower(email) = 'ann@acme.example'`).Scan(&traits)
 	if traits != "pro" {
 		t.Errorf("identify traits not stored: %q", traits)
 	}

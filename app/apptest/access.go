@@ -38,7 +38,7 @@ func EnforcerWith(t testing.TB, cfg config.Config, gdb *gorm.DB, defs authz.Defi
 // IDs runs query, whose rows are a name and an id, and maps the names to the ids.
 func IDs(t testing.TB, gdb *gorm.DB, query string, args ...any) map[string]int64 {
 	t.Helper()
-	rows, err := gdb.Raw(query, args...).Rows()
+	rows, err := System(gdb).Raw(query, args...).Rows()
 	if err != nil {
 		t.Fatalf("apptest: %v", err)
 	}

@@ -1,6 +1,7 @@
 package apptest
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/errs"
 
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/static"
@@ -105,4 +109,20 @@ func (sc Scenario) Run(t *testing.T, h http.Handler) string {
 		}
 	})
 	return body
+}
+
+// TenantsIn resolves tenant slugs in gdb's tenants table, for routers of module tests.
+func TenantsIn(gdb *gorm.DB) web.TenantResolver { return tenantTable{gdb} }
+
+type tenantTable struct{ db *gorm.DB }
+
+func (t tenantTable) TenantID(ctx context.Context, slug string) (int64, error) {
+	var ids []int64
+	if err := t.db.WithContext(ctx).Raw(`SELECT id FROM tenants WHERE slug = ?`, slug).Scan(&ids).Error; err != nil {
+		return 0, err
+	}
+	if len(ids) == 0 {
+		return 0, errs.NotFound("no tenant %q", slug)
+	}
+	return ids[0], nil
 }

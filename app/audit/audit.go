@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Entry is one audited action.
@@ -20,8 +22,14 @@ type Entry struct {
 }
 
 // Record writes e with tx (or the pool), so an audit row commits with the change it
-// describes.
+// describes. Outside a transaction the row is written under its own tenant's scope, or
+// the system scope for an entry of no tenant (sign-ins, failed sign-ins).
 func Record(ctx context.Context, tx *gorm.DB, e Entry) error {
+	if e.TenantID != nil {
+		ctx = db.WithTenant(ctx, *e.TenantID)
+	} else {
+		ctx = db.WithSystem(ctx)
+	}
 	details := []byte("{}")
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)

@@ -39,7 +39,7 @@ func TestAuthorizer(t *testing.T) {
 	}
 	e.Use(ps.SignIn)
 	ok := func(c echo.Context) error { return c.String(http.StatusOK, "ok as "+c.Get(authz.ActorKey).(string)) }
-	web.NewRouter(e, authz.NewAuthorizer(w.enforcer(t), w)).Mount(
+	web.NewRouter(e, authz.NewAuthorizer(w.enforcer(t), w), w).Mount(
 		web.Route{Method: http.MethodGet, Path: "/api/tenants/:tenant/dashboards", Perm: web.Perm("dashboards", "read"), Handler: ok},
 		web.Route{Method: http.MethodPost, Path: "/api/tenants/:tenant/members", Perm: web.Perm("settings.users", "write"), Handler: ok},
 		web.Route{Method: http.MethodGet, Path: "/api/tenants/:tenant/audit", Perm: web.Perm("audit", "read"), Handler: ok},

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Deps are what an Enforcer needs.
@@ -95,6 +96,9 @@ func (e *Enforcer) Reload() error {
 // differs, and records the change in the audit log. Instances starting together apply
 // one after the other.
 func (e *Enforcer) ApplyRules(ctx context.Context, rules []Rule, source string) error {
+	// The matrix belongs to no tenant, and neither does its audit entry: writing a row of
+	// no tenant into audit_log takes the system scope, fixed when the transaction begins.
+	ctx = db.WithSystem(ctx)
 	err := e.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`SELECT pg_advisory_xact_lock(hashtext('srg.authz.rules'))`).Error; err != nil {
 			return err

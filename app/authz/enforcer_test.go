@@ -2,8 +2,11 @@ package authz_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx", for the admin connection
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/authz"
@@ -80,9 +83,18 @@ func TestEnforcersFollowEachOther(t *testing.T) {
 			return audit && !dashboards
 		}},
 		{"listener cut, then a change", func(t *testing.T) {
+			// As the configured database user: the pool's role, srg_app, may not end
+			// the listeners' sessions, which are that user's.
+			admin, err := sql.Open("pgx", w.cfg.Database.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer admin.Close()
 			var cut int
-			w.db.Raw(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-				WHERE application_name = 'srg-authz-listener' AND datname = current_database()`).Scan(&cut)
+			if err := admin.QueryRow(`SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+				WHERE application_name = 'srg-authz-listener' AND datname = current_database()`).Scan(&cut); err != nil {
+				t.Fatal(err)
+			}
 			if cut != 2 {
 				t.Fatalf("cut %d listening connections, want 2", cut)
 			}
@@ -107,7 +119,7 @@ func TestApplyRulesOnlyWhenChanged(t *testing.T) {
 	defs := builtin(t)
 	count := func(q string) (n int) {
 		t.Helper()
-		if err := w.db.Raw(q).Scan(&n).Error; err != nil {
+		if err := apptest.System(w.db).Raw(q).Scan(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n

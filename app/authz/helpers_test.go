@@ -36,10 +36,12 @@ func newWorld(t *testing.T) world {
 	return w
 }
 
+// insert runs a fixture query that returns an id, under the system scope (fixtures
+// span both tenants).
 func (w world) insert(t *testing.T, q string, args ...any) int64 {
 	t.Helper()
 	var id int64
-	if err := w.db.Raw(q, args...).Scan(&id).Error; err != nil {
+	if err := apptest.System(w.db).Raw(q, args...).Scan(&id).Error; err != nil {
 		t.Fatal(err)
 	}
 	return id
@@ -54,9 +56,10 @@ func (w world) member(t *testing.T, email, tenant, role string) {
 	w.exec(t, `INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, ?)`, w.tenants[tenant], w.users[email], role)
 }
 
+// exec runs a fixture statement under the system scope.
 func (w world) exec(t *testing.T, q string, args ...any) {
 	t.Helper()
-	if err := w.db.Exec(q, args...).Error; err != nil {
+	if err := apptest.System(w.db).Exec(q, args...).Error; err != nil {
 		t.Fatal(err)
 	}
 }

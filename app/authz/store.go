@@ -11,6 +11,8 @@ import (
 	"github.com/casbin/casbin/v2/persist"
 	gormadapter "github.com/casbin/gorm-adapter/v3"
 	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // ruleTable is the gorm adapter's table, created by migration 00006 (the adapter's own
@@ -45,7 +47,8 @@ func adapterOn(tx *gorm.DB) (*gormadapter.Adapter, error) {
 func (s *store) LoadPolicy(m model.Model) error {
 	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 	defer cancel()
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	// Every tenant's memberships make the one policy.
+	return s.db.WithContext(db.WithSystem(ctx)).Transaction(func(tx *gorm.DB) error {
 		a, err := adapterOn(tx)
 		if err != nil {
 			return err

@@ -8,12 +8,15 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
+
+	"github.com/srgplatform/srg/app/config"
 )
 
 // Migrator applies the numbered SQL migrations. A Postgres session lock makes concurrent
 // migrations from several srg instances safe.
 type Migrator struct {
-	p *goose.Provider
+	p     *goose.Provider
+	owner *sql.DB
 }
 
 // MigrationStatus is the state of one migration.
@@ -24,21 +27,32 @@ type MigrationStatus struct {
 	At      string
 }
 
-// NewMigrator prepares migrations from fsys against sqlDB.
-func NewMigrator(sqlDB *sql.DB, fsys fs.FS) (*Migrator, error) {
+// NewMigrator prepares migrations from fsys against cfg's database, on a connection of
+// its own as the configured user (the owner of the schema; see OpenOwner). Close
+// releases it.
+func NewMigrator(ctx context.Context, cfg config.Database, fsys fs.FS) (*Migrator, error) {
+	owner, err := OpenOwner(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
+		owner.Close()
 		return nil, fmt.Errorf("db: migration lock: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, sqlDB, fsys,
+	p, err := goose.NewProvider(goose.DialectPostgres, owner, fsys,
 		goose.WithSessionLocker(locker),
 		goose.WithDisableGlobalRegistry(true),
 	)
 	if err != nil {
+		owner.Close()
 		return nil, fmt.Errorf("db: migrations: %w", err)
 	}
-	return &Migrator{p: p}, nil
+	return &Migrator{p: p, owner: owner}, nil
 }
+
+// Close releases the migrator's connection.
+func (m *Migrator) Close() error { return m.owner.Close() }
 
 // Up applies every pending migration and returns how many it applied.
 func (m *Migrator) Up(ctx context.Context) (int, error) {

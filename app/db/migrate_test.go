@@ -13,18 +13,31 @@ import (
 func TestMigrationsRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	cfg := apptest.Config(t)
-	gdb, err := db.Open(ctx, cfg.Database, apptest.Logger(t))
+	owner, err := db.OpenOwner(ctx, cfg.Database)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.SQL(gdb).Close()
-	m, err := db.NewMigrator(db.SQL(gdb), migrations.SQL)
+	defer owner.Close()
+	m, err := db.NewMigrator(ctx, cfg.Database, migrations.SQL)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer m.Close()
 	userTables := func() []string {
+		rows, err := owner.Query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'goose_db_version' ORDER BY tablename`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
 		var names []string
-		if err := gdb.Raw(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'goose_db_version' ORDER BY tablename`).Scan(&names).Error; err != nil {
+		for rows.Next() {
+			var name string
+			if err := rows.Scan(&name); err != nil {
+				t.Fatal(err)
+			}
+			names = append(names, name)
+		}
+		if err := rows.Err(); err != nil {
 			t.Fatal(err)
 		}
 		return names

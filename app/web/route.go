@@ -4,12 +4,16 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Permission is what a route requires: a public route requires nothing; any other names
@@ -57,10 +61,16 @@ type Authorizer interface {
 	Authorize(c echo.Context, p Permission) error
 }
 
+// TenantResolver finds the id of the tenant with a slug; errs.NotFound for none.
+type TenantResolver interface {
+	TenantID(ctx context.Context, slug string) (int64, error)
+}
+
 // Router mounts route tables on echo and remembers every route's permission.
 type Router struct {
-	e     *echo.Echo
-	authz Authorizer
+	e       *echo.Echo
+	authz   Authorizer
+	tenants TenantResolver
 
 	mu          sync.Mutex
 	perms       map[string]Permission
@@ -68,9 +78,12 @@ type Router struct {
 }
 
 // NewRouter mounts onto e. authz checks non-public routes; without one they all answer
-// 403, so nothing protected is reachable before authentication exists.
-func NewRouter(e *echo.Echo, authz Authorizer) *Router {
-	return &Router{e: e, authz: authz, perms: map[string]Permission{}, crossOrigin: map[string]bool{}}
+// 403, so nothing protected is reachable before authentication exists. tenants resolves
+// the :tenant of a route's path once it is authorized, and the request's context is then
+// scoped to that tenant's rows in the database (db.WithTenant); routes with a :tenant
+// need one.
+func NewRouter(e *echo.Echo, authz Authorizer, tenants TenantResolver) *Router {
+	return &Router{e: e, authz: authz, tenants: tenants, perms: map[string]Permission{}, crossOrigin: map[string]bool{}}
 }
 
 // Mount registers routes. A route without a declared permission is a programming error
@@ -84,6 +97,12 @@ func (r *Router) Mount(routes ...Route) {
 			panic(fmt.Sprintf("web: route %s %s is cross-origin but not public", rt.Method, rt.Path))
 		}
 		mw := rt.Middleware
+		if strings.Contains(rt.Path, "/:tenant") {
+			if r.tenants == nil {
+				panic(fmt.Sprintf("web: route %s %s names a tenant but the router has no TenantResolver", rt.Method, rt.Path))
+			}
+			mw = append([]echo.MiddlewareFunc{r.scopeToTenant}, mw...)
+		}
 		if !rt.Perm.Public {
 			mw = append([]echo.MiddlewareFunc{r.require(rt.Perm)}, mw...)
 		}
@@ -106,6 +125,19 @@ func (r *Router) require(p Permission) echo.MiddlewareFunc {
 			}
 			return next(c)
 		}
+	}
+}
+
+// scopeToTenant scopes the request's database work to the tenant of its path.
+func (r *Router) scopeToTenant(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		id, err := r.tenants.TenantID(req.Context(), c.Param("tenant"))
+		if err != nil {
+			return err
+		}
+		c.SetRequest(req.WithContext(db.WithTenant(req.Context(), id)))
+		return next(c)
 	}
 }
 

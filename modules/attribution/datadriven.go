@@ -14,6 +14,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/markov"
 	"github.com/srgplatform/srg/modules/attribution/model"
 	"github.com/srgplatform/srg/modules/attribution/paths"
@@ -220,6 +221,7 @@ func loadWeights(ctx context.Context, db *gorm.DB, tenantID int64) ([]ChannelWei
 
 // Weights are the learnt channel weights of the tenant's data-driven models.
 func (s *Service) Weights(ctx context.Context, tenantID int64) ([]ChannelWeight, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return loadWeights(ctx, s.db, tenantID)
 }
 

@@ -26,7 +26,7 @@ func TestSettingsPage(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(3, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, oneTenant{env.tenant}).Mount(m.Routes()...)
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		return apptest.Do(e, method, path, form)
 	}

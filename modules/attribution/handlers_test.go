@@ -38,7 +38,7 @@ func TestHTTPScenarios(t *testing.T) {
 	m := attribution.New(attribution.Deps{DB: env.db, Store: store{env.es}, Tenants: oneTenant{env.tenant}, Log: apptest.Logger(t)})
 	t.Cleanup(func() { m.Close() })
 	e := web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil)
-	web.NewRouter(e, allowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, allowAll{}, oneTenant{env.tenant}).Mount(m.Routes()...)
 	scenarios := []struct {
 		name, method, path, body string
 		status                   int

@@ -13,6 +13,7 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/attribution"
@@ -60,15 +61,17 @@ func newEnv(t *testing.T) *env {
 	if err := e.es.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	e.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&e.tenant)
+	if err := e.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&e.tenant).Error; err != nil {
+		t.Fatal(err)
+	}
 	var ann, bob int64
-	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.com', now(), now()) RETURNING id`, e.tenant).Scan(&ann)
+	e.scan(t, &ann, `INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.com', now(), now()) RETURNING id`, e.tenant)
 	// Bob was identified on 3 March and has no opportunity: a lead conversion.
-	e.db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at, created_at) VALUES (?, 'bob@else.com', now(), now(), '2026-03-03T00:00:00Z') RETURNING id`, e.tenant).Scan(&bob)
-	e.db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'Ann@acme.com')`, e.tenant)
-	e.db.Exec(`INSERT INTO crm_opportunities (tenant_id, source, external_id, amount, currency, is_won, is_closed, created_date, close_date)
+	e.scan(t, &bob, `INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at, created_at) VALUES (?, 'bob@else.com', now(), now(), '2026-03-03T00:00:00Z') RETURNING id`, e.tenant)
+	e.exec(t, `INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'Ann@acme.com')`, e.tenant)
+	e.exec(t, `INSERT INTO crm_opportunities (tenant_id, source, external_id, amount, currency, is_won, is_closed, created_date, close_date)
 		VALUES (?, 'hubspot', 'o1', 1000, 'EUR', true, true, '2026-03-10T00:00:00Z', '2026-03-20')`, e.tenant)
-	e.db.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`, e.tenant)
+	e.exec(t, `INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`, e.tenant)
 	touch := func(id string, person int64, typ string, start bool, channel, at string) search.Doc {
 		src, _ := json.Marshal(map[string]any{"event_id": id, "tenant": "acme", "type": typ, "session_start": start, "channel": channel,
 			"person_id": fmt.Sprint(person), "occurred_at": at, "received_at": at, "url": "https://acme.com/" + id, "is_bot": false})
@@ -90,6 +93,27 @@ func newEnv(t *testing.T) *env {
 	}
 	e.svc = attribution.NewService(e.db, store{e.es}, apptest.Logger(t))
 	return e
+}
+
+// asAcme is the database under acme's scope, for the fixture's own statements.
+func (e *env) asAcme() *gorm.DB {
+	return e.db.WithContext(db.WithTenant(context.Background(), e.tenant))
+}
+
+// exec runs a fixture statement as acme.
+func (e *env) exec(t *testing.T, sql string, args ...any) {
+	t.Helper()
+	if err := e.asAcme().Exec(sql, args...).Error; err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
+
+// scan runs a fixture statement as acme and scans what it returns into dst.
+func (e *env) scan(t *testing.T, dst any, sql string, args ...any) {
+	t.Helper()
+	if err := e.asAcme().Raw(sql, args...).Scan(dst).Error; err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
 }
 
 // credits reads the credits index: model → touchpoint → amount.
@@ -185,7 +209,7 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	}
 
 	// The amount changes in the CRM: only that opportunity is recomputed.
-	e.db.Exec(`UPDATE crm_opportunities SET amount = 2000, synced_at = now() WHERE external_id = 'o1'`)
+	e.exec(t, `UPDATE crm_opportunities SET amount = 2000, synced_at = now() WHERE external_id = 'o1'`)
 	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
 	if err != nil || res.Full || res.Changed != 1 {
 		t.Fatalf("recompute after a change = %+v, %v", res, err)
@@ -196,9 +220,9 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 
 	// Bob becomes a contact of the opportunity: his lead conversion's credits go, and
 	// his touch joins the opportunity's journey.
-	e.db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c2', 'bob@else.com')`, e.tenant)
-	e.db.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c2')`, e.tenant)
-	e.db.Exec(`UPDATE crm_opportunities SET synced_at = now() WHERE external_id = 'o1'`)
+	e.exec(t, `INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c2', 'bob@else.com')`, e.tenant)
+	e.exec(t, `INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c2')`, e.tenant)
+	e.exec(t, `UPDATE crm_opportunities SET synced_at = now() WHERE external_id = 'o1'`)
 	if res, err = e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Changed != 2 {
 		t.Fatalf("recompute after Bob joined = %+v, %v", res, err)
 	}
@@ -213,6 +237,15 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	st.DefaultModel, st.Models = "linear", nil
 	if err := e.svc.SetSettings(ctx, e.tenant, st, "test"); err != nil {
 		t.Fatal(err)
+	}
+	// Under another tenant's scope (its request handing acme's id), the settings are
+	// not there to read, and cannot be written.
+	other := db.WithTenant(ctx, e.tenant+1)
+	if seen, _, err := e.svc.Settings(other, e.tenant); err != nil || seen.DefaultModel != attribution.DefaultSettings().DefaultModel {
+		t.Fatalf("acme's settings read under another tenant's scope = %+v, %v; want the defaults", seen, err)
+	}
+	if err := e.svc.SetSettings(other, e.tenant, attribution.DefaultSettings(), "test"); err == nil {
+		t.Fatal("acme's settings written under another tenant's scope")
 	}
 	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
 	if err != nil || !res.Full || res.Deleted == 0 {

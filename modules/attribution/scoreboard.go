@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/attribution/model"
 )
 
@@ -238,6 +239,7 @@ func saveScores(ctx context.Context, db *gorm.DB, tenantID int64, scores []Score
 
 // Scores is the model scoreboard of the last full recompute, best log-loss first.
 func (s *Service) Scores(ctx context.Context, tenantID int64) ([]Score, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []Score
 	err := s.db.WithContext(ctx).Raw(`SELECT model, log_loss, auc, train, holdout FROM attribution_scores
 		WHERE tenant_id = ? ORDER BY log_loss, model`, tenantID).Scan(&out).Error

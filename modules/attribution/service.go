@@ -50,6 +50,7 @@ func NewService(db *gorm.DB, store Store, log *slog.Logger) *Service {
 
 // Settings returns the tenant's settings (the defaults until set).
 func (s *Service) Settings(ctx context.Context, tenantID int64) (Settings, time.Time, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var rows []struct {
 		Settings  []byte
 		UpdatedAt time.Time
@@ -70,6 +71,7 @@ func (s *Service) Settings(ctx context.Context, tenantID int64) (Settings, time.
 // SetSettings validates and stores the tenant's settings; the next recompute then
 // recomputes every opportunity.
 func (s *Service) SetSettings(ctx context.Context, tenantID int64, st Settings, actor string) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	if err := st.Validate(); err != nil {
 		return err
 	}
@@ -103,6 +105,7 @@ type Result struct {
 // changed since the last run. Only opportunities whose journey, amount or state
 // changed get new credits.
 func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, full bool) (Result, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	// One recompute per tenant at a time, across instances: a second waits.
 	conn, err := db.SQL(s.db).Conn(ctx)
 	if err != nil {

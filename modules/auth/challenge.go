@@ -148,7 +148,7 @@ func (s *Service) VerifyCode(ctx context.Context, token, code, previousSession s
 		return SignedIn{}, s.wrongCode(ctx, ch, u, cl, burnt)
 	}
 	var out SignedIn
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.accountTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
 		if res.Error != nil {
 			return fmt.Errorf("auth: end challenge: %w", res.Error)
@@ -209,7 +209,7 @@ func (s *Service) checkCode(ctx context.Context, ch challenge, u user, token, co
 func (s *Service) wrongCode(ctx context.Context, ch challenge, u user, cl Client, burnt bool) error {
 	now := s.now()
 	var left int
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.accountTx(ctx, func(tx *gorm.DB) error {
 		n, err := countFailedCode(ctx, tx, ch.ID)
 		if err != nil {
 			return err

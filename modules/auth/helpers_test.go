@@ -18,6 +18,7 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/app/sms"
@@ -127,7 +128,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 	// Every test client is on loopback; X-Forwarded-For stands for other addresses.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader(echo.TrustLoopback(true))
 	e.Pre(web.StripAPIVersion)
-	router := web.NewRouter(e, memberAuthorizer{db: en.db})
+	router := web.NewRouter(e, memberAuthorizer{db: en.db}, apptest.TenantsIn(en.db))
 	// The server's address is known before it serves: single sign-on's redirect URI
 	// names it.
 	srv := httptest.NewUnstartedServer(e)
@@ -195,7 +196,6 @@ var testRoutes = []web.Route{
 
 func (en *env) seed() {
 	en.t.Helper()
-	ctx := context.Background()
 	hash := func(pw string) string {
 		h, err := argon2id.CreateHash(pw, &argon2id.Params{Memory: uint32(fastArgon2.Memory), Iterations: uint32(fastArgon2.Iterations),
 			Parallelism: uint8(fastArgon2.Parallelism), SaltLength: 16, KeyLength: 32})
@@ -204,9 +204,10 @@ func (en *env) seed() {
 		}
 		return h
 	}
+	// The fixture spans both tenants.
 	exec := func(q string, args ...any) int64 {
 		var id int64
-		if err := en.db.WithContext(ctx).Raw(q, args...).Scan(&id).Error; err != nil {
+		if err := apptest.System(en.db).Raw(q, args...).Scan(&id).Error; err != nil {
 			en.t.Fatal(err)
 		}
 		return id
@@ -244,6 +245,7 @@ func (t tenantsOf) TenantID(ctx context.Context, slug string) (int64, error) {
 
 func (t tenantsOf) RoleOf(ctx context.Context, tenantID, userID int64) (string, error) {
 	var roles []string
+	ctx = db.WithTenant(ctx, tenantID)
 	if err := t.db.WithContext(ctx).Raw(`SELECT role FROM tenant_members WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).Scan(&roles).Error; err != nil {
 		return "", err
 	}
@@ -259,7 +261,7 @@ type membersOf struct{ db *gorm.DB }
 
 func (m membersOf) Provision(ctx context.Context, tenantID int64, email, name, role, _, _ string) (int64, error) {
 	var userID int64
-	err := m.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := m.db.WithContext(db.WithTenant(ctx, tenantID)).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(`INSERT INTO users (email, name) VALUES (?, ?) ON CONFLICT ((lower(email))) DO NOTHING`, email, name).Error; err != nil {
 			return err
 		}
@@ -358,10 +360,12 @@ func wrong(right string) string {
 	return "000000"
 }
 
+// count runs a check that returns a number, under the system scope (checks look across
+// tenants and at entries of none).
 func (en *env) count(q string, args ...any) int {
 	en.t.Helper()
 	var n int
-	if err := en.db.Raw(q, args...).Scan(&n).Error; err != nil {
+	if err := apptest.System(en.db).Raw(q, args...).Scan(&n).Error; err != nil {
 		en.t.Fatal(err)
 	}
 	return n

@@ -13,6 +13,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/sms"
 )
@@ -151,7 +152,7 @@ func (s *Service) SignIn(ctx context.Context, email, password string, cl Client)
 		return Pending{}, err
 	}
 	if !ok {
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.accountTx(ctx, func(tx *gorm.DB) error {
 			if err := recordAttempt(ctx, tx, attemptPasswordFailed, acct, cl.IP, now); err != nil {
 				return err
 			}
@@ -222,6 +223,14 @@ func deliveryError(err error) error {
 		return &errs.Error{Kind: errs.KindInvalid, Message: "The sign-in code could not be sent to the phone number of your account. Ask an administrator to check it.", Err: err}
 	}
 	return errs.Unavailable(err, "The sign-in code could not be sent just now. Try again in a minute.")
+}
+
+// accountTx runs fn in a transaction on a person's account: signing in and out and
+// changing a password belong to no tenant, and neither do their audit entries, whose
+// rows (tenant_id NULL) only the system scope may write; a transaction's scope is
+// fixed when it begins. fn touches only the tables of accounts and the audit log.
+func (s *Service) accountTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return s.db.WithContext(db.WithSystem(ctx)).Transaction(fn)
 }
 
 func actorUser(id int64) string { return fmt.Sprintf("user:%d", id) }

@@ -51,7 +51,7 @@ func (s *Service) SignOut(ctx context.Context, token string, cl Client) error {
 	if err != nil || !ok {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.accountTx(ctx, func(tx *gorm.DB) error {
 		if err := deleteSession(ctx, tx, ss.ID); err != nil {
 			return err
 		}
@@ -63,7 +63,7 @@ func (s *Service) SignOut(ctx context.Context, token string, cl Client) error {
 // how many ended.
 func (s *Service) SignOutEverywhere(ctx context.Context, userID int64, cl Client) (int64, error) {
 	var n int64
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.accountTx(ctx, func(tx *gorm.DB) error {
 		var err error
 		if n, err = deleteSessionsOf(ctx, tx, userID, 0); err != nil {
 			return err
@@ -130,7 +130,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepSession int64,
 		return err
 	}
 	if !match {
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.accountTx(ctx, func(tx *gorm.DB) error {
 			if err := recordAttempt(ctx, tx, attemptPasswordFailed, acct, cl.IP, now); err != nil {
 				return err
 			}
@@ -177,7 +177,7 @@ func (s *Service) setPassword(ctx context.Context, u user, password string, keep
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.accountTx(ctx, func(tx *gorm.DB) error {
 		if err := setPasswordHash(ctx, tx, u.ID, hash); err != nil {
 			return err
 		}

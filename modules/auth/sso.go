@@ -18,6 +18,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/secrets"
 )
@@ -140,6 +141,7 @@ func (s *SSO) view(r ssoRow) (SSOSettings, error) {
 
 // Settings returns a tenant's settings; errs.NotFound when it has none.
 func (s *SSO) Settings(ctx context.Context, tenantID int64) (SSOSettings, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	r, ok, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
 		return SSOSettings{}, err
@@ -201,6 +203,7 @@ func mayGrant(actorRole string, roles ...map[string]string) error {
 // actorRole. The issuer must answer discovery, so that a wrong URL is refused now
 // rather than at the first sign-in.
 func (s *SSO) Set(ctx context.Context, tenantID int64, actorRole string, in SSOInput, actor string, cl Client) (SSOSettings, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	in.IssuerURL, in.ClientID = strings.TrimSpace(in.IssuerURL), strings.TrimSpace(in.ClientID)
 	cur, exists, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
@@ -275,6 +278,7 @@ func (s *SSO) audit(ctx context.Context, tx *gorm.DB, r ssoRow, action, actor, i
 // Delete removes a tenant's settings through the API: its SSO sessions end and its
 // pending sign-ins fail.
 func (s *SSO) Delete(ctx context.Context, tenantID int64, actorRole, actor string, cl Client) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	cur, exists, err := ssoOf(ctx, s.svc.db, tenantID)
 	if err != nil {
 		return err
@@ -309,6 +313,9 @@ func (s *SSO) remove(ctx context.Context, cur ssoRow, actor, ip string) error {
 // tenantIDs) what the file says, and removes settings the file declared before and no
 // longer does. Applying the same declarations again changes nothing.
 func (s *SSO) ApplyDeclared(ctx context.Context, decl []DeclaredSSO, tenantIDs map[string]int64) (changed int, err error) {
+	// The file declares the settings of any tenant: what it declared before is found
+	// across tenants, and each tenant's settings are then written in its own scope.
+	ctx = db.WithSystem(ctx)
 	declared := map[int64]bool{}
 	for _, d := range decl {
 		id, ok := tenantIDs[d.Tenant]
@@ -316,7 +323,8 @@ func (s *SSO) ApplyDeclared(ctx context.Context, decl []DeclaredSSO, tenantIDs m
 			return changed, fmt.Errorf("auth: sso of tenant %q: no such tenant", d.Tenant)
 		}
 		declared[id] = true
-		same, err := s.sameAsStored(ctx, id, d)
+		tctx := db.WithTenant(ctx, id)
+		same, err := s.sameAsStored(tctx, id, d)
 		if err != nil {
 			return changed, err
 		}
@@ -327,11 +335,11 @@ func (s *SSO) ApplyDeclared(ctx context.Context, decl []DeclaredSSO, tenantIDs m
 		if err != nil {
 			return changed, err
 		}
-		err = s.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := saveSSO(ctx, tx, row); err != nil {
+		err = s.svc.db.WithContext(tctx).Transaction(func(tx *gorm.DB) error {
+			if err := saveSSO(tctx, tx, row); err != nil {
 				return err
 			}
-			return s.audit(ctx, tx, row, "sso.configured", "config", "", nil)
+			return s.audit(tctx, tx, row, "sso.configured", "config", "", nil)
 		})
 		if err != nil {
 			return changed, err
@@ -346,14 +354,15 @@ func (s *SSO) ApplyDeclared(ctx context.Context, decl []DeclaredSSO, tenantIDs m
 		if declared[id] {
 			continue
 		}
-		cur, ok, err := ssoOf(ctx, s.svc.db, id)
+		tctx := db.WithTenant(ctx, id)
+		cur, ok, err := ssoOf(tctx, s.svc.db, id)
 		if err != nil {
 			return changed, err
 		}
 		if !ok {
 			continue
 		}
-		if err := s.remove(ctx, cur, "config", ""); err != nil {
+		if err := s.remove(tctx, cur, "config", ""); err != nil {
 			return changed, err
 		}
 		changed++

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/modules/auth"
 )
@@ -115,7 +116,7 @@ func TestSSOSettingsAPI(t *testing.T) {
 	})
 
 	t.Run("nobody grants a role above their own", func(t *testing.T) {
-		if err := se.db.Exec(`UPDATE tenant_members SET role = 'admin' WHERE user_id = ?`, se.users[bobEmail]).Error; err != nil {
+		if err := apptest.System(se.db).Exec(`UPDATE tenant_members SET role = 'admin' WHERE user_id = ?`, se.users[bobEmail]).Error; err != nil {
 			t.Fatal(err)
 		}
 		bob := se.browser()

@@ -17,6 +17,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Limits of the single sign-on flow.
@@ -83,6 +84,7 @@ type SSOStart struct {
 // verifier server-side for ssoLoginTTL and returns where to send the browser. next is
 // where to go once signed in.
 func (s *SSO) Start(ctx context.Context, tenantID int64, next string, cl Client) (SSOStart, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	now := s.svc.now()
 	n, oldest, err := countSSOLoginsFrom(ctx, s.svc.db, cl.IP, now.Add(-ssoStartWindow))
 	if err != nil {
@@ -165,6 +167,8 @@ func (s *SSO) Finish(ctx context.Context, cb SSOCallback, previousSession string
 		return SSOSignedIn{}, s.failed(ctx, nil, "", cl, ssoError(ReasonStateGone, nil,
 			"This sign-in was already used or has been cancelled. Start the single sign-on again."))
 	}
+	// The rest of the sign-in is the work of the tenant the state named.
+	ctx = db.WithTenant(ctx, l.TenantID)
 	tenant := &l.TenantID
 	if !s.svc.now().Before(l.ExpiresAt) {
 		return SSOSignedIn{}, s.failed(ctx, tenant, "", cl, ssoError(ReasonStateGone, nil,

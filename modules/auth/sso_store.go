@@ -100,7 +100,7 @@ type ssoLogin struct {
 }
 
 func createSSOLogin(ctx context.Context, tx *gorm.DB, state string, l ssoLogin, ip string, now time.Time) error {
-	err := tx.WithContext(ctx).Exec(`INSERT INTO sso_logins (tenant_id, state_hash, nonce, code_verifier, next, remote_addr, created_at, expires_at)
+	err := tx.WithContext(db.WithTenant(ctx, l.TenantID)).Exec(`INSERT INTO sso_logins (tenant_id, state_hash, nonce, code_verifier, next, remote_addr, created_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, l.TenantID, tokenHash(state), l.Nonce, l.CodeVerifier, l.Next, ip, now, l.ExpiresAt).Error
 	if err != nil {
 		return fmt.Errorf("auth: create sso sign-in: %w", err)
@@ -108,10 +108,11 @@ func createSSOLogin(ctx context.Context, tx *gorm.DB, state string, l ssoLogin, 
 	return nil
 }
 
-// takeSSOLogin deletes and returns the sign-in with this state, so it is used once.
+// takeSSOLogin deletes and returns the sign-in with this state, so it is used once. The
+// state names the tenant: it is found across them.
 func takeSSOLogin(ctx context.Context, tx *gorm.DB, state string) (ssoLogin, bool, error) {
 	var out []ssoLogin
-	err := tx.WithContext(ctx).Raw(`DELETE FROM sso_logins WHERE state_hash = ? RETURNING tenant_id, nonce, code_verifier, next, expires_at`,
+	err := tx.WithContext(db.WithSystem(ctx)).Raw(`DELETE FROM sso_logins WHERE state_hash = ? RETURNING tenant_id, nonce, code_verifier, next, expires_at`,
 		tokenHash(state)).Scan(&out).Error
 	if err != nil {
 		return ssoLogin{}, false, fmt.Errorf("auth: take sso sign-in: %w", err)
@@ -127,7 +128,7 @@ func countSSOLoginsFrom(ctx context.Context, tx *gorm.DB, ip string, since time.
 		N      int
 		Oldest *time.Time
 	}
-	err := tx.WithContext(ctx).Raw(`SELECT count(*) AS n, min(created_at) AS oldest FROM sso_logins WHERE remote_addr = ? AND created_at > ?`, ip, since).Scan(&row).Error
+	err := tx.WithContext(db.WithSystem(ctx)).Raw(`SELECT count(*) AS n, min(created_at) AS oldest FROM sso_logins WHERE remote_addr = ? AND created_at > ?`, ip, since).Scan(&row).Error
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("auth: count sso sign-ins: %w", err)
 	}

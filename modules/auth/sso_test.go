@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
 	"github.com/srgplatform/srg/modules/auth"
 	"github.com/srgplatform/srg/modules/auth/oidcfake"
@@ -72,7 +73,7 @@ func (se *ssoEnv) user(email string, verified bool, groups ...string) {
 func (se *ssoEnv) roleOf(email string, tenant int64) string {
 	se.t.Helper()
 	var roles []string
-	if err := se.db.Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE lower(u.email) = lower(?) AND m.tenant_id = ?`,
+	if err := apptest.System(se.db).Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE lower(u.email) = lower(?) AND m.tenant_id = ?`,
 		email, tenant).Scan(&roles).Error; err != nil {
 		se.t.Fatal(err)
 	}

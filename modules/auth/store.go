@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // The auth module owns sessions, login_challenges, auth_attempts, api_tokens and the
@@ -214,7 +216,7 @@ func countSessions(ctx context.Context, tx *gorm.DB, userID int64) (int, error) 
 // prune deletes what can no longer be used: ended sessions, old challenges, expired
 // single sign-ons, attempt rows older than every throttling window.
 func prune(ctx context.Context, tx *gorm.DB, now time.Time, idle, challengeMaxAge, keepAttempts time.Duration) error {
-	return tx.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return tx.WithContext(db.WithSystem(ctx)).Transaction(func(tx *gorm.DB) error {
 		for _, q := range []struct {
 			sql  string
 			args []any

@@ -12,6 +12,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -57,6 +58,7 @@ type TokenHolder struct {
 // CreateToken makes an API token for a tenant with a role no higher than creatorRole,
 // the creator's own role in that tenant.
 func (s *Service) CreateToken(ctx context.Context, tenantID, creatorID int64, creatorRole, name, role string, cl Client) (NewToken, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	name = strings.TrimSpace(name)
 	switch {
 	case name == "":
@@ -91,6 +93,7 @@ func (s *Service) CreateToken(ctx context.Context, tenantID, creatorID int64, cr
 
 // Tokens lists a tenant's tokens, revoked ones included, newest first.
 func (s *Service) Tokens(ctx context.Context, tenantID int64) ([]Token, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	out := []Token{}
 	err := s.db.WithContext(ctx).Raw(`SELECT t.id, t.name, t.role, u.email AS created_by, t.created_at, t.last_used_at, t.revoked_at
 		FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.tenant_id = ? ORDER BY t.id DESC`, tenantID).Scan(&out).Error
@@ -103,6 +106,7 @@ func (s *Service) Tokens(ctx context.Context, tenantID int64) ([]Token, error) {
 // RevokeToken revokes a tenant's token; a token of another tenant is not found.
 // Revoking a revoked token changes nothing.
 func (s *Service) RevokeToken(ctx context.Context, tenantID, tokenID int64, actor string, cl Client) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var found []struct{ Revoked bool }
 		err := tx.Raw(`SELECT revoked_at IS NOT NULL AS revoked FROM api_tokens WHERE id = ? AND tenant_id = ? FOR UPDATE`, tokenID, tenantID).Scan(&found).Error
@@ -133,7 +137,8 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (TokenHo
 		LastUsedAt *time.Time
 		Revoked    bool
 	}
-	err := s.db.WithContext(ctx).Raw(`SELECT t.id AS token_id, t.tenant_id, t.role, t.created_by AS user_id, u.email,
+	// The token names its tenant: it is found across them.
+	err := s.db.WithContext(db.WithSystem(ctx)).Raw(`SELECT t.id AS token_id, t.tenant_id, t.role, t.created_by AS user_id, u.email,
 			t.last_used_at, t.revoked_at IS NOT NULL AS revoked
 		FROM api_tokens t JOIN users u ON u.id = t.created_by WHERE t.token_hash = ?`, tokenHash(secret)).Scan(&rows).Error
 	if err != nil {
@@ -145,7 +150,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (TokenHo
 	r := rows[0]
 	now := s.now()
 	if r.LastUsedAt == nil || now.Sub(*r.LastUsedAt) >= touchEvery {
-		if err := s.db.WithContext(ctx).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.TokenID).Error; err != nil {
+		if err := s.db.WithContext(db.WithTenant(ctx, r.TenantID)).Exec(`UPDATE api_tokens SET last_used_at = ? WHERE id = ?`, now, r.TokenID).Error; err != nil {
 			return TokenHolder{}, fmt.Errorf("auth: token last used: %w", err)
 		}
 	}

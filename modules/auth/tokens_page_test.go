@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/srgplatform/srg/app/apptest"
 )
 
 var tokenSecret = regexp.MustCompile(`srg_[A-Za-z0-9_-]{43}`)
@@ -38,13 +40,13 @@ func TestTokensPage(t *testing.T) {
 	}
 
 	var id string
-	en.db.Raw(`SELECT id::text FROM api_tokens WHERE name = 'loader'`).Scan(&id)
+	apptest.System(en.db).Raw(`SELECT id::text FROM api_tokens WHERE name = 'loader'`).Scan(&id)
 	ann.Get("/t/globex/settings/tokens")
 	if r := ann.Post("/t/globex/settings/tokens", url.Values{"name": {"globex job"}, "role": {"viewer"}}); r.Status != http.StatusCreated {
 		t.Fatalf("globex token: %d %s", r.Status, r.Body)
 	}
 	var globexID string
-	en.db.Raw(`SELECT id::text FROM api_tokens WHERE name = 'globex job'`).Scan(&globexID)
+	apptest.System(en.db).Raw(`SELECT id::text FROM api_tokens WHERE name = 'globex job'`).Scan(&globexID)
 
 	ann.Get(page)
 	bob.Get(page)

@@ -13,6 +13,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -63,6 +64,7 @@ func (s *Service) IsFreeMail(domain string) bool { return s.freeMail.has(strings
 // them, and queues the update of the visitor's earlier touchpoints when the link is
 // new or changed.
 func (s *Service) Identify(ctx context.Context, tenantID int64, tenantSlug, visitorID, email string, traits map[string]any, seenAt time.Time) (Identity, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	domain, err := EmailDomain(email)
 	if err != nil {
 		return Identity{}, err
@@ -132,6 +134,7 @@ func idString(id *int64) string {
 
 // Lookup returns the identities of the given visitors that are linked to a person.
 func (s *Service) Lookup(ctx context.Context, tenantID int64, visitorIDs []string) (map[string]Identity, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	out := make(map[string]Identity, len(visitorIDs))
 	if len(visitorIDs) == 0 {
 		return out, nil
@@ -168,6 +171,7 @@ func (s *Service) Backfill(ctx context.Context, limit int) (int, error) {
 		Pass       int
 		Attempts   int
 	}
+	ctx = db.WithSystem(ctx) // the queue holds every tenant's visitors
 	var list []due
 	if err := s.db.WithContext(ctx).Raw(`
 		SELECT id, tenant_slug, visitor_id, person_id, account_id, pass, attempts

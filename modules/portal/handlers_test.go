@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"context"
 	"encoding/csv"
 	"io"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/portal/reports/reportstest"
@@ -37,7 +39,7 @@ func newServer(t *testing.T) *server {
 	m := portal.New(portal.Deps{Version: "test", DB: env.DB, Search: env.ES, Campaigns: env.Matcher, Models: reportstest.Models{},
 		Directory: dir, Layout: web.NewLayout(dir, apptest.AllowAll{}), Log: apptest.Logger(t),
 		Now: func() time.Time { return reportstest.At("2024-04-30T12:00:00Z") }})
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, apptest.TenantsIn(env.DB)).Mount(m.Routes()...)
 	return &server{e: e, env: env}
 }
 
@@ -148,7 +150,7 @@ func TestTouchpointExport(t *testing.T) {
 	s := newServer(t)
 	audits := func() []struct{ Actor, Target, RemoteAddr, Details string } {
 		var out []struct{ Actor, Target, RemoteAddr, Details string }
-		if err := s.env.DB.Raw(`SELECT actor, target, remote_addr, details::text AS details FROM audit_log WHERE action = 'export.touchpoints' AND tenant_id = ?`, s.env.Acme).Scan(&out).Error; err != nil {
+		if err := s.env.DB.WithContext(db.WithTenant(context.Background(), s.env.Acme)).Raw(`SELECT actor, target, remote_addr, details::text AS details FROM audit_log WHERE action = 'export.touchpoints' AND tenant_id = ?`, s.env.Acme).Scan(&out).Error; err != nil {
 			t.Fatal(err)
 		}
 		return out

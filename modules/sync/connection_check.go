@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/sync/connector"
 )
 
@@ -47,6 +48,7 @@ func (r *checkRun) Log() *slog.Logger { return r.log }
 // from the stored cursors until the source answers a first page, and writes nothing
 // to the mirror, the cursors or the run log. The check is audited.
 func (s *Service) Check(ctx context.Context, tenantID int64, kind connector.Kind, actor string) (CheckResult, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	c, err := s.store.connector(ctx, tenantID, kind)
 	if err != nil {
 		return CheckResult{}, err

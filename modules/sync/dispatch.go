@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/jobs"
 )
 
@@ -15,6 +16,8 @@ import (
 // connector's advisory lock keeps a manual run from overlapping it.
 func (s *Service) Dispatch(ctx context.Context) error {
 	now := s.now().UTC()
+	unscoped := ctx
+	ctx = db.WithSystem(ctx) // due connectors are found and claimed across tenants
 	due, err := s.store.due(ctx, now)
 	if err != nil {
 		return err
@@ -37,7 +40,7 @@ func (s *Service) Dispatch(ctx context.Context) error {
 		if !won {
 			continue
 		}
-		if _, err := s.run(ctx, c, TriggerSchedule); err != nil && !errors.Is(err, ErrBusy) {
+		if _, err := s.run(unscoped, c, TriggerSchedule); err != nil && !errors.Is(err, ErrBusy) {
 			failed = append(failed, fmt.Errorf("connector %d: %w", c.ID, err))
 		}
 	}

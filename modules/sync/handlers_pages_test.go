@@ -44,7 +44,7 @@ func TestConnectorPages(t *testing.T) {
 	t.Cleanup(func() { m.Close() })
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(4, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, slugTenants{"acme": tenant, "other": other}).Mount(m.Routes()...)
 	do := func(method, path string, form url.Values) *httptest.ResponseRecorder {
 		return apptest.Do(e, method, path, form)
 	}
@@ -89,14 +89,15 @@ func TestConnectorPages(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	sys := apptest.System(db)
 	var runs, accounts int
-	db.Raw(`SELECT count(*) FROM sync_runs WHERE tenant_id = ?`, tenant).Scan(&runs)
-	db.Raw(`SELECT count(*) FROM crm_accounts WHERE tenant_id = ?`, tenant).Scan(&accounts)
+	sys.Raw(`SELECT count(*) FROM sync_runs WHERE tenant_id = ?`, tenant).Scan(&runs)
+	sys.Raw(`SELECT count(*) FROM crm_accounts WHERE tenant_id = ?`, tenant).Scan(&accounts)
 	if runs != 1 || accounts != 1 {
 		t.Errorf("%d runs and %d accounts: the connection check must write nothing", runs, accounts)
 	}
 	var audited string
-	db.Raw(`SELECT string_agg(action || ' ' || target || ' ' || actor, ',' ORDER BY id) FROM audit_log WHERE action = 'connector.checked'`).Scan(&audited)
+	sys.Raw(`SELECT string_agg(action || ' ' || target || ' ' || actor, ',' ORDER BY id) FROM audit_log WHERE action = 'connector.checked'`).Scan(&audited)
 	if audited != "connector.checked hubspot user:4,connector.checked salesforce user:4" {
 		t.Errorf("audit %q", audited)
 	}

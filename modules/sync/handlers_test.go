@@ -18,6 +18,7 @@ import (
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/sync/synctest"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
 )
@@ -43,12 +44,14 @@ func TestHTTPScenarios(t *testing.T) {
 	box, _ := secrets.New(apptest.NewKey())
 	pulls := &atomic.Int32{}
 	factory := tokenFactory(pulls)
-	db.Exec(`INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day) VALUES (?, 'google_ads', '1', '777', 'Brand Search', '2026-01-01')`, tenant)
+	if err := synctest.AsTenant(db, tenant).Exec(`INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, campaign_name, day) VALUES (?, 'google_ads', '1', '777', 'Brand Search', '2026-01-01')`, tenant).Error; err != nil {
+		t.Fatal(err)
+	}
 	m := syncer.New(syncer.Deps{DB: db, Box: box, Tenants: slugTenants{"acme": tenant}, Log: apptest.Logger(t),
 		Factories: map[connector.Kind]syncer.Factory{connector.HubSpot: factory}})
 	t.Cleanup(func() { m.Close() })
 	e := web.NewEcho(apptest.Logger(t), prometheus.NewRegistry(), nil)
-	web.NewRouter(e, allowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, allowAll{}, slugTenants{"acme": tenant}).Mount(m.Routes()...)
 
 	scenarios := []struct {
 		name   string

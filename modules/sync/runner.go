@@ -32,6 +32,7 @@ type RunResult struct {
 // RunNow pulls the tenant's connector now (and writes touchpoints back, for a CRM).
 // It returns ErrBusy when the connector is already running.
 func (s *Service) RunNow(ctx context.Context, tenantID int64, kind connector.Kind) (RunResult, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	c, err := s.store.connector(ctx, tenantID, kind)
 	if err != nil {
 		return RunResult{}, err
@@ -56,6 +57,7 @@ func (s *Service) runNotify(ctx context.Context, c Connector, trigger string, st
 		}
 		return err
 	}
+	ctx = db.WithTenant(ctx, c.TenantID)
 	conn, err := db.SQL(s.db).Conn(ctx)
 	if err != nil {
 		return RunResult{}, notify(fmt.Errorf("sync: connection: %w", err))

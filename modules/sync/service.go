@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/jobs"
 	"github.com/srgplatform/srg/modules/sync/connector"
@@ -97,6 +98,7 @@ type ConnectInput struct {
 // connection of the same kind, after checking that a connector can be built from
 // them. A connector that needed re-authorisation is ready to run again.
 func (s *Service) Connect(ctx context.Context, tenantID int64, in ConnectInput) (Connector, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	factory, ok := s.factories[in.Kind]
 	if !ok {
 		return Connector{}, errs.Invalid("kind", "unknown source %q; one of %s", in.Kind, joinKinds(s.Kinds()))
@@ -145,6 +147,7 @@ func (s *Service) Connect(ctx context.Context, tenantID int64, in ConnectInput) 
 // Disconnect removes a source, its credentials, cursors and run log; the mirrored
 // data stays.
 func (s *Service) Disconnect(ctx context.Context, tenantID int64, kind connector.Kind, actor string) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Exec(`DELETE FROM connectors WHERE tenant_id = ? AND kind = ?`, tenantID, string(kind))
 		if res.Error != nil {
@@ -159,16 +162,19 @@ func (s *Service) Disconnect(ctx context.Context, tenantID int64, kind connector
 
 // Connectors lists the tenant's connectors.
 func (s *Service) Connectors(ctx context.Context, tenantID int64) ([]Connector, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.store.connectors(ctx, tenantID)
 }
 
 // Connector returns one of the tenant's connectors.
 func (s *Service) Connector(ctx context.Context, tenantID int64, kind connector.Kind) (Connector, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.store.connector(ctx, tenantID, kind)
 }
 
 // Runs lists a connector's latest runs, newest first.
 func (s *Service) Runs(ctx context.Context, tenantID int64, kind connector.Kind, limit int) ([]RunLog, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	c, err := s.store.connector(ctx, tenantID, kind)
 	if err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/sync/connector"
 	"github.com/srgplatform/srg/modules/sync/csvimport"
 	"github.com/srgplatform/srg/modules/sync/mirror"
@@ -29,6 +30,7 @@ type ImportResult struct {
 // (source "csv") in one transaction: with any row in error nothing is imported and
 // every error is reported with its line and column.
 func (s *Service) Import(ctx context.Context, tenantID int64, kind csvimport.Kind, r io.Reader, limits csvimport.Limits, actor string) (ImportResult, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	res, err := csvimport.Parse(kind, r, limits)
 	if err != nil {
 		return ImportResult{}, err

@@ -16,9 +16,11 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/sync/synctest"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
 )
@@ -111,7 +113,7 @@ func TestConnectValidates(t *testing.T) {
 		})
 	}
 	var n int
-	e.db.Raw(`SELECT count(*) FROM connectors`).Scan(&n)
+	apptest.System(e.db).Raw(`SELECT count(*) FROM connectors`).Scan(&n)
 	if n != 0 {
 		t.Fatalf("%d connectors stored after refused input", n)
 	}
@@ -127,8 +129,9 @@ func TestCredentialsAreSealed(t *testing.T) {
 	if c.Schedule != "@every 15m" || c.Status != syncer.StatusOK {
 		t.Fatalf("connector = %+v", c)
 	}
+	tdb := synctest.AsTenant(e.db, e.tenant)
 	var raw []byte
-	e.db.Raw(`SELECT credentials FROM connectors WHERE id = ?`, c.ID).Row().Scan(&raw)
+	tdb.Raw(`SELECT credentials FROM connectors WHERE id = ?`, c.ID).Row().Scan(&raw)
 	if strings.Contains(string(raw), "hunter2") {
 		t.Fatal("credentials are stored in the clear")
 	}
@@ -137,9 +140,62 @@ func TestCredentialsAreSealed(t *testing.T) {
 		t.Fatalf("the connector's JSON shows credentials: %s", out)
 	}
 	var audited int
-	e.db.Raw(`SELECT count(*) FROM audit_log WHERE action = 'connector.connected'`).Scan(&audited)
+	tdb.Raw(`SELECT count(*) FROM audit_log WHERE action = 'connector.connected'`).Scan(&audited)
 	if audited != 1 {
 		t.Fatalf("audit rows = %d", audited)
+	}
+}
+
+// TestConnectorsAreIsolated: a request of one tenant that hands the service another
+// tenant's id reaches none of that tenant's connectors, and the database hides them
+// even from a query that names that tenant.
+func TestConnectorsAreIsolated(t *testing.T) {
+	e := newEnv(t)
+	bg := context.Background()
+	var other int64
+	if err := e.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('globex', 'Globex') RETURNING id`).Scan(&other).Error; err != nil {
+		t.Fatal(err)
+	}
+	ok := syncer.ConnectInput{Kind: connector.HubSpot, Credentials: json.RawMessage(`{"token":"ok"}`), Actor: "test"}
+	for _, id := range []int64{e.tenant, other} {
+		if _, err := e.svc.Connect(bg, id, ok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acme := db.WithTenant(bg, e.tenant)
+	calls := []struct {
+		name string
+		call func() error
+		want errs.Kind // "" for any error
+	}{
+		{"load", func() error { _, err := e.svc.Connector(acme, other, connector.HubSpot); return err }, errs.KindNotFound},
+		{"run log", func() error { _, err := e.svc.Runs(acme, other, connector.HubSpot, 10); return err }, errs.KindNotFound},
+		{"run now", func() error { _, err := e.svc.RunNow(acme, other, connector.HubSpot); return err }, errs.KindNotFound},
+		{"check", func() error { _, err := e.svc.Check(acme, other, connector.HubSpot, "test"); return err }, errs.KindNotFound},
+		{"disconnect", func() error { return e.svc.Disconnect(acme, other, connector.HubSpot, "test") }, errs.KindNotFound},
+		{"connect", func() error { _, err := e.svc.Connect(acme, other, ok); return err }, ""},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.call()
+			if err == nil || (c.want != "" && errs.KindOf(err) != c.want) {
+				t.Fatalf("err = %v (kind %v), want a refusal of kind %q", err, errs.KindOf(err), c.want)
+			}
+		})
+	}
+	if list, err := e.svc.Connectors(acme, other); err != nil || len(list) != 0 {
+		t.Errorf("listed %+v, %v; want nothing", list, err)
+	}
+	var named int
+	if err := e.db.WithContext(acme).Raw(`SELECT count(*) FROM connectors WHERE tenant_id = ?`, other).Scan(&named).Error; err != nil || named != 0 {
+		t.Errorf("a query under acme's scope naming globex found %d connectors (%v)", named, err)
+	}
+	var runs, audited int
+	sys := apptest.System(e.db)
+	sys.Raw(`SELECT count(*) FROM sync_runs WHERE tenant_id = ?`, other).Scan(&runs)
+	sys.Raw(`SELECT count(*) FROM audit_log WHERE tenant_id = ? AND action <> 'connector.connected'`, other).Scan(&audited)
+	if c, err := e.svc.Connector(bg, other, connector.HubSpot); err != nil || runs != 0 || audited != 0 {
+		t.Fatalf("the other tenant's connector was touched: %+v, %v; %d runs, %d audit entries", c, err, runs, audited)
 	}
 }
 
@@ -180,7 +236,9 @@ func TestRunOutcomes(t *testing.T) {
 				t.Fatalf("counts = %v", runs[0].Counts)
 			}
 			// A connector needing re-authorisation is not scheduled again.
-			e.db.Exec(`UPDATE connectors SET next_run_at = now() - interval '1 hour'`)
+			if err := synctest.AsTenant(e.db, e.tenant).Exec(`UPDATE connectors SET next_run_at = now() - interval '1 hour'`).Error; err != nil {
+				t.Fatal(err)
+			}
 			before := e.pulls.Load()
 			if err := e.svc.Dispatch(ctx); err != nil {
 				t.Fatal(err)
@@ -216,13 +274,14 @@ func TestTwoInstancesRunEachConnectorOncePerTick(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	sys := apptest.System(e.db)
 	var perConnector []int
-	e.db.Raw(`SELECT count(*) FROM sync_runs GROUP BY connector_id ORDER BY connector_id`).Scan(&perConnector)
+	sys.Raw(`SELECT count(*) FROM sync_runs GROUP BY connector_id ORDER BY connector_id`).Scan(&perConnector)
 	if !cmp.Equal(perConnector, []int{1, 1, 1, 1, 1}) {
 		t.Fatalf("runs per connector = %v", perConnector)
 	}
 	var next []time.Time
-	e.db.Raw(`SELECT next_run_at FROM connectors`).Scan(&next)
+	sys.Raw(`SELECT next_run_at FROM connectors`).Scan(&next)
 	for _, n := range next {
 		if !n.After(time.Now()) {
 			t.Fatalf("next run at %v: not moved to the next tick", n)

@@ -14,6 +14,7 @@ import (
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/modules/sync/connector"
+	"github.com/srgplatform/srg/modules/sync/synctest"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
 )
@@ -57,16 +58,17 @@ func TestWritebackWritesKnownPeopleOnce(t *testing.T) {
 	}
 	var tenant, known, unknown, later int64
 	db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tenant)
+	acme := synctest.AsTenant(db, tenant)
 	for _, p := range []struct {
 		email string
 		id    *int64
 	}{{"ann@acme.com", &known}, {"bob@other.com", &unknown}, {"cy@acme.com", &later}} {
-		db.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, ?, now(), now()) RETURNING id`, tenant, p.email).Scan(p.id)
+		acme.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, ?, now(), now()) RETURNING id`, tenant, p.email).Scan(p.id)
 	}
 	// Ann is a contact with an opportunity; Bob is not in the CRM.
-	db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'ANN@acme.com')`, tenant)
-	db.Exec(`INSERT INTO crm_opportunities (tenant_id, source, external_id) VALUES (?, 'hubspot', 'o1')`, tenant)
-	db.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`, tenant)
+	acme.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'ANN@acme.com')`, tenant)
+	acme.Exec(`INSERT INTO crm_opportunities (tenant_id, source, external_id) VALUES (?, 'hubspot', 'o1')`, tenant)
+	acme.Exec(`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`, tenant)
 
 	received := time.Now().Add(-time.Minute).UTC()
 	var docs []search.Doc
@@ -120,11 +122,11 @@ func TestWritebackWritesKnownPeopleOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Exec(`INSERT INTO writeback_queue (connector_id, person_id)
+	if err := acme.Exec(`INSERT INTO writeback_queue (connector_id, person_id)
 		SELECT ?, id FROM people WHERE email = 'cy@acme.com'`, r.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	db.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'lead', 'l9', 'cy@acme.com')`, tenant)
+	acme.Exec(`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'lead', 'l9', 'cy@acme.com')`, tenant)
 	third := run()
 	if _, ok := crm.records["cy-0"]; !ok || third.Counts["touchpoint_created"] != 1 {
 		t.Fatalf("queued person not written: counts %v", third.Counts)

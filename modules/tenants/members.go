@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -18,6 +19,7 @@ type NewUser struct {
 // AddMember creates or updates the user with this email and gives them the role in the
 // tenant; actor names who did it in the audit log. It reports whether the user is new.
 func (s *Service) AddMember(ctx context.Context, tenantID int64, m NewUser, actor string) (bool, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var userCreated bool
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		userID, created, changed, err := upsertUser(ctx, tx, m.Email, m.Name, m.Phone)
@@ -47,6 +49,7 @@ func (s *Service) AddMember(ctx context.Context, tenantID int64, m NewUser, acto
 
 // RoleOf returns the user's role in the tenant; errs.NotFound when not a member.
 func (s *Service) RoleOf(ctx context.Context, tenantID, userID int64) (string, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var roles []string
 	err := s.db.WithContext(ctx).Raw(`SELECT role FROM tenant_members WHERE tenant_id = ? AND user_id = ?`, tenantID, userID).Scan(&roles).Error
 	if err != nil {

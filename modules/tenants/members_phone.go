@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -16,12 +17,21 @@ import (
 // another tenant: that phone guards their access there too, so they change it
 // themselves. The change is in the audit log with the number masked.
 func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, userID int64, phone string) (Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	phone = strings.TrimSpace(phone)
 	if err := checkPhone(phone); err != nil {
 		return Member{}, err
 	}
+	// Other tenants' memberships are out of the tenant's scope, which the transaction
+	// below keeps: they are counted first, across tenants, and told only once the checks
+	// inside have passed, so the answer reveals nothing about someone who is no member
+	// here.
+	others, err := countOtherTenants(db.WithSystem(ctx), m.db, tenantID, userID)
+	if err != nil {
+		return Member{}, err
+	}
 	var out Member
-	err := m.change(ctx, tenantID, actor, func(tx *gorm.DB, actorRole string) error {
+	err = m.change(ctx, tenantID, actor, func(tx *gorm.DB, actorRole string) error {
 		if rank(actorRole) > rank("admin") {
 			return errs.Forbidden("only owners and admins set members' phones")
 		}
@@ -30,10 +40,6 @@ func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, use
 			return err
 		}
 		if err := mayAssign(actorRole, cur.Role, ""); err != nil {
-			return err
-		}
-		others, err := countOtherTenants(ctx, tx, tenantID, userID)
-		if err != nil {
 			return err
 		}
 		if others > 0 {
@@ -71,9 +77,11 @@ func setUserPhone(ctx context.Context, tx *gorm.DB, userID int64, phone string) 
 	return nil
 }
 
-func countOtherTenants(ctx context.Context, tx *gorm.DB, tenantID, userID int64) (int64, error) {
+// countOtherTenants counts the user's memberships in tenants other than tenantID; ctx
+// must see them (the system scope).
+func countOtherTenants(ctx context.Context, gdb *gorm.DB, tenantID, userID int64) (int64, error) {
 	var n int64
-	err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM tenant_members WHERE user_id = ? AND tenant_id <> ?`, userID, tenantID).Scan(&n).Error
+	err := gdb.WithContext(ctx).Raw(`SELECT count(*) FROM tenant_members WHERE user_id = ? AND tenant_id <> ?`, userID, tenantID).Scan(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("tenants: memberships: %w", err)
 	}

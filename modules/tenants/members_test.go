@@ -54,7 +54,7 @@ func newPortal(t *testing.T) portal {
 		p.who[strings.Split(email, "@")[0]] = &web.Principal{UserID: id, Email: email}
 	}
 	p.e.Use(p.who.SignIn)
-	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service())).Mount(append(m.Routes(), tenants.NewPages(m, nil).Routes()...)...)
+	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service()), m.Service()).Mount(append(m.Routes(), tenants.NewPages(m, nil).Routes()...)...)
 	return p
 }
 
@@ -135,7 +135,7 @@ func TestMembersScenario(t *testing.T) {
 		t.Errorf("acme's members: %d %s", status, body)
 	}
 	var audited []string
-	p.db.Raw(`SELECT action || ' ' || target || ' ' || (details->>'to') FROM audit_log WHERE action = 'member.role_changed' ORDER BY id`).Scan(&audited)
+	apptest.System(p.db).Raw(`SELECT action || ' ' || target || ' ' || (details->>'to') FROM audit_log WHERE action = 'member.role_changed' ORDER BY id`).Scan(&audited)
 	want := []string{"member.role_changed viewer@acme.test marketer", "member.role_changed admin@acme.test owner", "member.role_changed owner@acme.test admin"}
 	if strings.Join(audited, "|") != strings.Join(want, "|") {
 		t.Errorf("audited role changes %q, want %q", audited, want)
@@ -161,10 +161,10 @@ func TestAuditLogPages(t *testing.T) {
 	p := newPortal(t)
 	acme := p.ids["acme"]
 	var existing int
-	p.db.Raw(`SELECT count(*) FROM audit_log WHERE tenant_id = ?`, acme).Scan(&existing)
+	apptest.System(p.db).Raw(`SELECT count(*) FROM audit_log WHERE tenant_id = ?`, acme).Scan(&existing)
 	for i := 0; i < 5; i++ {
-		p.db.Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.page', ?)`, acme, fmt.Sprint(i))
-		p.db.Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.globex', ?)`, p.ids["globex"], fmt.Sprint(i))
+		apptest.System(p.db).Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.page', ?)`, acme, fmt.Sprint(i))
+		apptest.System(p.db).Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.globex', ?)`, p.ids["globex"], fmt.Sprint(i))
 	}
 	p.run(t, []step{
 		{"marketer may not read it", "marketer", "GET", "/api/tenants/acme/audit", "", 403, "audit"},

@@ -48,7 +48,7 @@ func form(kv ...string) url.Values {
 func TestUsersPage(t *testing.T) {
 	p := newPortal(t)
 	var empty int64
-	p.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('empty', 'Empty') RETURNING id`).Scan(&empty)
+	apptest.System(p.db).Raw(`INSERT INTO tenants (slug, name) VALUES ('empty', 'Empty') RETURNING id`).Scan(&empty)
 	p.who["empty-token"] = &web.Principal{TokenID: 7, TokenTenantID: empty, TokenRole: "owner"}
 	const users = "/t/acme/settings/users"
 	u := func(email, action string) string { return fmt.Sprintf("%s/%d/%s", users, p.users[email], action) }
@@ -99,7 +99,7 @@ func TestUsersPage(t *testing.T) {
 		t.Errorf("phones changed: %v", phones)
 	}
 	var logged []string
-	p.db.Raw(`SELECT action || ' ' || target || ' ' || coalesce(details->>'phone', details->>'to', details->>'role') FROM audit_log
+	apptest.System(p.db).Raw(`SELECT action || ' ' || target || ' ' || coalesce(details->>'phone', details->>'to', details->>'role') FROM audit_log
 		WHERE action IN ('member.added', 'member.role_changed', 'member.phone_set', 'member.removed') ORDER BY id`).Scan(&logged)
 	want := "member.added new@acme.test analyst|member.role_changed viewer@acme.test marketer|member.phone_set analyst@acme.test ••••••••0142|member.removed new@acme.test analyst"
 	if strings.Join(logged, "|") != want {
@@ -138,16 +138,16 @@ func TestAuditPage(t *testing.T) {
 	acme, globex := p.ids["acme"], p.ids["globex"]
 	actor := fmt.Sprintf("user:%d", p.users["admin@acme.test"])
 	for i := 0; i < 55; i++ {
-		p.db.Exec(`INSERT INTO audit_log (tenant_id, actor, action, target, remote_addr) VALUES (?, ?, 'test.page', ?, '192.0.2.7')`, acme, actor, fmt.Sprintf("t%02d", i))
+		apptest.System(p.db).Exec(`INSERT INTO audit_log (tenant_id, actor, action, target, remote_addr) VALUES (?, ?, 'test.page', ?, '192.0.2.7')`, acme, actor, fmt.Sprintf("t%02d", i))
 	}
-	p.db.Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'api-token:5', 'token.created', 'token:5')`, acme)
-	p.db.Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.globex', 'secret-of-globex')`, globex)
+	apptest.System(p.db).Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'api-token:5', 'token.created', 'token:5')`, acme)
+	apptest.System(p.db).Exec(`INSERT INTO audit_log (tenant_id, actor, action, target) VALUES (?, 'user:1', 'test.globex', 'secret-of-globex')`, globex)
 	var empty int64
-	p.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('empty', 'Empty') RETURNING id`).Scan(&empty)
+	apptest.System(p.db).Raw(`INSERT INTO tenants (slug, name) VALUES ('empty', 'Empty') RETURNING id`).Scan(&empty)
 	p.who["empty-token"] = &web.Principal{TokenID: 7, TokenTenantID: empty, TokenRole: "owner"}
 	const audit = "/t/acme/settings/audit"
 	var before int64
-	p.db.Raw(`SELECT min(id) FROM audit_log WHERE tenant_id = ? AND action = 'test.page' AND target = 't05'`, acme).Scan(&before)
+	apptest.System(p.db).Raw(`SELECT min(id) FROM audit_log WHERE tenant_id = ? AND action = 'test.page' AND target = 't05'`, acme).Scan(&before)
 	step := func(name, who, path string, status int, want ...string) pageStep {
 		return pageStep{who, apptest.Scenario{Name: name, Method: "GET", Path: path, Status: status, Want: want}}
 	}

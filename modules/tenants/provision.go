@@ -7,6 +7,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // Provision gives a person whom a tenant's identity provider signed in the role its
@@ -14,6 +15,7 @@ import (
 // new, and adds or updates their membership. Adding and changing are audited under
 // actor, like membership changes made by people. It returns the user's id.
 func (s *Service) Provision(ctx context.Context, tenantID int64, email, name, role, actor, remoteAddr string) (int64, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var userID int64
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		id, created, err := findOrCreateUser(ctx, tx, email, name)

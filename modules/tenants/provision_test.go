@@ -26,19 +26,19 @@ func TestProvision(t *testing.T) {
 	type entry struct{ Action, Target, Details string }
 	auditSince := func(id int64) []entry {
 		var out []entry
-		if err := gdb.Raw(`SELECT action, target, (details - 'user_id')::text AS details FROM audit_log WHERE id > ? AND actor = 'sso' ORDER BY id`, id).Scan(&out).Error; err != nil {
+		if err := apptest.System(gdb).Raw(`SELECT action, target, (details - 'user_id')::text AS details FROM audit_log WHERE id > ? AND actor = 'sso' ORDER BY id`, id).Scan(&out).Error; err != nil {
 			t.Fatal(err)
 		}
 		return out
 	}
 	lastID := func() int64 {
 		var id int64
-		gdb.Raw(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&id)
+		apptest.System(gdb).Raw(`SELECT coalesce(max(id), 0) FROM audit_log`).Scan(&id)
 		return id
 	}
 	role := func(email string) string {
 		var roles []string
-		gdb.Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.tenant_id = ?`, email, acme.ID).Scan(&roles)
+		apptest.System(gdb).Raw(`SELECT m.role FROM tenant_members m JOIN users u ON u.id = m.user_id WHERE u.email = ? AND m.tenant_id = ?`, email, acme.ID).Scan(&roles)
 		if len(roles) == 0 {
 			return ""
 		}

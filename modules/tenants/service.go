@@ -10,6 +10,7 @@ import (
 
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -38,6 +39,7 @@ type ApplyResult struct {
 // transaction. Applying the same declarations again changes nothing.
 func (s *Service) Apply(ctx context.Context, decl []config.Tenant) (ApplyResult, error) {
 	var res ApplyResult
+	ctx = db.WithSystem(ctx) // the config file declares every tenant
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, t := range decl {
 			if err := applyTenant(ctx, tx, t, &res); err != nil {
@@ -142,6 +144,7 @@ func (s *Service) List(ctx context.Context) ([]Tenant, error) {
 
 // Sites returns a tenant's sites.
 func (s *Service) Sites(ctx context.Context, tenantID int64) ([]Site, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return sitesOf(ctx, s.db, tenantID)
 }
 
@@ -154,7 +157,8 @@ type SiteWithTenant struct {
 // SiteByKey finds a site by its key; an unknown key is errs.NotFound.
 func (s *Service) SiteByKey(ctx context.Context, key string) (SiteWithTenant, error) {
 	var row SiteWithTenant
-	res := s.db.WithContext(ctx).Raw(`
+	// The key names the tenant: the site is found across them.
+	res := s.db.WithContext(db.WithSystem(ctx)).Raw(`
 		SELECT s.id, s.tenant_id, s.site_key, s.name, s.domains, t.slug AS tenant_slug
 		FROM sites s JOIN tenants t ON t.id = s.tenant_id WHERE s.site_key = ?`, key).Scan(&row)
 	if res.Error != nil {
@@ -198,5 +202,6 @@ func (s *Service) tenantWhere(ctx context.Context, column string, value any, not
 
 // AuditLog pages through the tenant's audit log, newest first (audit.List).
 func (s *Service) AuditLog(ctx context.Context, tenantID, before int64, limit int) ([]audit.Logged, bool, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return audit.List(ctx, s.db, tenantID, before, limit)
 }

@@ -7,11 +7,13 @@ import (
 	"strings"
 
 	"github.com/srgplatform/srg/app/audit"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // AuditActions pages through the tenant's audit entries whose action starts with
 // prefix ("" for all), newest first (audit.ListActions).
 func (s *Service) AuditActions(ctx context.Context, tenantID int64, prefix string, before int64, limit int) ([]audit.Logged, bool, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return audit.ListActions(ctx, s.db, tenantID, prefix, before, limit)
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/srgplatform/srg/app/audit"
 	"github.com/srgplatform/srg/app/authz"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -77,11 +78,13 @@ func NewMembers(gdb *gorm.DB, policy Policy, log *slog.Logger) *Members {
 
 // List returns the tenant's members by email.
 func (m *Members) List(ctx context.Context, tenantID int64) ([]Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return membersOf(ctx, m.db, tenantID)
 }
 
 // Add makes a user a member with a role, creating the user when the email is new.
 func (m *Members) Add(ctx context.Context, tenantID int64, actor Actor, in NewMember) (Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	in.Email, in.Name = strings.TrimSpace(in.Email), strings.TrimSpace(in.Name)
 	if addr, err := mail.ParseAddress(in.Email); err != nil || addr.Address != in.Email {
 		return Member{}, errs.Invalid("email", "%q is not an email address", in.Email)
@@ -129,6 +132,7 @@ func (m *Members) Add(ctx context.Context, tenantID int64, actor Actor, in NewMe
 
 // SetRole changes a member's role; a user who is no member of this tenant is not found.
 func (m *Members) SetRole(ctx context.Context, tenantID int64, actor Actor, userID int64, role string) (Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	if err := checkRole(role); err != nil {
 		return Member{}, err
 	}
@@ -161,6 +165,7 @@ func (m *Members) SetRole(ctx context.Context, tenantID int64, actor Actor, user
 
 // Remove ends a user's membership; a user who is no member of this tenant is not found.
 func (m *Members) Remove(ctx context.Context, tenantID int64, actor Actor, userID int64) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	return m.change(ctx, tenantID, actor, func(tx *gorm.DB, actorRole string) error {
 		cur, err := memberOf(ctx, tx, tenantID, userID)
 		if err != nil {
@@ -182,7 +187,7 @@ func (m *Members) Remove(ctx context.Context, tenantID int64, actor Actor, userI
 
 // TenantsOf lists the tenants a user belongs to, by name.
 func (m *Members) TenantsOf(ctx context.Context, userID int64) ([]Membership, error) {
-	return membershipsOf(ctx, m.db, userID)
+	return membershipsOf(db.WithSystem(ctx), m.db, userID) // a user's memberships span tenants
 }
 
 // change runs fn in a transaction that holds the tenant's row lock, so changes of one

@@ -37,7 +37,7 @@ func TestApplyIsIdempotent(t *testing.T) {
 		out := map[string]int{}
 		for _, table := range []string{"tenants", "sites", "users", "tenant_members", "audit_log"} {
 			var n int
-			if err := gdb.Raw("SELECT count(*) FROM " + table).Scan(&n).Error; err != nil {
+			if err := apptest.System(gdb).Raw("SELECT count(*) FROM " + table).Scan(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			out[table] = n
@@ -82,14 +82,14 @@ func TestApplyIsIdempotent(t *testing.T) {
 		t.Errorf("update apply: %+v, want 2 updates", third)
 	}
 	var name string
-	gdb.Raw(`SELECT name FROM tenants WHERE slug = 'acme'`).Scan(&name)
+	apptest.System(gdb).Raw(`SELECT name FROM tenants WHERE slug = 'acme'`).Scan(&name)
 	var domains string
-	gdb.Raw(`SELECT array_to_string(domains, ',') FROM sites WHERE site_key = 'acme-site'`).Scan(&domains)
+	apptest.System(gdb).Raw(`SELECT array_to_string(domains, ',') FROM sites WHERE site_key = 'acme-site'`).Scan(&domains)
 	if name != "Acme Corp" || domains != "acme.example" {
 		t.Errorf("after update: name %q domains %q", name, domains)
 	}
 	var roles string
-	gdb.Raw(`SELECT string_agg(t.slug || '=' || m.role, ',' ORDER BY t.slug) FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id`).Scan(&roles)
+	apptest.System(gdb).Raw(`SELECT string_agg(t.slug || '=' || m.role, ',' ORDER BY t.slug) FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id`).Scan(&roles)
 	if roles != "acme=owner,globex=viewer" {
 		t.Errorf("memberships %q", roles)
 	}
@@ -108,7 +108,7 @@ func TestApplyRejectsSiteKeyOfAnotherTenant(t *testing.T) {
 		t.Fatalf("want a conflict, got %v", err)
 	}
 	var n int
-	gdb.Raw(`SELECT count(*) FROM tenants WHERE slug = 'thief'`).Scan(&n)
+	apptest.System(gdb).Raw(`SELECT count(*) FROM tenants WHERE slug = 'thief'`).Scan(&n)
 	if n != 0 {
 		t.Fatal("failed apply left a tenant behind: not transactional")
 	}

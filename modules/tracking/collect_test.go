@@ -16,6 +16,7 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/web"
@@ -64,11 +65,12 @@ func (f *fakeIdentities) Lookup(_ context.Context, _ int64, visitors []string) (
 }
 
 type env struct {
-	srv    *httptest.Server
-	mod    *tracking.Module
-	search *search.Client
-	db     *gorm.DB
-	tenant string
+	srv      *httptest.Server
+	mod      *tracking.Module
+	search   *search.Client
+	db       *gorm.DB
+	tenant   string
+	tenantID int64
 }
 
 func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
@@ -76,14 +78,7 @@ func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
 	cfg := apptest.Config(t)
 	gdb := apptest.DB(t, cfg)
 	sc := apptest.Search(t, cfg)
-	var tenantID int64
-	if err := gdb.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tenantID).Error; err != nil {
-		t.Fatal(err)
-	}
-	var siteID int64
-	if err := gdb.Raw(`INSERT INTO sites (tenant_id, site_key, domains) VALUES (?, 'acme-site', '{acme.example,*.acme.example}') RETURNING id`, tenantID).Scan(&siteID).Error; err != nil {
-		t.Fatal(err)
-	}
+	tenantID, siteID := acmeSite(t, gdb, "acme.example", "*.acme.example")
 	if err := sc.EnsureTenant(context.Background(), "acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -106,10 +101,25 @@ func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
 	}
 	t.Cleanup(func() { mod.Close() })
 	e := web.NewEcho(apptest.Logger(t), nil, nil)
-	web.NewRouter(e, nil).Mount(mod.Routes()...)
+	web.NewRouter(e, nil, apptest.TenantsIn(gdb)).Mount(mod.Routes()...)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &env{srv: srv, mod: mod, search: sc, db: gdb, tenant: "acme"}
+	return &env{srv: srv, mod: mod, search: sc, db: gdb, tenant: "acme", tenantID: tenantID}
+}
+
+// acmeSite creates the tenant acme and its site acme-site on these domains, and
+// returns their ids.
+func acmeSite(t testing.TB, gdb *gorm.DB, domains ...string) (tenantID, siteID int64) {
+	t.Helper()
+	if err := gdb.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tenantID).Error; err != nil {
+		t.Fatal(err)
+	}
+	err := gdb.WithContext(db.WithTenant(context.Background(), tenantID)).
+		Raw(`INSERT INTO sites (tenant_id, site_key, domains) VALUES (?, 'acme-site', ?) RETURNING id`, tenantID, db.StringArray(domains)).Scan(&siteID).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tenantID, siteID
 }
 
 var seq int
@@ -253,8 +263,7 @@ func TestCountryFromGeoIP(t *testing.T) {
 func TestTenantChannelRulesOverrideTheDefault(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
-	var tenantID int64
-	e.db.Raw(`SELECT id FROM tenants WHERE slug = 'acme'`).Scan(&tenantID)
+	tenantID := e.tenantID
 	rules := append(channel.Rules{{Name: "g2-reviews", Channel: channel.Referral, When: channel.Condition{Sources: []string{"g2"}}}}, channel.Default()...)
 	if err := e.mod.SetChannelRules(ctx, tenantID, rules); err != nil {
 		t.Fatal(err)
@@ -278,6 +287,35 @@ func TestTenantChannelRulesOverrideTheDefault(t *testing.T) {
 		if doc["channel"] != want[0] || (want[1] != "" && doc["channel_rule"] != want[1]) {
 			t.Errorf("%s: channel %v rule %v, want %v", id, doc["channel"], doc["channel_rule"], want)
 		}
+	}
+}
+
+// A context scoped to another tenant, as its requests are, cannot write acme's
+// settings, whatever site key or tenant id it passes.
+func TestSettingsWritesStayInTheirTenant(t *testing.T) {
+	e := newEnv(t, nil)
+	other := db.WithTenant(context.Background(), e.tenantID+1)
+	writes := []struct {
+		name, table string
+		write       func() error
+	}{
+		{"site settings", "tracking_site_settings", func() error {
+			return e.mod.SetSiteSettings(other, "acme-site", tracking.Settings{ConsentRequired: true})
+		}},
+		{"channel rules", "channel_rules", func() error {
+			return e.mod.SetChannelRules(other, e.tenantID, channel.Rules{{Name: "all-direct", Channel: channel.Direct}})
+		}},
+	}
+	for _, w := range writes {
+		t.Run(w.name, func(t *testing.T) {
+			if err := w.write(); err == nil || !strings.Contains(err.Error(), "row-level security") {
+				t.Fatalf("write under another tenant's scope: %v, want a row-level security refusal", err)
+			}
+			var n int64
+			if err := e.db.WithContext(db.WithSystem(context.Background())).Table(w.table).Count(&n).Error; err != nil || n != 0 {
+				t.Fatalf("%s has %d rows (%v), want none", w.table, n, err)
+			}
+		})
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/web"
@@ -32,9 +33,7 @@ func TestSettingsPages(t *testing.T) {
 	cfg := apptest.Config(t)
 	gdb := apptest.DB(t, cfg)
 	sc := apptest.Search(t, cfg)
-	var tenantID, siteID int64
-	gdb.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tenantID)
-	gdb.Raw(`INSERT INTO sites (tenant_id, site_key, domains) VALUES (?, 'acme-site', '{acme.example}') RETURNING id`, tenantID).Scan(&siteID)
+	tenantID, siteID := acmeSite(t, gdb, "acme.example")
 	if err := sc.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +66,7 @@ func TestSettingsPages(t *testing.T) {
 	t.Cleanup(func() { mod.Close() })
 	e := apptest.Echo(t)
 	e.Use(apptest.AsUser(5, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(mod.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, apptest.TenantsIn(gdb)).Mount(mod.Routes()...)
 	emailToOther := `[{"name":"news-is-other","channel":"Other","when":{"mediums":["email"]}},{"name":"direct","channel":"Direct","when":{}}]`
 
 	scenarios := []apptest.Scenario{
@@ -94,7 +93,7 @@ func TestSettingsPages(t *testing.T) {
 		sc.Run(t, e)
 	}
 	var actions string
-	gdb.Raw(`SELECT string_agg(action || '@' || actor, ',' ORDER BY id) FROM audit_log WHERE tenant_id = ?`, tenantID).Scan(&actions)
+	gdb.WithContext(db.WithTenant(ctx, tenantID)).Raw(`SELECT string_agg(action || '@' || actor, ',' ORDER BY id) FROM audit_log WHERE tenant_id = ?`, tenantID).Scan(&actions)
 	if actions != "settings.tracking@user:5,settings.channels@user:5" {
 		t.Errorf("audit log %q", actions)
 	}

@@ -11,6 +11,7 @@ import (
 
 	fastjson "github.com/goccy/go-json"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/tracking/enrich"
@@ -233,7 +234,7 @@ func (in *ingester) indexBatch(ctx context.Context) (int, error) {
 			continue
 		}
 		if ie, ok := ierr.(*search.ItemError); ok && !ie.Retryable() {
-			if err := in.store.reject(ctx, evs[i].tenantID, docs[i].ID, docs[i].Source, ie.Error()); err != nil {
+			if err := in.store.reject(db.WithTenant(ctx, evs[i].tenantID), evs[i].tenantID, docs[i].ID, docs[i].Source, ie.Error()); err != nil {
 				return 0, err
 			}
 			in.metrics.ingestRejected.Inc()
@@ -298,7 +299,7 @@ func (in *ingester) resolveIdentities(ctx context.Context, evs []pending) error 
 		if p.email == "" {
 			continue
 		}
-		id, err := in.ids.Identify(ctx, p.tenantID, p.tp.Tenant, p.tp.VisitorID, p.email, p.traits, p.tp.OccurredAt)
+		id, err := in.ids.Identify(db.WithTenant(ctx, p.tenantID), p.tenantID, p.tp.Tenant, p.tp.VisitorID, p.email, p.traits, p.tp.OccurredAt)
 		if err != nil {
 			if errs.KindOf(err) == errs.KindInvalid {
 				in.log.Warn("identify skipped", "event", p.tp.EventID, "err", err)
@@ -316,7 +317,7 @@ func (in *ingester) resolveIdentities(ctx context.Context, evs []pending) error 
 		}
 	}
 	for tenant, visitors := range missing {
-		found, err := in.ids.Lookup(ctx, tenant, unique(visitors))
+		found, err := in.ids.Lookup(db.WithTenant(ctx, tenant), tenant, unique(visitors))
 		if err != nil {
 			return err
 		}

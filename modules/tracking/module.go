@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/jobs"
 	"github.com/srgplatform/srg/app/web"
@@ -151,6 +152,7 @@ func (m *Module) loadSite(ctx context.Context, key string) (Site, error) {
 	if err != nil {
 		return Site{}, err
 	}
+	ctx = db.WithTenant(ctx, rec.TenantID)
 	settings, err := m.store.settings(ctx, rec.ID)
 	if err != nil {
 		return Site{}, err
@@ -166,12 +168,14 @@ func (m *Module) loadSite(ctx context.Context, key string) (Site, error) {
 	return Site{SiteRecord: rec, Settings: settings, Rules: classifier}, nil
 }
 
-// SetSiteSettings changes a site's tracker settings.
+// SetSiteSettings changes a site's tracker settings, under the scope of the site's
+// tenant (a request scoped to another tenant cannot change them).
 func (m *Module) SetSiteSettings(ctx context.Context, siteKey string, st Settings) error {
 	rec, err := m.sources.SiteByKey(ctx, siteKey)
 	if err != nil {
 		return err
 	}
+	ctx = db.WithTenant(ctx, rec.TenantID)
 	if err := m.store.saveSettings(ctx, rec, st); err != nil {
 		return err
 	}
@@ -182,6 +186,7 @@ func (m *Module) SetSiteSettings(ctx context.Context, siteKey string, st Setting
 // SetChannelRules replaces a tenant's channel rules; they apply to events received
 // from then on by this instance, and within the site cache's 30 seconds by others.
 func (m *Module) SetChannelRules(ctx context.Context, tenantID int64, rules channel.Rules) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	if err := rules.Validate(); err != nil {
 		return errs.Invalid("rules", "%v", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // CampaignQuery asks for the campaigns report of a tenant over a range, by a model.
@@ -94,6 +96,7 @@ type spendRow struct {
 
 // Campaigns joins each tracked campaign's credits to its ad campaign's spend.
 func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, error) {
+	ctx = db.WithTenant(ctx, q.TenantID)
 	var spend []spendRow
 	if err := s.db.WithContext(ctx).Raw(query("spend_by_campaign"),
 		map[string]any{"tenant": q.TenantID, "from": q.Range.From, "to": q.Range.To}).Scan(&spend).Error; err != nil {

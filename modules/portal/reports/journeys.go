@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -64,6 +65,7 @@ const findLimit = 20
 // Find looks for people by email, accounts by domain or name, and opportunities by
 // name or CRM id, that contain text.
 func (s *Service) Find(ctx context.Context, tenantID int64, text string) (Found, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	text = strings.TrimSpace(text)
 	var f Found
 	if text == "" {
@@ -132,6 +134,7 @@ const maxTimeline = 500
 // PersonJourney returns a person of the tenant and their timeline; another
 // tenant's person is not found.
 func (s *Service) PersonJourney(ctx context.Context, tenant string, tenantID int64, id string) (Person, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	pid, err := strconv.ParseInt(id, 10, 64)
 	var people []Person
 	if err == nil {
@@ -149,6 +152,7 @@ func (s *Service) PersonJourney(ctx context.Context, tenant string, tenantID int
 
 // AccountJourney returns an account of the tenant, its people and its timeline.
 func (s *Service) AccountJourney(ctx context.Context, tenant string, tenantID int64, id string) (Account, []Person, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	aid, err := strconv.ParseInt(id, 10, 64)
 	var accounts []Account
 	if err == nil {
@@ -171,6 +175,7 @@ func (s *Service) AccountJourney(ctx context.Context, tenant string, tenantID in
 // OpportunityJourney returns an opportunity of the tenant and the touchpoints
 // credited to it, with each model's share.
 func (s *Service) OpportunityJourney(ctx context.Context, tenant string, tenantID int64, id string) (Opportunity, Timeline, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	source, ext, ok := strings.Cut(id, ":")
 	var opps []Opportunity
 	if ok {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/portal/reports/reportstest"
@@ -182,6 +183,39 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		} {
 			if err := call(); errs.KindOf(err) != errs.KindNotFound {
 				t.Errorf("%s: got %v, want not found", name, err)
+			}
+		}
+	})
+
+	// The database enforces it too: under acme's scope, as acme's requests run, other's
+	// rows stay out of reach even when the service is handed other's id.
+	t.Run("acme's scope cannot reach another tenant's rows", func(t *testing.T) {
+		for name, call := range map[string]func(context.Context) error{
+			"person": func(ctx context.Context) error {
+				_, _, err := e.Svc.PersonJourney(ctx, "other", e.Other, "4")
+				return err
+			},
+			"account": func(ctx context.Context) error {
+				_, _, _, err := e.Svc.AccountJourney(ctx, "other", e.Other, "2")
+				return err
+			},
+			"opportunity": func(ctx context.Context) error {
+				_, _, err := e.Svc.OpportunityJourney(ctx, "other", e.Other, "hubspot:9")
+				return err
+			},
+			"find": func(ctx context.Context) error {
+				f, err := e.Svc.Find(ctx, e.Other, "other")
+				if err == nil && f.Empty() {
+					return errs.NotFound("nothing found")
+				}
+				return err
+			},
+		} {
+			if err := call(ctx); err != nil {
+				t.Errorf("%s: %v under other's own scope, want it found", name, err)
+			}
+			if err := call(db.WithTenant(ctx, e.Acme)); errs.KindOf(err) != errs.KindNotFound {
+				t.Errorf("%s: got %v under acme's scope, want not found", name, err)
 			}
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 )
 
@@ -19,10 +20,11 @@ const maxUTMValue = 256
 // Load builds a matcher from the tenant's campaigns (ad platforms' from daily spend,
 // under every name they had, the latest first; the CRMs' that are not deleted) and
 // mappings.
-func Load(ctx context.Context, db *gorm.DB, tenantID int64) (*Matcher, error) {
-	db = db.WithContext(ctx)
+func Load(ctx context.Context, gdb *gorm.DB, tenantID int64) (*Matcher, error) {
+	ctx = db.WithTenant(ctx, tenantID)
+	q := gdb.WithContext(ctx)
 	var cs []Campaign
-	err := db.Raw(`
+	err := q.Raw(`
 		SELECT platform, campaign_id AS id, campaign_name AS name
 		FROM ad_spend_daily WHERE tenant_id = ?
 		GROUP BY platform, campaign_id, campaign_name
@@ -31,13 +33,13 @@ func Load(ctx context.Context, db *gorm.DB, tenantID int64) (*Matcher, error) {
 		return nil, fmt.Errorf("campaigns: load ad campaigns: %w", err)
 	}
 	var crm []Campaign
-	err = db.Raw(`
+	err = q.Raw(`
 		SELECT source AS platform, external_id AS id, name
 		FROM crm_campaigns WHERE tenant_id = ? AND NOT deleted`, tenantID).Scan(&crm).Error
 	if err != nil {
 		return nil, fmt.Errorf("campaigns: load CRM campaigns: %w", err)
 	}
-	maps, err := ListMappings(ctx, db, tenantID)
+	maps, err := ListMappings(ctx, gdb, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +57,8 @@ type StoredMapping struct {
 }
 
 // ListMappings returns the tenant's mappings by key and value.
-func ListMappings(ctx context.Context, db *gorm.DB, tenantID int64) ([]StoredMapping, error) {
+func ListMappings(ctx context.Context, gdb *gorm.DB, tenantID int64) ([]StoredMapping, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var rows []struct {
 		UTMKey     string `gorm:"column:utm_key"`
 		UTMValue   string `gorm:"column:utm_value"`
@@ -63,7 +66,7 @@ func ListMappings(ctx context.Context, db *gorm.DB, tenantID int64) ([]StoredMap
 		CampaignID string `gorm:"column:campaign_id"`
 		CreatedAt  time.Time
 	}
-	err := db.WithContext(ctx).Raw(`
+	err := gdb.WithContext(ctx).Raw(`
 		SELECT utm_key, utm_value, platform, campaign_id, created_at
 		FROM campaign_mappings WHERE tenant_id = ?
 		ORDER BY utm_key, utm_value`, tenantID).Scan(&rows).Error
@@ -81,7 +84,8 @@ func ListMappings(ctx context.Context, db *gorm.DB, tenantID int64) ([]StoredMap
 // of that value. utm_campaign values match ignoring case and spacing, so a mapping
 // replaces those that differ from it only so. The campaign need not be known yet: a
 // mapping may be made before the platform's spend is synced.
-func SetMapping(ctx context.Context, db *gorm.DB, tenantID int64, utmKey, utmValue, platform, campaignID string) error {
+func SetMapping(ctx context.Context, gdb *gorm.DB, tenantID int64, utmKey, utmValue, platform, campaignID string) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	utmValue, err := checkKeyValue(utmKey, utmValue)
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func SetMapping(ctx context.Context, db *gorm.DB, tenantID int64, utmKey, utmVal
 	if len(campaignID) > 255 {
 		return errs.Invalid("campaign_id", "campaign_id is longer than 255 characters")
 	}
-	return db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if utmKey == KeyUTMCampaign {
 			err := tx.Exec(`DELETE FROM campaign_mappings
 				WHERE tenant_id = ? AND utm_key = ? AND lower(utm_value) = lower(?) AND utm_value <> ?`,
@@ -118,7 +122,8 @@ func SetMapping(ctx context.Context, db *gorm.DB, tenantID int64, utmKey, utmVal
 }
 
 // DeleteMapping removes the mapping of a utm value, matched as SetMapping matches it.
-func DeleteMapping(ctx context.Context, db *gorm.DB, tenantID int64, utmKey, utmValue string) error {
+func DeleteMapping(ctx context.Context, gdb *gorm.DB, tenantID int64, utmKey, utmValue string) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	utmValue, err := checkKeyValue(utmKey, utmValue)
 	if err != nil {
 		return err
@@ -127,7 +132,7 @@ func DeleteMapping(ctx context.Context, db *gorm.DB, tenantID int64, utmKey, utm
 	if utmKey == KeyUTMCampaign {
 		q = `DELETE FROM campaign_mappings WHERE tenant_id = ? AND utm_key = ? AND lower(utm_value) = lower(?)`
 	}
-	res := db.WithContext(ctx).Exec(q, tenantID, utmKey, utmValue)
+	res := gdb.WithContext(ctx).Exec(q, tenantID, utmKey, utmValue)
 	if res.Error != nil {
 		return fmt.Errorf("campaigns: delete mapping: %w", res.Error)
 	}

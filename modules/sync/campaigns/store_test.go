@@ -22,9 +22,10 @@ func newTenant(t *testing.T, db *gorm.DB, slug string) int64 {
 	return id
 }
 
+// exec writes fixtures of any tenant.
 func exec(t *testing.T, db *gorm.DB, q string, args ...any) {
 	t.Helper()
-	if err := db.Exec(q, args...).Error; err != nil {
+	if err := apptest.System(db).Exec(q, args...).Error; err != nil {
 		t.Fatal(err)
 	}
 }

@@ -86,7 +86,7 @@ func TestImportIntoMirror(t *testing.T) {
 
 	// numeric scans as a float: compare amounts as Postgres prints them.
 	var amounts []string
-	if err := m.DB.Raw(`SELECT amount::text FROM crm_opportunities WHERE amount IS NOT NULL ORDER BY external_id`).Scan(&amounts).Error; err != nil {
+	if err := m.Tenant().Raw(`SELECT amount::text FROM crm_opportunities WHERE amount IS NOT NULL ORDER BY external_id`).Scan(&amounts).Error; err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff([]string{"9999999999999999.9999", "-0.0001"}, amounts); diff != "" {

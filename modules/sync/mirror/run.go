@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/sync/connector"
 )
 
@@ -35,12 +36,12 @@ type cursorRow struct {
 }
 
 // Open starts a run for the connector, reading its stored cursors.
-func Open(ctx context.Context, db *gorm.DB, tenantID, connectorID int64, source connector.Kind, log *slog.Logger) (*Run, error) {
+func Open(ctx context.Context, gdb *gorm.DB, tenantID, connectorID int64, source connector.Kind, log *slog.Logger) (*Run, error) {
 	var rows []cursorRow
-	if err := db.WithContext(ctx).Table("sync_cursors").Where("connector_id = ?", connectorID).Find(&rows).Error; err != nil {
+	if err := gdb.WithContext(ctx).Table("sync_cursors").Where("connector_id = ?", connectorID).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("mirror: load cursors: %w", err)
 	}
-	r := &Run{db: db, tenantID: tenantID, connectorID: connectorID, source: source, log: log,
+	r := &Run{db: gdb, tenantID: tenantID, connectorID: connectorID, source: source, log: log,
 		before: map[string]string{}, cursors: map[string]string{}, counts: Counts{}}
 	for _, c := range rows {
 		r.before[c.Stream] = c.Cursor
@@ -55,13 +56,15 @@ func (r *Run) Cursor(stream string) string { return r.cursors[stream] }
 // Log is the run's logger.
 func (r *Run) Log() *slog.Logger { return r.log }
 
-// Commit upserts the page and stores the stream's new cursor in one transaction.
+// Commit upserts the page and stores the stream's new cursor in one transaction,
+// under the scope of the run's tenant: the connector's ctx is whatever its puller
+// passes on.
 func (r *Run) Commit(ctx context.Context, stream, cursor string, page connector.Page) error {
 	if stream == "" {
 		return errors.New("mirror: commit without a stream name")
 	}
 	var counts Counts
-	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := r.db.WithContext(db.WithTenant(ctx, r.tenantID)).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if counts, err = Apply(tx, r.tenantID, r.source, page); err != nil {
 			return err

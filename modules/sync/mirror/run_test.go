@@ -92,7 +92,7 @@ func TestCommitIsIdempotentAndResumes(t *testing.T) {
 		t.Errorf("account domain = %v", row["domain"])
 	}
 	var amount string
-	m.DB.Raw(`SELECT amount::text FROM crm_opportunities WHERE external_id = 'o1'`).Scan(&amount)
+	m.Tenant().Raw(`SELECT amount::text FROM crm_opportunities WHERE external_id = 'o1'`).Scan(&amount)
 	if amount != "99.0000" {
 		t.Errorf("the later duplicate in a page should win: amount %s", amount)
 	}

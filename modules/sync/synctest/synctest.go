@@ -12,12 +12,15 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/sync/connector"
 	"github.com/srgplatform/srg/modules/sync/mirror"
 )
 
 // Mirror is a per-test database holding one tenant with one connector.
 type Mirror struct {
+	// DB is the pool the code under test gets; it sees no tenant's rows by itself
+	// (fixtures and checks use Tenant).
 	DB          *gorm.DB
 	TenantID    int64
 	ConnectorID int64
@@ -28,15 +31,23 @@ type Mirror struct {
 // New makes the database, a tenant and a connector of the given kind.
 func New(t testing.TB, kind connector.Kind) *Mirror {
 	t.Helper()
-	db := apptest.DB(t, apptest.Config(t))
-	m := &Mirror{DB: db, Kind: kind, t: t}
-	if err := db.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&m.TenantID).Error; err != nil {
+	m := &Mirror{DB: apptest.DB(t, apptest.Config(t)), Kind: kind, t: t}
+	if err := m.DB.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&m.TenantID).Error; err != nil {
 		t.Fatalf("synctest: tenant: %v", err)
 	}
-	if err := db.Raw(`INSERT INTO connectors (tenant_id, kind, credentials) VALUES (?, ?, '\x00') RETURNING id`, m.TenantID, string(kind)).Scan(&m.ConnectorID).Error; err != nil {
+	if err := m.Tenant().Raw(`INSERT INTO connectors (tenant_id, kind, credentials) VALUES (?, ?, '\x00') RETURNING id`, m.TenantID, string(kind)).Scan(&m.ConnectorID).Error; err != nil {
 		t.Fatalf("synctest: connector: %v", err)
 	}
 	return m
+}
+
+// Tenant is DB under the scope of the mirror's tenant, for fixtures and checks.
+func (m *Mirror) Tenant() *gorm.DB { return AsTenant(m.DB, m.TenantID) }
+
+// AsTenant is gdb under the scope of one tenant, for tests' fixtures and checks of
+// that tenant's rows; never for the code under test.
+func AsTenant(gdb *gorm.DB, tenantID int64) *gorm.DB {
+	return gdb.WithContext(db.WithTenant(context.Background(), tenantID))
 }
 
 // Pull runs p through a real run: cursors come from and go to the database, and
@@ -136,7 +147,7 @@ func (m *Mirror) IDs(t testing.TB, obj connector.Object, deleted bool) []string 
 		return nil
 	}
 	var ids []string
-	if err := m.DB.Raw(q, args...).Scan(&ids).Error; err != nil {
+	if err := m.Tenant().Raw(q, args...).Scan(&ids).Error; err != nil {
 		t.Fatalf("synctest: ids: %v", err)
 	}
 	slices.Sort(ids)
@@ -153,7 +164,7 @@ func (m *Mirror) Row(t testing.TB, obj connector.Object, id string) map[string]a
 		q += " AND " + filter
 	}
 	var rows []map[string]any
-	if err := m.DB.Raw(q, m.TenantID, string(m.Kind), id).Scan(&rows).Error; err != nil {
+	if err := m.Tenant().Raw(q, m.TenantID, string(m.Kind), id).Scan(&rows).Error; err != nil {
 		t.Fatalf("synctest: row: %v", err)
 	}
 	if len(rows) == 0 {
@@ -166,7 +177,7 @@ func (m *Mirror) Row(t testing.TB, obj connector.Object, id string) map[string]a
 func (m *Mirror) Rows(t testing.TB, table string) []map[string]any {
 	t.Helper()
 	var rows []map[string]any
-	if err := m.DB.Raw(fmt.Sprintf(`SELECT * FROM %s WHERE tenant_id = ?`, table), m.TenantID).Scan(&rows).Error; err != nil {
+	if err := m.Tenant().Raw(fmt.Sprintf(`SELECT * FROM %s WHERE tenant_id = ?`, table), m.TenantID).Scan(&rows).Error; err != nil {
 		t.Fatalf("synctest: rows: %v", err)
 	}
 	return rows
@@ -176,7 +187,7 @@ func (m *Mirror) Rows(t testing.TB, table string) []map[string]any {
 func (m *Mirror) Count(t testing.TB, table string) int {
 	t.Helper()
 	var n int
-	if err := m.DB.Raw(fmt.Sprintf(`SELECT count(*) FROM %s WHERE tenant_id = ?`, table), m.TenantID).Scan(&n).Error; err != nil {
+	if err := m.Tenant().Raw(fmt.Sprintf(`SELECT count(*) FROM %s WHERE tenant_id = ?`, table), m.TenantID).Scan(&n).Error; err != nil {
 		t.Fatalf("synctest: count: %v", err)
 	}
 	return n

@@ -5,6 +5,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/web"
 	"github.com/srgplatform/srg/modules/portal/reports"
@@ -28,10 +29,11 @@ func (d Directory) Tenant(ctx context.Context, slug string) (web.TenantRef, erro
 	return out[0], nil
 }
 
-// Memberships implements web.Directory.
+// Memberships implements web.Directory. A user's memberships span tenants: they are
+// read under the system scope.
 func (d Directory) Memberships(ctx context.Context, userID int64) ([]web.TenantRef, error) {
 	var out []web.TenantRef
-	err := d.DB.WithContext(ctx).Raw(`SELECT t.id, t.slug, t.name, t.currency FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
+	err := d.DB.WithContext(db.WithSystem(ctx)).Raw(`SELECT t.id, t.slug, t.name, t.currency FROM tenant_members m JOIN tenants t ON t.id = m.tenant_id
 		WHERE m.user_id = ? ORDER BY t.name`, userID).Scan(&out).Error
 	return out, err
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/config"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/portal/reports"
 )
@@ -222,9 +223,11 @@ func NewIn(t testing.TB, cfg config.Config) *Env {
 	return e
 }
 
-func mustExec(t testing.TB, db *gorm.DB, sql string, args ...any) {
+// mustExec runs a fixture statement under the system scope: the fixture writes the
+// rows of several tenants.
+func mustExec(t testing.TB, gdb *gorm.DB, sql string, args ...any) {
 	t.Helper()
-	if err := db.Exec(sql, args...).Error; err != nil {
+	if err := gdb.WithContext(db.WithSystem(context.Background())).Exec(sql, args...).Error; err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }

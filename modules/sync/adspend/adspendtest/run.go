@@ -124,7 +124,7 @@ func Mirror(t testing.TB, m *synctest.Mirror) []connector.SpendDay {
 		Day                                                  time.Time
 		Clicks, Impressions                                  int64
 	}
-	err := m.DB.Raw(`SELECT account_id, campaign_id, campaign_name, day, spend::text AS spend, currency, clicks, impressions
+	err := m.Tenant().Raw(`SELECT account_id, campaign_id, campaign_name, day, spend::text AS spend, currency, clicks, impressions
 		FROM ad_spend_daily WHERE tenant_id = ? AND platform = ?`, m.TenantID, string(m.Kind)).Scan(&rows).Error
 	if err != nil {
 		t.Fatalf("adspendtest: read ad_spend_daily: %v", err)
