@@ -47,20 +47,23 @@ func benchExport(ctx context.Context, env *cliEnv, pg string) error {
 	defer os.RemoveAll(dir)
 
 	log := slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	gdb, err := db.Open(ctx, config.Database{URL: home.URL, MaxOpenConns: 4, MaxIdleConns: 2}, log)
+	dbCfg := config.Database{URL: home.URL, MaxOpenConns: 4, MaxIdleConns: 2}
+	m, err := db.NewMigrator(ctx, dbCfg, migrations.SQL)
+	if err != nil {
+		return err
+	}
+	_, err = m.Up(ctx)
+	m.Close()
+	if err != nil {
+		return err
+	}
+	gdb, err := db.Open(ctx, dbCfg, log)
 	if err != nil {
 		return err
 	}
 	defer db.SQL(gdb).Close()
-	m, err := db.NewMigrator(db.SQL(gdb), migrations.SQL)
-	if err != nil {
-		return err
-	}
-	if _, err := m.Up(ctx); err != nil {
-		return err
-	}
 	var tenantID int64
-	if err := gdb.Raw(`INSERT INTO tenants (slug, name) VALUES ('bench', 'Bench') RETURNING id`).Scan(&tenantID).Error; err != nil {
+	if err := gdb.WithContext(db.WithSystem(ctx)).Raw(`INSERT INTO tenants (slug, name) VALUES ('bench', 'Bench') RETURNING id`).Scan(&tenantID).Error; err != nil {
 		return fmt.Errorf("bench: tenant: %w", err)
 	}
 	key := make([]byte, 32)

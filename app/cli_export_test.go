@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/secrets"
 	"github.com/srgplatform/srg/modules/warehouse"
 )
 
 func TestExportCommand(t *testing.T) {
 	cfg := apptest.Config(t)
-	db := apptest.DB(t, cfg)
+	gdb := apptest.DB(t, cfg)
 	root := t.TempDir()
 	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
 		"SRG_ELASTICSEARCH_INDEX_PREFIX=" + cfg.Elasticsearch.IndexPrefix, "SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_LOG_LEVEL=warn",
@@ -25,13 +26,16 @@ func TestExportCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		var tid int64
-		db.Raw(`SELECT id FROM tenants WHERE slug = 'acme'`).Scan(&tid)
-		svc := warehouse.NewService(warehouse.ServiceDeps{DB: db, Box: box, Options: warehouse.Options{LocalRoot: root}})
+		gdb.Raw(`SELECT id FROM tenants WHERE slug = 'acme'`).Scan(&tid)
+		svc := warehouse.NewService(warehouse.ServiceDeps{DB: gdb, Box: box, Options: warehouse.Options{LocalRoot: root}})
 		if _, err := svc.Save(context.Background(), tid, "acme", 0, warehouse.SaveInput{Name: "files", Kind: warehouse.KindLocal,
 			Settings: json.RawMessage(`{"path": "out"}`), Datasets: []string{warehouse.People}}); err != nil {
 			t.Fatal(err)
 		}
-		db.Exec(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.test', now(), now())`, tid)
+		if err := gdb.WithContext(db.WithTenant(context.Background(), tid)).Exec(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at)
+			VALUES (?, 'ann@acme.test', now(), now())`, tid).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 	steps := []struct {
 		name   string

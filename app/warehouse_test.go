@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/modules/warehouse"
 )
 
@@ -28,6 +29,7 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 	if err := p.Search.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
+	scoped := p.DB.WithContext(db.WithTenant(ctx, tid))
 	for _, sql := range []string{
 		`INSERT INTO accounts (id, tenant_id, domain, name) VALUES (7, ?, 'acme.test', 'Acme')`,
 		`INSERT INTO people (id, tenant_id, email, account_id, first_seen_at, last_seen_at) VALUES (9, ?, 'Ann@Acme.test', 7, now(), now())`,
@@ -36,7 +38,7 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 		`INSERT INTO ad_spend_daily (tenant_id, platform, account_id, campaign_id, day, spend, clicks) VALUES (?, 'google_ads', 'a1', 'c1', '2026-03-01', 12.25, 4)`,
 		`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at) VALUES (?, 'hubspot:1', 'h', 0, now())`,
 	} {
-		if err := p.DB.Exec(sql, tid).Error; err != nil {
+		if err := scoped.Exec(sql, tid).Error; err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,8 +87,12 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 	}
 
 	// The sync deletes the opportunity, identity updates the person: both follow.
-	p.DB.Exec(`UPDATE crm_opportunities SET deleted = true WHERE external_id = '1'`)
-	p.DB.Exec(`UPDATE people SET last_seen_at = now(), email = 'ann@acme.test' WHERE id = 9`)
+	for _, sql := range []string{`UPDATE crm_opportunities SET deleted = true WHERE external_id = '1'`,
+		`UPDATE people SET last_seen_at = now(), email = 'ann@acme.test' WHERE id = 9`} {
+		if res := scoped.Exec(sql); res.Error != nil || res.RowsAffected != 1 {
+			t.Fatalf("%s: %v", sql, res.Error)
+		}
+	}
 	res = run()
 	if res.Rows[warehouse.People] != 1 || res.Rows[warehouse.AdSpend] != 0 {
 		t.Errorf("second run exported %v, want only the changed person", res.Rows)
@@ -100,11 +106,13 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 
 	// A person written by a transaction that commits after a run started: its
 	// changed_at is older than that run, yet the next run must export it.
-	tx := p.DB.Begin()
+	tx := scoped.Begin()
 	if err := tx.Exec(`INSERT INTO people (id, tenant_id, email, first_seen_at, last_seen_at) VALUES (10, ?, 'late@acme.test', now(), now())`, tid).Error; err != nil {
 		t.Fatal(err)
 	}
-	p.DB.Exec(`UPDATE accounts SET name = 'Acme Inc' WHERE id = 7`)
+	if err := scoped.Exec(`UPDATE accounts SET name = 'Acme Inc' WHERE id = 7`).Error; err != nil {
+		t.Fatal(err)
+	}
 	res = run()
 	if res.Rows[warehouse.Accounts] != 0 {
 		t.Errorf("a run during an open transaction exported %v: rows changed after the transaction began must wait", res.Rows)

@@ -67,6 +67,18 @@ END
 $$;
 -- +goose StatementEnd
 
+-- The start of the oldest transaction open on this database: an export stops before
+-- it, as such a transaction may still commit rows stamped earlier. The application's
+-- role cannot see other sessions in pg_stat_activity, so the function runs as its
+-- owner, the user the application's sessions log in as.
+-- +goose StatementBegin
+CREATE FUNCTION warehouse_oldest_transaction() RETURNS timestamptz
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT min(xact_start) FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()
+$$;
+-- +goose StatementEnd
+
 ALTER TABLE people ADD COLUMN changed_at timestamptz NOT NULL DEFAULT clock_timestamp();
 ALTER TABLE accounts ADD COLUMN changed_at timestamptz NOT NULL DEFAULT clock_timestamp();
 ALTER TABLE crm_opportunities ADD COLUMN changed_at timestamptz NOT NULL DEFAULT clock_timestamp();
@@ -100,6 +112,7 @@ ALTER TABLE crm_opportunities DROP COLUMN changed_at;
 ALTER TABLE accounts DROP COLUMN changed_at;
 ALTER TABLE people DROP COLUMN changed_at;
 DROP FUNCTION warehouse_changed_at();
+DROP FUNCTION warehouse_oldest_transaction();
 DROP TABLE warehouse_salts;
 DROP TABLE warehouse_runs;
 DROP TABLE warehouse_watermarks;

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // CreditChange names an opportunity whose credits were (re)written or removed.
@@ -17,6 +19,7 @@ type CreditChange struct {
 // opportunity_id) order. An opportunity's state is saved after its credits are
 // written and stale ones deleted, so its credits are complete by then.
 func (s *Service) ChangedCredits(ctx context.Context, tenantID int64, afterAt time.Time, afterID string, until time.Time, limit int) ([]CreditChange, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []CreditChange
 	err := s.db.WithContext(ctx).Raw(`SELECT opportunity_id, changed_at FROM attribution_state
 		WHERE tenant_id = ? AND (changed_at, opportunity_id) > (?, ?) AND changed_at <= ?

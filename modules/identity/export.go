@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // PersonChange is a person as the warehouse export reads it.
@@ -29,6 +31,7 @@ type AccountChange struct {
 // ChangedPeople returns up to limit of a tenant's people changed after (afterAt,
 // afterID) and at or before until, in (changed_at, id) order.
 func (s *Service) ChangedPeople(ctx context.Context, tenantID int64, afterAt time.Time, afterID int64, until time.Time, limit int) ([]PersonChange, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []PersonChange
 	err := s.db.WithContext(ctx).Raw(`SELECT id, email, account_id, first_seen_at, last_seen_at, created_at, changed_at FROM people
 		WHERE tenant_id = ? AND (changed_at, id) > (?, ?) AND changed_at <= ? ORDER BY changed_at, id LIMIT ?`,
@@ -41,6 +44,7 @@ func (s *Service) ChangedPeople(ctx context.Context, tenantID int64, afterAt tim
 
 // ChangedAccounts is ChangedPeople for accounts.
 func (s *Service) ChangedAccounts(ctx context.Context, tenantID int64, afterAt time.Time, afterID int64, until time.Time, limit int) ([]AccountChange, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []AccountChange
 	err := s.db.WithContext(ctx).Raw(`SELECT id, domain, name, created_at, changed_at FROM accounts
 		WHERE tenant_id = ? AND (changed_at, id) > (?, ?) AND changed_at <= ? ORDER BY changed_at, id LIMIT ?`,

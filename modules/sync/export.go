@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // OpportunityChange is a mirrored opportunity as the warehouse export reads it.
@@ -45,6 +47,7 @@ type SpendChange struct {
 // external_id) order; afterKey is the source and external id of the last one read.
 // Deleted ones are included, marked.
 func (s *Service) ChangedOpportunities(ctx context.Context, tenantID int64, afterAt time.Time, afterKey [2]string, until time.Time, limit int) ([]OpportunityChange, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []OpportunityChange
 	err := s.db.WithContext(ctx).Raw(`SELECT source, external_id, name, account_external_id, amount::float8 AS amount, currency,
 			pipeline, stage, is_won, is_closed, created_date, close_date::timestamp AT TIME ZONE 'UTC' AS close_date, campaign_external_id,
@@ -61,6 +64,7 @@ func (s *Service) ChangedOpportunities(ctx context.Context, tenantID int64, afte
 // ChangedSpend is ChangedOpportunities for daily ad spend; afterKey is the
 // platform, account id, campaign id and day (YYYY-MM-DD) of the last row read.
 func (s *Service) ChangedSpend(ctx context.Context, tenantID int64, afterAt time.Time, afterKey [4]string, until time.Time, limit int) ([]SpendChange, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var out []SpendChange
 	err := s.db.WithContext(ctx).Raw(`SELECT platform, account_id, campaign_id, day::timestamp AT TIME ZONE 'UTC' AS day, campaign_name,
 			spend::float8 AS spend, currency, clicks, impressions, changed_at

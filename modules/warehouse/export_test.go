@@ -10,7 +10,9 @@ import (
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
 	"github.com/jackc/pgx/v5"
+	"github.com/srgplatform/srg/app/db"
 )
 
 // seeded is what seed put in the stores, as the export must deliver it.
@@ -159,7 +161,7 @@ func TestExportToPostgres(t *testing.T) {
 	if diff := gocmp.Diff(s.creditRows(), destRows(t, f.destURL, Credits, ds(Credits).Columns)); diff != "" {
 		t.Errorf("credits at the destination (-want +got):\n%s", diff)
 	}
-	salt, err := f.svc.store.salt(f.ctx, f.tenantID)
+	salt, err := f.svc.store.salt(db.WithTenant(f.ctx, f.tenantID), f.tenantID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +306,7 @@ func TestCrashAfterDestinationCommit(t *testing.T) {
 			}
 			f.svc.afterCommit = nil
 			var status string
-			f.db.Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
+			f.scoped().Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
 			if status != RunRunning {
 				t.Fatalf("crashed run is %q, want still running", status)
 			}
@@ -312,7 +314,7 @@ func TestCrashAfterDestinationCommit(t *testing.T) {
 			if len(res.Rows) != 0 {
 				t.Errorf("run after the crash exported %v again, want nothing: the destination had it", res.Rows)
 			}
-			f.db.Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
+			f.scoped().Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
 			if status != RunRecovered {
 				t.Errorf("crashed run is %q after the next run, want recovered", status)
 			}
@@ -328,7 +330,7 @@ func TestInterruptedRunIsExportedAgain(t *testing.T) {
 	seed(f)
 	d := f.pgDestination("srg")
 	// A run that died before the destination committed anything.
-	if err := f.db.Exec(`INSERT INTO warehouse_runs (destination_id, tenant_id, trigger) VALUES (?, ?, 'schedule')`, d.ID, f.tenantID).Error; err != nil {
+	if err := f.scoped().Exec(`INSERT INTO warehouse_runs (destination_id, tenant_id, trigger) VALUES (?, ?, 'schedule')`, d.ID, f.tenantID).Error; err != nil {
 		t.Fatal(err)
 	}
 	res := f.run(d)
@@ -336,7 +338,7 @@ func TestInterruptedRunIsExportedAgain(t *testing.T) {
 		t.Errorf("exported %v, want everything", res.Rows)
 	}
 	var status string
-	f.db.Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
+	f.scoped().Raw(`SELECT status FROM warehouse_runs WHERE id = 1`).Scan(&status)
 	if status != RunInterrupted {
 		t.Errorf("dead run is %q, want interrupted", status)
 	}

@@ -21,6 +21,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/app/secrets"
 )
@@ -197,6 +198,9 @@ func (f *fixture) setCredits(opp string, at time.Time, docs ...creditDoc) {
 	f.tables.credits = slices.DeleteFunc(f.tables.credits, func(c CreditChange) bool { return c.OpportunityID == opp })
 	f.tables.credits = append(f.tables.credits, CreditChange{OpportunityID: opp, ChangedAt: at})
 }
+
+// scoped is the database under the tenant's scope, for the tests' own queries.
+func (f *fixture) scoped() *gorm.DB { return f.db.WithContext(db.WithTenant(f.ctx, f.tenantID)) }
 
 func (f *fixture) save(in SaveInput) Destination {
 	f.t.Helper()

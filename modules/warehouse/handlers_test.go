@@ -16,14 +16,16 @@ import (
 // a signed-in user allowed everything.
 func (f *fixture) module() http.Handler {
 	f.t.Helper()
-	var other int64
-	f.db.Raw(`INSERT INTO tenants (slug, name) VALUES ('other', 'Other') RETURNING id`).Scan(&other)
-	m := &Module{svc: f.svc, tenants: apptest.Tenants{"acme": f.tenantID, "other": other}, log: apptest.Logger(f.t)}
+	if err := f.db.Exec(`INSERT INTO tenants (slug, name) VALUES ('other', 'Other')`).Error; err != nil {
+		f.t.Fatal(err)
+	}
+	tenants := apptest.TenantsIn(f.db)
+	m := &Module{svc: f.svc, tenants: tenants, log: apptest.Logger(f.t)}
 	m.ctx, m.cancel = f.ctx, func() {}
 	f.t.Cleanup(func() { m.Close() })
 	e := apptest.Echo(f.t)
 	e.Use(apptest.AsUser(4, "ann@acme.example"))
-	web.NewRouter(e, apptest.AllowAll{}).Mount(m.Routes()...)
+	web.NewRouter(e, apptest.AllowAll{}, tenants).Mount(m.Routes()...)
 	return e
 }
 
@@ -90,7 +92,7 @@ func TestAPI(t *testing.T) {
 		return len(runs) == 1 && runs[0].Status == RunOK && runs[0].Rows[Touchpoints] == 3
 	})
 	var actions []string
-	f.db.Raw(`SELECT action FROM audit_log WHERE tenant_id = ? ORDER BY id`, f.tenantID).Scan(&actions)
+	f.scoped().Raw(`SELECT action FROM audit_log WHERE tenant_id = ? ORDER BY id`, f.tenantID).Scan(&actions)
 	want := "warehouse.destination_added,warehouse.destination_updated,warehouse.exported"
 	if strings.Join(actions, ",") != want {
 		t.Errorf("audit log %v, want %s", actions, want)

@@ -32,6 +32,7 @@ type RunResult struct {
 // dataset is exported again from that time (for touchpoints, those written or
 // updated since), whatever its watermark.
 func (s *Service) RunNow(ctx context.Context, tenantID, id int64, from *time.Time, actor string) (RunResult, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	d, err := s.store.destination(ctx, tenantID, id)
 	if err != nil {
 		return RunResult{}, err
@@ -62,6 +63,7 @@ func (s *Service) run(ctx context.Context, d Destination, trigger string, from *
 		}
 		return err
 	}
+	ctx = db.WithTenant(ctx, d.TenantID)
 	conn, err := db.SQL(s.db).Conn(ctx)
 	if err != nil {
 		return RunResult{}, notify(fmt.Errorf("warehouse: connection: %w", err))
@@ -298,6 +300,8 @@ func (s *Service) dispatchJob() jobs.Job {
 // RunDue runs every enabled destination whose schedule is due, one at a time.
 func (s *Service) RunDue(ctx context.Context) error {
 	now := s.now().UTC()
+	unscoped := ctx
+	ctx = db.WithSystem(ctx) // due destinations are found and claimed across tenants
 	due, err := s.store.due(ctx, now)
 	if err != nil {
 		return err
@@ -316,7 +320,7 @@ func (s *Service) RunDue(ctx context.Context) error {
 		if !won {
 			continue
 		}
-		if _, err := s.run(ctx, d, TriggerSchedule, nil, "schedule", nil); err != nil && !errors.Is(err, ErrBusy) && firstErr == nil {
+		if _, err := s.run(unscoped, d, TriggerSchedule, nil, "schedule", nil); err != nil && !errors.Is(err, ErrBusy) && firstErr == nil {
 			firstErr = err
 		}
 	}

@@ -207,17 +207,20 @@ func credentialsAD(tenantID int64, name string) []byte {
 
 // Destinations lists a tenant's destinations.
 func (s *Service) Destinations(ctx context.Context, tenantID int64) ([]Destination, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.store.destinations(ctx, tenantID)
 }
 
 // Destination returns one of a tenant's destinations.
 func (s *Service) Destination(ctx context.Context, tenantID, id int64) (Destination, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	return s.store.destination(ctx, tenantID, id)
 }
 
 // Save creates a destination (id 0) or updates one, after checking every field
 // (not the connection: see Check). Credentials are sealed.
 func (s *Service) Save(ctx context.Context, tenantID int64, tenant string, id int64, in SaveInput) (Destination, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	var old Destination
 	if id != 0 {
 		var err error
@@ -351,6 +354,7 @@ func (s *Service) openCredentials(ctx context.Context, d Destination) (json.RawM
 // Delete removes a destination, its watermarks and run log; what it exported stays
 // where it went.
 func (s *Service) Delete(ctx context.Context, tenantID, id int64, actor string) error {
+	ctx = db.WithTenant(ctx, tenantID)
 	d, err := s.store.destination(ctx, tenantID, id)
 	if err != nil {
 		return err
@@ -372,6 +376,7 @@ type CheckResult struct {
 
 // Check connects to a destination and checks it can be written.
 func (s *Service) Check(ctx context.Context, tenantID, id int64) (CheckResult, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	d, err := s.store.destination(ctx, tenantID, id)
 	if err != nil {
 		return CheckResult{}, err
@@ -399,6 +404,7 @@ func (s *Service) open(ctx context.Context, d Destination) (Target, error) {
 
 // Runs lists a destination's latest runs.
 func (s *Service) Runs(ctx context.Context, tenantID, id int64, limit int) ([]Run, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	if _, err := s.store.destination(ctx, tenantID, id); err != nil {
 		return nil, err
 	}
@@ -407,6 +413,7 @@ func (s *Service) Runs(ctx context.Context, tenantID, id int64, limit int) ([]Ru
 
 // Marks returns a destination's watermarks by dataset.
 func (s *Service) Marks(ctx context.Context, tenantID, id int64) (map[string]Mark, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	if _, err := s.store.destination(ctx, tenantID, id); err != nil {
 		return nil, err
 	}

@@ -228,9 +228,7 @@ func (s store) salt(ctx context.Context, tenantID int64) ([]byte, error) {
 // committed, so it is no later than the start of the oldest open transaction.
 func (s store) horizon(ctx context.Context) (time.Time, error) {
 	var t time.Time
-	err := s.db.WithContext(ctx).Raw(`SELECT least(clock_timestamp(), coalesce(min(xact_start), clock_timestamp()))
-		FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'
-			AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`).Scan(&t).Error
+	err := s.db.WithContext(ctx).Raw(`SELECT least(clock_timestamp(), coalesce(warehouse_oldest_transaction(), clock_timestamp()))`).Scan(&t).Error
 	if err != nil {
 		return time.Time{}, fmt.Errorf("warehouse: horizon: %w", err)
 	}
