@@ -23,7 +23,8 @@ func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) e
 	}
 	sums := map[string]any{}
 	for _, m := range models {
-		sums[m] = map[string]any{"sum": map[string]any{"field": "credit." + m}}
+		// Prefixed: a bucket also holds "key" and "doc_count".
+		sums["m_"+m] = map[string]any{"sum": map[string]any{"field": "credit." + m}}
 	}
 	terms := func(field string) map[string]any {
 		return map[string]any{field: map[string]any{"terms": map[string]any{"field": field, "missing_bucket": true}}}
@@ -44,66 +45,75 @@ func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) e
 		if err != nil {
 			return err
 		}
-		var res struct {
-			Aggregations struct {
-				G struct {
-					AfterKey map[string]any `json:"after_key"`
-					Buckets  []struct {
-						Key struct {
-							Day      int64   `json:"day"`
-							Channel  *string `json:"channel"`
-							Campaign *string `json:"campaign"`
-							Currency *string `json:"currency"`
-						} `json:"key"`
-						DocCount int64                      `json:"doc_count"`
-						Sums     map[string]json.RawMessage `json:"-"`
-					} `json:"buckets"`
-				} `json:"g"`
-			} `json:"aggregations"`
+		rows, next, err := rollupRows(raw, models)
+		if err != nil {
+			return err
 		}
-		if raw != nil {
-			if err := json.Unmarshal(raw, &res); err != nil {
-				return fmt.Errorf("warehouse: rollup: %w", err)
-			}
-		}
-		var buckets []map[string]json.RawMessage
-		if raw != nil {
-			var generic struct {
-				Aggregations struct {
-					G struct {
-						Buckets []map[string]json.RawMessage `json:"buckets"`
-					} `json:"g"`
-				} `json:"aggregations"`
-			}
-			if err := json.Unmarshal(raw, &generic); err != nil {
-				return fmt.Errorf("warehouse: rollup: %w", err)
-			}
-			buckets = generic.Aggregations.G.Buckets
-		}
-		b := &Batch{Mark: mark}
-		for i, bk := range res.Aggregations.G.Buckets {
-			day := time.UnixMilli(bk.Key.Day).UTC()
-			for _, m := range models {
-				var sum struct {
-					Value *float64 `json:"value"`
-				}
-				_ = json.Unmarshal(buckets[i][m], &sum)
-				if sum.Value == nil {
-					continue
-				}
-				b.Rows = append(b.Rows, []any{day, m, strp(bk.Key.Channel), strp(bk.Key.Campaign), strp(bk.Key.Currency), bk.DocCount, *sum.Value})
-			}
-		}
+		b := &Batch{Mark: mark, Rows: rows}
 		if len(b.Rows) > 0 || first {
 			if err := fn(b); err != nil {
 				return err
 			}
 		}
-		if res.Aggregations.G.AfterKey == nil || len(res.Aggregations.G.Buckets) == 0 {
+		if next == nil {
 			return nil
 		}
-		after = res.Aggregations.G.AfterKey
+		after = next
 	}
+}
+
+// rollupRows turns a page of the composite aggregation into rows, one per bucket
+// and model with credits, and returns the key to continue after (nil after the
+// last page).
+func rollupRows(raw json.RawMessage, models []string) ([][]any, map[string]any, error) {
+	if raw == nil {
+		return nil, nil, nil
+	}
+	var res struct {
+		Aggregations struct {
+			G struct {
+				AfterKey map[string]any               `json:"after_key"`
+				Buckets  []map[string]json.RawMessage `json:"buckets"`
+			} `json:"g"`
+		} `json:"aggregations"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, nil, fmt.Errorf("warehouse: rollup: %w", err)
+	}
+	var rows [][]any
+	for _, bucket := range res.Aggregations.G.Buckets {
+		var key struct {
+			Day      int64   `json:"day"`
+			Channel  *string `json:"channel"`
+			Campaign *string `json:"campaign"`
+			Currency *string `json:"currency"`
+		}
+		var count int64
+		if err := json.Unmarshal(bucket["key"], &key); err != nil {
+			return nil, nil, fmt.Errorf("warehouse: rollup key: %w", err)
+		}
+		if err := json.Unmarshal(bucket["doc_count"], &count); err != nil {
+			return nil, nil, fmt.Errorf("warehouse: rollup count: %w", err)
+		}
+		day := time.UnixMilli(key.Day).UTC()
+		for _, m := range models {
+			var sum struct {
+				Value *float64 `json:"value"`
+			}
+			if raw, ok := bucket["m_"+m]; ok {
+				if err := json.Unmarshal(raw, &sum); err != nil {
+					return nil, nil, fmt.Errorf("warehouse: rollup sum: %w", err)
+				}
+			}
+			if sum.Value != nil {
+				rows = append(rows, []any{day, m, strp(key.Channel), strp(key.Campaign), strp(key.Currency), count, *sum.Value})
+			}
+		}
+	}
+	if len(res.Aggregations.G.Buckets) == 0 {
+		return rows, nil, nil
+	}
+	return rows, res.Aggregations.G.AfterKey, nil
 }
 
 // strp is a key part of a rollup: part of the primary key, so never null.
