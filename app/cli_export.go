@@ -13,7 +13,7 @@ import (
 
 func exportFlags(fs *flag.FlagSet) {
 	tenantFlag(fs)
-	fs.String("from", "", "backfill: export every dataset again from this date (YYYY-MM-DD, UTC), whatever was exported before")
+	fs.String("from", "", "backfill: export every dataset again from this date (YYYY-MM-DD, UTC), or from its watermark if earlier")
 }
 
 // runExport lists a tenant's warehouse destinations, or exports one now.

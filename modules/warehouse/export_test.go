@@ -212,6 +212,17 @@ func TestExportToPostgres(t *testing.T) {
 	if m := marks[Touchpoints]; m.ID != "e1" || m.At.Before(f.base.Add(time.Minute)) {
 		t.Errorf("touchpoints watermark = %+v, want e1 at its identification", m)
 	}
+
+	// A backfill from before the seeded changes exports them again, as updates.
+	from := f.base.Add(-time.Minute)
+	time.Sleep(5 * time.Millisecond)
+	res, err = f.svc.RunNow(f.ctx, f.tenantID, d.ID, &from, "test")
+	if err != nil || res.Status != RunOK || res.Rows[Touchpoints] != 3 || res.Rows[People] != 1 || res.Rows[Credits] != 4 {
+		t.Fatalf("backfill: %+v %v, want the 3 touchpoints (all written or updated since), the person and the 4 credit rows", res, err)
+	}
+	if n := count(t, f.destURL, `SELECT count(*) FROM srg.touchpoints`); n != 3 {
+		t.Errorf("%d touchpoints after the backfill, want 3", n)
+	}
 }
 
 func TestExportToFiles(t *testing.T) {

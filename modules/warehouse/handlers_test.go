@@ -142,7 +142,7 @@ func TestPages(t *testing.T) {
 	if d.Schedule != "@every 6h" || d.PII != PIIOmit || d.Enabled || strings.Join(d.Datasets, ",") != "touchpoints" {
 		t.Errorf("saved %+v", d)
 	}
-	apptest.Scenario{Name: "run log", Method: "GET", Path: "/t/acme/settings/warehouse/1", Status: 200, Want: []string{"backfill from 2020-01-01", "touchpoints 2"}}.Run(t, h)
+	apptest.Scenario{Name: "run log", Method: "GET", Path: "/t/acme/settings/warehouse/1", Status: 200, Want: []string{"backfill from 2020-01-01", "touchpoints 3"}}.Run(t, h)
 	apptest.Scenario{Name: "deleted", Method: "POST", Path: "/t/acme/settings/warehouse/1/delete", Form: form(), Status: 303}.Run(t, h)
 	apptest.Scenario{Name: "gone", Method: "GET", Path: "/t/acme/settings/warehouse/1", Status: 404}.Run(t, h)
 }

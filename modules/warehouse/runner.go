@@ -30,7 +30,7 @@ type RunResult struct {
 
 // RunNow exports a destination now. With from set, it is a backfill: every
 // dataset is exported again from that time (for touchpoints, those written or
-// updated since), whatever its watermark.
+// updated since), or from its watermark if that is earlier.
 func (s *Service) RunNow(ctx context.Context, tenantID, id int64, from *time.Time, actor string) (RunResult, error) {
 	ctx = db.WithTenant(ctx, tenantID)
 	d, err := s.store.destination(ctx, tenantID, id)
@@ -163,7 +163,9 @@ func (s *Service) export(ctx context.Context, d Destination, runID int64, before
 			continue
 		}
 		sc := &scope{tenantID: d.TenantID, tenant: d.Tenant, from: before[name], until: until, pii: d.PII, salt: salt}
-		if from != nil {
+		// A backfill starts at its date, or at the watermark when that is earlier:
+		// starting later would skip what was never exported.
+		if from != nil && from.Before(sc.from.At) {
 			sc.from = Mark{At: from.UTC()}
 		}
 		written, last, opened, err := deliver(ctx, load, ds, s.sources.of(name), sc)
