@@ -65,7 +65,7 @@ func TestAPI(t *testing.T) {
 		{"another tenant's", "GET", "/api/tenants/other/warehouse/destinations/1", "", 404, "no warehouse destination 1"},
 		{"rename refused", "PUT", "/api/tenants/acme/warehouse/destinations/1", `{"name": "dw2"}`, 400, "cannot be renamed"},
 		{"kind change refused", "PUT", "/api/tenants/acme/warehouse/destinations/1", `{"kind": "s3"}`, 400, "kind cannot change"},
-		{"updated, credentials kept", "PUT", "/api/tenants/acme/warehouse/destinations/1", `{"schedule": "0 3 * * *", "enabled": false}`, 200, `"schedule":"0 3 * * *"`},
+		{"updated, credentials kept", "PUT", "/api/tenants/acme/warehouse/destinations/1", `{"schedule": "0 3 * * *", "enabled": false}`, 200, `"datasets":["touchpoints","credits"],"schedule":"0 3 * * *"`},
 		{"check", "POST", "/api/tenants/acme/warehouse/destinations/1/check", "", 200, `"ok":true`},
 		{"bad backfill date", "POST", "/api/tenants/acme/warehouse/destinations/1/export", `{"from": "yesterday"}`, 400, "from must be a date"},
 		{"backfill unknown key", "POST", "/api/tenants/acme/warehouse/destinations/1/export", `{"since": "2026-01-01"}`, 400, `unknown field \"since\"`},

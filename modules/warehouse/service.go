@@ -94,7 +94,7 @@ type SaveInput struct {
 	// Settings: postgres {"schema"}; s3 {"endpoint", "bucket", "prefix", "region",
 	// "insecure"}; local {"path"}.
 	Settings json.RawMessage `json:"settings"`
-	// Datasets to export; empty means all.
+	// Datasets to export; empty means all (when updating: the current ones).
 	Datasets []string `json:"datasets"`
 	// Schedule is a cron spec or "@every 1h"; empty keeps the current or the default.
 	Schedule string `json:"schedule"`
@@ -251,6 +251,9 @@ func (s *Service) Save(ctx context.Context, tenantID int64, tenant string, id in
 	}
 	if len(in.Datasets) == 0 {
 		in.Datasets = DatasetNames()
+		if id != 0 {
+			in.Datasets = old.Datasets
+		}
 	}
 	for _, ds := range in.Datasets {
 		if DatasetByName(ds) == nil {
