@@ -60,6 +60,7 @@ func commands() []command {
 		{name: "attribute", summary: "offline attribution of a ChannelAttribution path file: heuristics, Markov (order 1-4), Shapley", run: runAttribute, flags: attributeFlags},
 		{name: "user", args: "add|passwd", summary: "add a person to a tenant, or set a password (from standard input or $" + config.EnvUserPassword + ")", run: runUser, flags: userFlags},
 		{name: "recompute", summary: "attribute a tenant's opportunities now and write the credits (only those that changed, unless --full)", run: runRecompute, flags: recomputeFlags},
+		{name: "export", args: "[DESTINATION]", summary: "list a tenant's warehouse destinations, or export one now (a backfill with --from)", run: runExport, flags: exportFlags},
 		{name: "bench", args: "ingest", summary: "run a benchmark against the dev stack and print name=value figures", run: runBench, flags: benchFlags},
 		{name: "version", summary: "print the version", run: func(env *cliEnv, _ *flag.FlagSet, _ []string) error {
 			fmt.Fprintf(env.stdout, "srg %s\n", Version)

@@ -16,6 +16,7 @@ var benchmarks = map[string]string{
 	"ingest":      "drive POST /t/collect on loopback: throughput, latency at 50%/80% load, memory, end-to-end indexing, events lost",
 	"sync":        "full sync of 100,000 contacts, 20,000 accounts and 30,000 opportunities from fake HubSpot and Salesforce: objects/s, peak memory",
 	"attribution": "full and 1% incremental recompute of 100,000 synthetic opportunities with 1,000,000 touchpoints: read, compute and write seconds, peak memory",
+	"export":      "export 1,000,000 touchpoints and their credits to a Postgres destination and to Parquet files: rows/s, peak memory",
 	"portal":      "p50/p95 server time of the dashboard, campaigns and journey pages of a tenant of 1,000,000 touchpoints and 10,000 attributed opportunities",
 }
 
@@ -27,7 +28,7 @@ func benchFlags(fs *flag.FlagSet) {
 
 func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	if len(args) != 1 || benchmarks[args[0]] == "" {
-		return fmt.Errorf("%w: want one of: ingest, sync, attribution, portal", errUsage)
+		return fmt.Errorf("%w: want one of: ingest, sync, attribution, portal, export", errUsage)
 	}
 	var pg, es string
 	for _, kv := range env.environ {
@@ -50,6 +51,8 @@ func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	switch args[0] {
 	case "sync":
 		return benchSync(ctx, env, self, pg, es)
+	case "export":
+		return benchExport(ctx, env, pg)
 	case "attribution", "portal":
 		n := fs.Lookup("opportunities").Value.(flag.Getter).Get().(int)
 		if n < 0 {

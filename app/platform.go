@@ -31,6 +31,7 @@ import (
 	"github.com/srgplatform/srg/modules/portal"
 	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
+	"github.com/srgplatform/srg/modules/warehouse"
 
 	"github.com/srgplatform/srg/modules/sync/csvimport"
 
@@ -65,6 +66,7 @@ type Platform struct {
 	Sync        *syncer.Module
 	Attribution *attribution.Module
 	Portal      *portal.Module
+	Warehouse   *warehouse.Module
 	// Layout builds the layout part of every portal page (tenant switcher, nav).
 	Layout *web.Layout
 }
@@ -186,7 +188,12 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
-	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
+	p.Warehouse = warehouse.New(warehouse.Deps{DB: p.DB, Box: p.Secrets, Index: p.Search,
+		Tables:  warehouseTables{identity: p.Identity.Service(), sync: p.Sync.Service(), attribution: p.Attribution.Service()},
+		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "warehouse"), Layout: p.Layout,
+		Options: warehouse.Options{DefaultSchedule: cfg.Warehouse.DefaultSchedule, Settle: cfg.Warehouse.Settle,
+			LocalRoot: cfg.Warehouse.LocalDir, FileRows: int64(cfg.Warehouse.FileRows)}})
+	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal, p.Warehouse}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

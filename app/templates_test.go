@@ -16,6 +16,7 @@ import (
 	"github.com/srgplatform/srg/modules/sync/connector"
 	"github.com/srgplatform/srg/modules/tenants"
 	"github.com/srgplatform/srg/modules/tracking"
+	"github.com/srgplatform/srg/modules/warehouse"
 
 	syncer "github.com/srgplatform/srg/modules/sync"
 )
@@ -48,6 +49,16 @@ var pageSamples = map[string]any{
 		Form:       syncer.ConnectForm{Kind: "hubspot", Credentials: "</textarea><b>"}},
 	"sync/runs": syncer.RunsPage{Page: samplePage, Connector: syncer.Connector{Kind: connector.HubSpot},
 		Runs: []syncer.RunLog{{Direction: "pull", Trigger: "manual", Status: "ok", StartedAt: time.Now(), FinishedAt: ptr(time.Now()), Counts: map[string]int{"account": 2}}}},
+	"warehouse/destinations": warehouse.DestinationsPage{Page: samplePage, Kinds: warehouse.Kinds, Error: "<b>", Notice: "Deleted.",
+		Destinations: []warehouse.Destination{{ID: 3, Name: "dw", Kind: "postgres", Schedule: "@every 1h", Status: "error", LastError: "<b>", Enabled: true,
+			NextRunAt: time.Now(), Datasets: []string{"touchpoints", "credits"}}},
+		Form: warehouse.DestinationForm{Kind: "s3", Credentials: "</textarea><b>", PII: "hash", Datasets: []string{"credits"}}},
+	"warehouse/destination": warehouse.DestinationPage{Page: samplePage, Notice: "Saved.", Error: "<b>", Check: &warehouse.CheckResult{Message: "refused <b>"},
+		Destination: warehouse.Destination{ID: 3, Name: "dw", Kind: "postgres", LastError: "<b>"},
+		Form:        warehouse.DestinationForm{Settings: `{"schema": "</textarea>"}`, PII: "omit", Datasets: []string{"touchpoints"}},
+		Marks:       []warehouse.DatasetMark{{Dataset: "touchpoints", Mark: &warehouse.Mark{At: time.Now(), ID: "e1"}}, {Dataset: "credits"}},
+		Runs: []warehouse.Run{{Trigger: "backfill", BackfillFrom: ptr(time.Now()), Status: "ok", StartedAt: time.Now(), FinishedAt: ptr(time.Now()),
+			Rows: map[string]int64{"touchpoints": 3}, Bytes: 2048}, {Trigger: "manual", Status: "running", StartedAt: time.Now(), Error: "<b>"}}},
 	"auth/login": auth.LoginPage{Page: web.Page{Title: "Sign in"}, CSRF: "tok", Email: "ann@acme.example", Next: "/t/acme", Error: "Wrong email or password.", Field: "password"},
 	"auth/code": auth.CodePage{Page: web.Page{Title: "Enter your code"}, CSRF: "tok", Next: "/", Phone: "••••••0100", AttemptsLeft: 4, ResendIn: 12,
 		Sent: true, Error: "Wrong code. 4 tries left."},

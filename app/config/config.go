@@ -18,6 +18,7 @@ type Config struct {
 	Jobs          Jobs          `koanf:"jobs"`
 	Tracking      Tracking      `koanf:"tracking"`
 	Sync          Sync          `koanf:"sync"`
+	Warehouse     Warehouse     `koanf:"warehouse"`
 	Access        Access        `koanf:"access"`
 	Auth          Auth          `koanf:"auth"`
 	Tenants       []Tenant      `koanf:"tenants"`
@@ -254,6 +255,7 @@ func Default() Config {
 			WritebackMaxPerRun: 20000,
 			ImportMaxMB:        50,
 		},
+		Warehouse: Warehouse{DefaultSchedule: "@every 1h", Settle: 2 * time.Minute, FileRows: 1_000_000},
 		Auth: Auth{
 			Argon2:  Argon2{Memory: 64 * 1024, Iterations: 3, Parallelism: 2},
 			Twilio:  Twilio{Timeout: 10 * time.Second},

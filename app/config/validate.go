@@ -168,6 +168,7 @@ func (c Config) Validate() Problems {
 		}
 	}
 	p = append(p, c.validateAuth()...)
+	p = append(p, c.Warehouse.validate()...)
 	p = append(p, c.validateTenants()...)
 	return p
 }

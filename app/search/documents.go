@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/olivere/elastic/v7"
 )
@@ -140,6 +141,8 @@ func (c *Client) SetVisitorIdentity(ctx context.Context, tenant, visitorID, pers
 	updated := 0
 	var after []any
 	for {
+		// updated_at tells warehouse exports that the document changed.
+		now := time.Now().UTC().Format(time.RFC3339Nano)
 		svc := es.Search(index).Query(query).Size(1000).Sort("event_id", true).FetchSource(false)
 		if after != nil {
 			svc = svc.SearchAfter(after...)
@@ -156,7 +159,7 @@ func (c *Client) SetVisitorIdentity(ctx context.Context, tenant, visitorID, pers
 		}
 		bulk := es.Bulk()
 		for _, h := range res.Hits.Hits {
-			bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"person_id": personID, "account_id": account}))
+			bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"person_id": personID, "account_id": account, "updated_at": now}))
 		}
 		br, err := bulk.Do(ctx)
 		if err != nil {

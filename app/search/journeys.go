@@ -149,7 +149,27 @@ func (c *Client) IdentifiedTouchpointsBetween(ctx context.Context, tenant string
 	if err != nil {
 		return err
 	}
-	index := c.IndexName(tenant, Touchpoints)
+	rq := map[string]any{"lt": to.UTC().Format(time.RFC3339Nano)}
+	if !from.IsZero() {
+		rq["gte"] = from.UTC().Format(time.RFC3339Nano)
+	}
+	body := map[string]any{
+		"_source": fields,
+		"sort":    []any{"_shard_doc"},
+		"query": map[string]any{"bool": map[string]any{
+			"filter":   []any{map[string]any{"exists": map[string]any{"field": "person_id"}}, map[string]any{"range": map[string]any{"occurred_at": rq}}},
+			"must_not": []any{map[string]any{"term": map[string]any{"is_bot": true}}},
+		}},
+	}
+	return eachPIT(ctx, es, c.IndexName(tenant, Touchpoints), body, "touchpoints", func(source, _ gojson.RawMessage) error {
+		return fn(json.RawMessage(source))
+	})
+}
+
+// eachPIT reads a search (body: query, sort, _source) over a point in time of the
+// index, a page at a time with search_after, and calls fn with each hit's source
+// and sort values. A missing index has no hits.
+func eachPIT(ctx context.Context, es *elastic.Client, index string, body map[string]any, what string, fn func(source, sort gojson.RawMessage) error) error {
 	pit, err := es.OpenPointInTime(index).KeepAlive("5m").Do(ctx)
 	if err != nil {
 		if elastic.IsNotFound(err) {
@@ -158,28 +178,20 @@ func (c *Client) IdentifiedTouchpointsBetween(ctx context.Context, tenant string
 		return fmt.Errorf("%w: open point in time on %s: %v", ErrUnavailable, index, withRootCause(err))
 	}
 	defer es.ClosePointInTime(pit.Id).Do(context.WithoutCancel(ctx))
-	rq := map[string]any{"lt": to.UTC().Format(time.RFC3339Nano)}
-	if !from.IsZero() {
-		rq["gte"] = from.UTC().Format(time.RFC3339Nano)
+	page := make(map[string]any, len(body)+4)
+	for k, v := range body {
+		page[k] = v
 	}
-	body := map[string]any{
-		"size":    pageSize,
-		"_source": fields,
-		"sort":    []any{"_shard_doc"},
-		"pit":     map[string]any{"id": pit.Id, "keep_alive": "5m"},
-		"query": map[string]any{"bool": map[string]any{
-			"filter":   []any{map[string]any{"exists": map[string]any{"field": "person_id"}}, map[string]any{"range": map[string]any{"occurred_at": rq}}},
-			"must_not": []any{map[string]any{"term": map[string]any{"is_bot": true}}},
-		}},
-		"track_total_hits": false,
-	}
+	page["size"] = pageSize
+	page["pit"] = map[string]any{"id": pit.Id, "keep_alive": "5m"}
+	page["track_total_hits"] = false
 	for {
-		res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "POST", Path: "/_search", Body: body,
+		res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "POST", Path: "/_search", Body: page,
 			Params: url.Values{"filter_path": {"pit_id,hits.hits._source,hits.hits.sort"}}})
 		if err != nil {
-			return fmt.Errorf("%w: read touchpoints: %v", ErrUnavailable, withRootCause(err))
+			return fmt.Errorf("%w: read %s: %v", ErrUnavailable, what, withRootCause(err))
 		}
-		var page struct {
+		var hits struct {
 			PitID string `json:"pit_id"`
 			Hits  struct {
 				Hits []struct {
@@ -188,20 +200,20 @@ func (c *Client) IdentifiedTouchpointsBetween(ctx context.Context, tenant string
 				} `json:"hits"`
 			} `json:"hits"`
 		}
-		if err := gojson.Unmarshal(res.Body, &page); err != nil {
-			return fmt.Errorf("%w: read touchpoints: %v", ErrUnavailable, err)
+		if err := gojson.Unmarshal(res.Body, &hits); err != nil {
+			return fmt.Errorf("%w: read %s: %v", ErrUnavailable, what, err)
 		}
-		for _, h := range page.Hits.Hits {
-			if err := fn(json.RawMessage(h.Source)); err != nil {
+		for _, h := range hits.Hits.Hits {
+			if err := fn(h.Source, h.Sort); err != nil {
 				return err
 			}
 		}
-		if len(page.Hits.Hits) < pageSize {
+		if len(hits.Hits.Hits) < pageSize {
 			return nil
 		}
-		body["search_after"] = json.RawMessage(page.Hits.Hits[len(page.Hits.Hits)-1].Sort)
-		if page.PitID != "" {
-			body["pit"] = map[string]any{"id": page.PitID, "keep_alive": "5m"}
+		page["search_after"] = json.RawMessage(hits.Hits.Hits[len(hits.Hits.Hits)-1].Sort)
+		if hits.PitID != "" {
+			page["pit"] = map[string]any{"id": hits.PitID, "keep_alive": "5m"}
 		}
 	}
 }

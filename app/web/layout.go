@@ -47,6 +47,7 @@ var nav = []navEntry{
 	{"Channels", "settings.channels", "settings/channels", Perm("settings.channels", "read")},
 	{"Attribution", "settings.attribution", "settings/attribution", Perm("settings.attribution", "read")},
 	{"Connectors", "settings.connectors", "settings/connectors", Perm("settings.connectors", "read")},
+	{"Warehouse", "settings.warehouse", "settings/warehouse", Perm("settings.warehouse", "read")},
 	{"Users", "settings.users", "settings/users", Perm("settings.users", "read")},
 	{"API tokens", "settings.tokens", "settings/tokens", Perm("settings.users", "read")},
 	{"Audit log", "settings.audit", "settings/audit", Perm("audit", "read")},

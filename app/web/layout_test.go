@@ -81,7 +81,7 @@ func TestLayoutPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.name == "tenant the user is not a member of" {
-				if got.Tenant != dir["globex"] || len(got.Nav) != 11 {
+				if got.Tenant != dir["globex"] || len(got.Nav) != 12 {
 					t.Fatalf("got %+v", got)
 				}
 				return

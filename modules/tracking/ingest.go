@@ -216,7 +216,9 @@ func (in *ingester) indexBatch(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	docs := make([]search.Doc, len(evs))
+	indexedAt := time.Now().UTC()
 	for i := range evs {
+		evs[i].tp.UpdatedAt = indexedAt
 		src, err := fastjson.Marshal(&evs[i].tp)
 		if err != nil {
 			return 0, fmt.Errorf("tracking: encode touchpoint: %w", err)

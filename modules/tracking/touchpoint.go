@@ -14,13 +14,16 @@ import (
 // Touchpoint is an enriched event as indexed in srg-<tenant>-touchpoints; its fields
 // follow migrations/elasticsearch/touchpoints.json.
 type Touchpoint struct {
-	EventID        string         `json:"event_id"`
-	Tenant         string         `json:"tenant"`
-	SiteKey        string         `json:"site_key"`
-	Type           string         `json:"type"`
-	Name           string         `json:"name,omitempty"`
-	OccurredAt     time.Time      `json:"occurred_at"`
-	ReceivedAt     time.Time      `json:"received_at"`
+	EventID    string    `json:"event_id"`
+	Tenant     string    `json:"tenant"`
+	SiteKey    string    `json:"site_key"`
+	Type       string    `json:"type"`
+	Name       string    `json:"name,omitempty"`
+	OccurredAt time.Time `json:"occurred_at"`
+	ReceivedAt time.Time `json:"received_at"`
+	// UpdatedAt is when the document was last written (indexed, or given its
+	// person): warehouse exports page through touchpoints by it.
+	UpdatedAt      time.Time      `json:"updated_at"`
 	VisitorID      string         `json:"visitor_id"`
 	SessionID      string         `json:"session_id"`
 	SessionStart   bool           `json:"session_start"`

@@ -1,0 +1,54 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"testing"
+	"time"
+)
+
+// The generated documents are valid JSON with the fields the export reads.
+func TestExportTenantDocuments(t *testing.T) {
+	g := &ExportTenant{Touchpoints: 20, Models: []string{"linear", "first_touch"}, Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	var events []string
+	err := g.ChangedTouchpoints(context.Background(), "bench", time.Time{}, "", g.touchAt(11), func(src json.RawMessage, at time.Time) error {
+		var d struct {
+			EventID   string    `json:"event_id"`
+			UpdatedAt time.Time `json:"updated_at"`
+			VisitorID string    `json:"visitor_id"`
+			Channel   string    `json:"channel"`
+		}
+		if err := json.Unmarshal(src, &d); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if !d.UpdatedAt.Equal(at) || d.VisitorID == "" || d.Channel == "" {
+			t.Fatalf("document %s, updated at %s", src, at)
+		}
+		events = append(events, d.EventID)
+		return nil
+	})
+	if err != nil || len(events) != 12 || events[0] != "e000000000" || events[11] != "e000000011" {
+		t.Fatalf("touchpoints up to the 12th: %v %v", events, err)
+	}
+	n := 0
+	err = g.CreditsOf(context.Background(), "bench", []string{"o0000001"}, func(src json.RawMessage) error {
+		var d struct {
+			CreditID      string             `json:"credit_id"`
+			OpportunityID string             `json:"opportunity_id"`
+			Credit        map[string]float64 `json:"credit"`
+			Fractions     map[string]float64 `json:"fractions"`
+		}
+		if err := json.Unmarshal(src, &d); err != nil {
+			t.Fatalf("%s: %v", src, err)
+		}
+		if d.OpportunityID != "o0000001" || math.Abs(d.Credit["linear"]-100.1) > 1e-9 || d.Fractions["first_touch"] != 0.1 {
+			t.Fatalf("credit %s", src)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != touchesPerOpportunity {
+		t.Fatalf("%d credits, %v", n, err)
+	}
+}

@@ -1,0 +1,468 @@
+package warehouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	gojson "github.com/goccy/go-json"
+)
+
+// Index reads a tenant's Elasticsearch indices; app/search implements it.
+type Index interface {
+	ChangedTouchpoints(ctx context.Context, tenant string, afterAt time.Time, afterID string, until time.Time,
+		fn func(source json.RawMessage, updatedAt time.Time) error) error
+	CreditsOf(ctx context.Context, tenant string, opportunityIDs []string, fn func(source json.RawMessage) error) error
+	Query(ctx context.Context, tenant, kind string, body any) (json.RawMessage, error)
+	Mapping(ctx context.Context, tenant, kind string) (map[string]any, error)
+}
+
+// Tables pages through the rows other modules keep in Postgres that changed since
+// a mark; app implements it with the owning modules' export queries.
+type Tables interface {
+	ChangedPeople(ctx context.Context, tenantID int64, afterAt time.Time, afterID int64, until time.Time, limit int) ([]PersonRow, error)
+	ChangedAccounts(ctx context.Context, tenantID int64, afterAt time.Time, afterID int64, until time.Time, limit int) ([]AccountRow, error)
+	ChangedOpportunities(ctx context.Context, tenantID int64, afterAt time.Time, afterKey [2]string, until time.Time, limit int) ([]OpportunityRow, error)
+	ChangedSpend(ctx context.Context, tenantID int64, afterAt time.Time, afterKey [4]string, until time.Time, limit int) ([]SpendRow, error)
+	ChangedCredits(ctx context.Context, tenantID int64, afterAt time.Time, afterID string, until time.Time, limit int) ([]CreditChange, error)
+}
+
+// PersonRow is a person to export.
+type PersonRow struct {
+	ID          int64
+	Email       string
+	AccountID   *int64
+	FirstSeenAt time.Time
+	LastSeenAt  time.Time
+	CreatedAt   time.Time
+	ChangedAt   time.Time
+}
+
+// AccountRow is an account to export.
+type AccountRow struct {
+	ID        int64
+	Domain    string
+	Name      string
+	CreatedAt time.Time
+	ChangedAt time.Time
+}
+
+// OpportunityRow is a CRM opportunity to export (or to delete, when Deleted).
+type OpportunityRow struct {
+	Source             string
+	ExternalID         string
+	Name               string
+	AccountExternalID  string
+	Amount             *float64
+	Currency           string
+	Pipeline           string
+	Stage              string
+	IsWon              bool
+	IsClosed           bool
+	CreatedDate        *time.Time
+	CloseDate          *time.Time
+	CampaignExternalID string
+	ModifiedAt         *time.Time
+	Deleted            bool
+	ChangedAt          time.Time
+}
+
+// SpendRow is one campaign's ad spend of one day.
+type SpendRow struct {
+	Platform     string
+	AccountID    string
+	CampaignID   string
+	Day          time.Time
+	CampaignName string
+	Spend        float64
+	Currency     string
+	Clicks       int64
+	Impressions  int64
+	ChangedAt    time.Time
+}
+
+// CreditChange names an opportunity whose set of credits changed.
+type CreditChange struct {
+	OpportunityID string
+	ChangedAt     time.Time
+}
+
+// PII modes: how people's emails are exported.
+const (
+	PIIExport = "export"
+	PIIHash   = "hash"
+	PIIOmit   = "omit"
+)
+
+// scope is what one dataset's read covers.
+type scope struct {
+	tenantID int64
+	tenant   string
+	from     Mark
+	until    time.Time
+	pii      string
+	salt     []byte
+}
+
+// email applies the PII mode: the address, its salted SHA-256 (hex) or nothing.
+func (s *scope) email(e string) any {
+	switch s.pii {
+	case PIIExport:
+		return e
+	case PIIHash:
+		h := sha256.New()
+		h.Write(s.salt)
+		h.Write([]byte(strings.ToLower(strings.TrimSpace(e))))
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	return nil
+}
+
+// sourceFunc reads one dataset's changes in scope and calls fn with each batch.
+type sourceFunc func(ctx context.Context, s *scope, fn func(*Batch) error) error
+
+// pageSize is how many rows a Postgres page or a touchpoint batch holds; creditPage
+// is how many opportunities' credits a credits batch holds.
+const (
+	pageSize   = 5000
+	creditPage = 500
+)
+
+type sources struct {
+	index  Index
+	tables Tables
+}
+
+func (src sources) of(name string) sourceFunc {
+	switch name {
+	case Touchpoints:
+		return src.touchpoints
+	case Credits:
+		return src.credits
+	case Opportunities:
+		return src.opportunities
+	case People:
+		return src.people
+	case Accounts:
+		return src.accounts
+	case AdSpend:
+		return src.spend
+	case ChannelDaily:
+		return src.channelDaily
+	}
+	return nil
+}
+
+// tpDoc is the part of a touchpoint document that is exported.
+type tpDoc struct {
+	EventID        string    `json:"event_id"`
+	OccurredAt     time.Time `json:"occurred_at"`
+	ReceivedAt     time.Time `json:"received_at"`
+	UpdatedAt      time.Time `json:"updated_at"`
+	Type           string    `json:"type"`
+	Name           string    `json:"name"`
+	SiteKey        string    `json:"site_key"`
+	VisitorID      string    `json:"visitor_id"`
+	SessionID      string    `json:"session_id"`
+	SessionStart   bool      `json:"session_start"`
+	PersonID       string    `json:"person_id"`
+	AccountID      string    `json:"account_id"`
+	EmailDomain    string    `json:"email_domain"`
+	URL            string    `json:"url"`
+	Path           string    `json:"path"`
+	Title          string    `json:"title"`
+	Referrer       string    `json:"referrer"`
+	ReferrerHost   string    `json:"referrer_host"`
+	LandingPage    string    `json:"landing_page"`
+	UTMSource      string    `json:"utm_source"`
+	UTMMedium      string    `json:"utm_medium"`
+	UTMCampaign    string    `json:"utm_campaign"`
+	UTMTerm        string    `json:"utm_term"`
+	UTMContent     string    `json:"utm_content"`
+	UTMID          string    `json:"utm_id"`
+	ClickIDType    string    `json:"click_id_type"`
+	ClickID        string    `json:"click_id"`
+	Channel        string    `json:"channel"`
+	ChannelRule    string    `json:"channel_rule"`
+	LinkURL        string    `json:"link_url"`
+	FileExt        string    `json:"file_ext"`
+	FormID         string    `json:"form_id"`
+	FormName       string    `json:"form_name"`
+	Browser        string    `json:"browser"`
+	BrowserVersion string    `json:"browser_version"`
+	OS             string    `json:"os"`
+	DeviceType     string    `json:"device_type"`
+	IsBot          bool      `json:"is_bot"`
+	Country        string    `json:"country"`
+	Screen         string    `json:"screen"`
+	Language       string    `json:"language"`
+	Timezone       string    `json:"timezone"`
+}
+
+// str is nil for an empty string: absent fields are nulls in the export.
+func str(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func ts(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func tsp(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return ts(*t)
+}
+
+// row is the touchpoint in touchpointColumns order.
+func (d *tpDoc) row() []any {
+	return []any{d.EventID, ts(d.OccurredAt), ts(d.ReceivedAt), ts(d.UpdatedAt), str(d.Type), str(d.Name), str(d.SiteKey),
+		str(d.VisitorID), str(d.SessionID), d.SessionStart, str(d.PersonID), str(d.AccountID), str(d.EmailDomain),
+		str(d.URL), str(d.Path), str(d.Title), str(d.Referrer), str(d.ReferrerHost), str(d.LandingPage),
+		str(d.UTMSource), str(d.UTMMedium), str(d.UTMCampaign), str(d.UTMTerm), str(d.UTMContent), str(d.UTMID),
+		str(d.ClickIDType), str(d.ClickID), str(d.Channel), str(d.ChannelRule), str(d.LinkURL), str(d.FileExt),
+		str(d.FormID), str(d.FormName), str(d.Browser), str(d.BrowserVersion), str(d.OS), str(d.DeviceType),
+		d.IsBot, str(d.Country), str(d.Screen), str(d.Language), str(d.Timezone)}
+}
+
+func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	b := &Batch{}
+	err := src.index.ChangedTouchpoints(ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
+		var d tpDoc
+		if err := gojson.Unmarshal(raw, &d); err != nil {
+			return fmt.Errorf("warehouse: touchpoint: %w", err)
+		}
+		b.Rows = append(b.Rows, d.row())
+		b.Mark = Mark{At: at, ID: d.EventID}
+		if len(b.Rows) == pageSize {
+			if err := fn(b); err != nil {
+				return err
+			}
+			b = &Batch{}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(b.Rows) > 0 {
+		return fn(b)
+	}
+	return nil
+}
+
+// creditDoc is a credit document: one per opportunity and touchpoint, with each
+// model's amount and fraction.
+type creditDoc struct {
+	CreditID          string             `json:"credit_id"`
+	SettingsHash      string             `json:"settings_hash"`
+	OpportunityID     string             `json:"opportunity_id"`
+	TouchpointID      string             `json:"touchpoint_id"`
+	PersonID          string             `json:"person_id"`
+	AccountID         string             `json:"account_id"`
+	Kind              string             `json:"kind"`
+	Currency          string             `json:"currency"`
+	OpportunityAmount float64            `json:"opportunity_amount"`
+	Channel           string             `json:"channel"`
+	ChannelRule       string             `json:"channel_rule"`
+	Campaign          string             `json:"campaign"`
+	Source            string             `json:"source"`
+	Medium            string             `json:"medium"`
+	Content           string             `json:"content"`
+	LandingPage       string             `json:"landing_page"`
+	TouchedAt         time.Time          `json:"touched_at"`
+	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
+	ClosedAt          *time.Time         `json:"closed_at"`
+	ComputedAt        time.Time          `json:"computed_at"`
+	Credit            map[string]float64 `json:"credit"`
+	Fractions         map[string]float64 `json:"fractions"`
+	ModelVersions     map[string]string  `json:"model_versions"`
+}
+
+// rows are the document's credits, one per model, in a stable order.
+func (d *creditDoc) rows(out [][]any) [][]any {
+	models := make([]string, 0, len(d.Credit))
+	for m := range d.Credit {
+		models = append(models, m)
+	}
+	slices.Sort(models)
+	for _, m := range models {
+		out = append(out, []any{d.CreditID, m, str(d.ModelVersions[m]), str(d.SettingsHash), d.OpportunityID, str(d.TouchpointID),
+			str(d.PersonID), str(d.AccountID), str(d.Kind), str(d.Channel), str(d.ChannelRule), str(d.Campaign), str(d.Source),
+			str(d.Medium), str(d.Content), str(d.LandingPage), ts(d.TouchedAt), ts(d.OppCreatedAt), tsp(d.ClosedAt),
+			ts(d.ComputedAt), d.Fractions[m], d.Credit[m], str(d.Currency), d.OpportunityAmount})
+	}
+	return out
+}
+
+// credits exports, for each opportunity whose credits changed, its whole current
+// set of credits, replacing the set exported before (none, when its credits were
+// removed).
+func (src sources) credits(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	after := s.from
+	for {
+		changes, err := src.tables.ChangedCredits(ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
+		if err != nil || len(changes) == 0 {
+			return err
+		}
+		b := &Batch{Deletes: make([][]any, len(changes))}
+		ids := make([]string, len(changes))
+		for i, c := range changes {
+			ids[i] = c.OpportunityID
+			b.Deletes[i] = []any{c.OpportunityID}
+		}
+		err = src.index.CreditsOf(ctx, s.tenant, ids, func(raw json.RawMessage) error {
+			var d creditDoc
+			if err := gojson.Unmarshal(raw, &d); err != nil {
+				return fmt.Errorf("warehouse: credit: %w", err)
+			}
+			b.Rows = d.rows(b.Rows)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		last := changes[len(changes)-1]
+		after = Mark{At: last.ChangedAt, ID: last.OpportunityID}
+		b.Mark = after
+		if err := fn(b); err != nil {
+			return err
+		}
+		if len(changes) < creditPage {
+			return nil
+		}
+	}
+}
+
+// page runs a keyset-paged read of a Postgres table: next reads the page after a
+// mark and turns it into a batch.
+func page(ctx context.Context, s *scope, fn func(*Batch) error, next func(after Mark) (*Batch, int, error)) error {
+	after := s.from
+	for {
+		b, n, err := next(after)
+		if err != nil || n == 0 {
+			return err
+		}
+		if err := fn(b); err != nil {
+			return err
+		}
+		if n < pageSize {
+			return nil
+		}
+		after = b.Mark
+	}
+}
+
+func intMark(id string) int64 {
+	n, _ := strconv.ParseInt(id, 10, 64)
+	return n
+}
+
+func (src sources) people(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	return page(ctx, s, fn, func(after Mark) (*Batch, int, error) {
+		rows, err := src.tables.ChangedPeople(ctx, s.tenantID, after.At, intMark(after.ID), s.until, pageSize)
+		if err != nil || len(rows) == 0 {
+			return nil, 0, err
+		}
+		b := &Batch{Rows: make([][]any, len(rows))}
+		for i, p := range rows {
+			var account any
+			if p.AccountID != nil {
+				account = *p.AccountID
+			}
+			b.Rows[i] = []any{p.ID, s.email(p.Email), account, ts(p.FirstSeenAt), ts(p.LastSeenAt), ts(p.CreatedAt), ts(p.ChangedAt)}
+		}
+		last := rows[len(rows)-1]
+		b.Mark = Mark{At: last.ChangedAt, ID: strconv.FormatInt(last.ID, 10)}
+		return b, len(rows), nil
+	})
+}
+
+func (src sources) accounts(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	return page(ctx, s, fn, func(after Mark) (*Batch, int, error) {
+		rows, err := src.tables.ChangedAccounts(ctx, s.tenantID, after.At, intMark(after.ID), s.until, pageSize)
+		if err != nil || len(rows) == 0 {
+			return nil, 0, err
+		}
+		b := &Batch{Rows: make([][]any, len(rows))}
+		for i, a := range rows {
+			b.Rows[i] = []any{a.ID, a.Domain, str(a.Name), ts(a.CreatedAt), ts(a.ChangedAt)}
+		}
+		last := rows[len(rows)-1]
+		b.Mark = Mark{At: last.ChangedAt, ID: strconv.FormatInt(last.ID, 10)}
+		return b, len(rows), nil
+	})
+}
+
+// keyMark encodes a composite key as a mark id (a JSON array), and back.
+func keyMark(parts ...string) string {
+	b, _ := json.Marshal(parts)
+	return string(b)
+}
+
+func markKey(id string, n int) []string {
+	parts := make([]string, n)
+	var got []string
+	if json.Unmarshal([]byte(id), &got) == nil {
+		copy(parts, got)
+	}
+	return parts
+}
+
+func (src sources) opportunities(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	return page(ctx, s, fn, func(after Mark) (*Batch, int, error) {
+		k := markKey(after.ID, 2)
+		rows, err := src.tables.ChangedOpportunities(ctx, s.tenantID, after.At, [2]string{k[0], k[1]}, s.until, pageSize)
+		if err != nil || len(rows) == 0 {
+			return nil, 0, err
+		}
+		b := &Batch{}
+		for _, o := range rows {
+			if o.Deleted {
+				b.Deletes = append(b.Deletes, []any{o.Source, o.ExternalID})
+				continue
+			}
+			var amount any
+			if o.Amount != nil {
+				amount = *o.Amount
+			}
+			b.Rows = append(b.Rows, []any{o.Source, o.ExternalID, str(o.Name), str(o.AccountExternalID), amount, str(o.Currency),
+				str(o.Pipeline), str(o.Stage), o.IsWon, o.IsClosed, tsp(o.CreatedDate), tsp(o.CloseDate),
+				str(o.CampaignExternalID), tsp(o.ModifiedAt), ts(o.ChangedAt)})
+		}
+		last := rows[len(rows)-1]
+		b.Mark = Mark{At: last.ChangedAt, ID: keyMark(last.Source, last.ExternalID)}
+		return b, len(rows), nil
+	})
+}
+
+func (src sources) spend(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	return page(ctx, s, fn, func(after Mark) (*Batch, int, error) {
+		k := markKey(after.ID, 4)
+		rows, err := src.tables.ChangedSpend(ctx, s.tenantID, after.At, [4]string{k[0], k[1], k[2], k[3]}, s.until, pageSize)
+		if err != nil || len(rows) == 0 {
+			return nil, 0, err
+		}
+		b := &Batch{Rows: make([][]any, len(rows))}
+		for i, r := range rows {
+			b.Rows[i] = []any{r.Platform, r.AccountID, r.CampaignID, r.Day.UTC(), str(r.CampaignName), r.Spend, str(r.Currency),
+				r.Clicks, r.Impressions, ts(r.ChangedAt)}
+		}
+		last := rows[len(rows)-1]
+		b.Mark = Mark{At: last.ChangedAt, ID: keyMark(last.Platform, last.AccountID, last.CampaignID, last.Day.UTC().Format(time.DateOnly))}
+		return b, len(rows), nil
+	})
+}

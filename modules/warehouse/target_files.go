@@ -1,0 +1,309 @@
+package warehouse
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"time"
+	"unsafe"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// bucket is where Parquet files and manifests go: an S3-compatible bucket or a
+// local directory. Keys are slash-separated and relative to the destination's root.
+type bucket interface {
+	// check verifies that the bucket exists and can be written.
+	check(ctx context.Context) error
+	// tempFile creates a file to write an object into before put.
+	tempFile() (*os.File, error)
+	// put stores the finished file at key (and removes the local file).
+	put(ctx context.Context, key, file string) error
+	// get returns the object at key, or nil when there is none.
+	get(ctx context.Context, key string) ([]byte, error)
+	remove(ctx context.Context, key string) error
+}
+
+// fileTarget writes each run as Parquet files partitioned by dataset and date,
+// <dataset>/date=YYYY-MM-DD/run-<run>-<n>.parquet (the day the rows changed), with
+// delete files beside them, and commits it by writing _manifests/run-<run>.json
+// last. Files no manifest lists are not part of any export.
+type fileTarget struct {
+	b bucket
+	// fileRows is the most rows one file holds.
+	fileRows int64
+}
+
+func (t *fileTarget) Check(ctx context.Context) error { return t.b.check(ctx) }
+func (t *fileTarget) Close() error                    { return nil }
+
+func manifestKey(runID int64) string { return fmt.Sprintf("_manifests/run-%012d.json", runID) }
+
+func (t *fileTarget) Confirmed(ctx context.Context, runID int64) (*Manifest, error) {
+	raw, err := t.b.get(ctx, manifestKey(runID))
+	if err != nil || raw == nil {
+		return nil, err
+	}
+	var m Manifest
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("manifest of run %d: %w", runID, err)
+	}
+	return &m, nil
+}
+
+func (t *fileTarget) Begin(ctx context.Context, run RunInfo) (Load, error) {
+	return &fileLoad{t: t, run: run}, nil
+}
+
+type fileLoad struct {
+	t   *fileTarget
+	run RunInfo
+	// keys are the files put so far, removed if the run aborts.
+	keys []string
+	// open are the writers' unfinished local files.
+	open []*os.File
+}
+
+func (l *fileLoad) Open(ctx context.Context, ds *Dataset) (Writer, error) {
+	w := &fileWriter{l: l, ds: ds, rows: newParquetSchema(ds.Name, ds.Columns)}
+	if len(ds.DeleteBy) > 0 {
+		w.deletes = newParquetSchema(ds.Name+"_deletes", ds.columnsOf(ds.DeleteBy))
+	}
+	return w, nil
+}
+
+func (l *fileLoad) Commit(ctx context.Context, m *Manifest) error {
+	f, err := l.t.b.tempFile()
+	if err != nil {
+		return err
+	}
+	l.open = append(l.open, f)
+	if _, err := f.Write(m.Encode()); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write manifest: %w", err)
+	}
+	return l.t.b.put(ctx, manifestKey(m.RunID), f.Name())
+}
+
+func (l *fileLoad) Abort(ctx context.Context) {
+	ctx = context.WithoutCancel(ctx)
+	for _, f := range l.open {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	for _, k := range l.keys {
+		_ = l.t.b.remove(ctx, k)
+	}
+}
+
+// parquetSchema is a dataset's Parquet schema (every column optional) and where
+// each of its columns sits among the schema's leaves, which parquet-go orders by
+// name.
+type parquetSchema struct {
+	schema  *parquet.Schema
+	columns []Column
+	leaf    []int
+}
+
+func newParquetSchema(name string, columns []Column) *parquetSchema {
+	g := parquet.Group{}
+	for _, c := range columns {
+		var n parquet.Node
+		switch c.Type {
+		case Int:
+			n = parquet.Int(64)
+		case Float:
+			n = parquet.Leaf(parquet.DoubleType)
+		case Bool:
+			n = parquet.Leaf(parquet.BooleanType)
+		case Timestamp:
+			n = parquet.Timestamp(parquet.Microsecond)
+		case Date:
+			n = parquet.Date()
+		default:
+			n = parquet.String()
+		}
+		g[c.Name] = parquet.Optional(n)
+	}
+	s := &parquetSchema{schema: parquet.NewSchema(name, g), columns: columns, leaf: make([]int, len(columns))}
+	for i, c := range columns {
+		lc, _ := s.schema.Lookup(c.Name)
+		s.leaf[i] = lc.ColumnIndex
+	}
+	return s
+}
+
+// row converts values (in column order) into a Parquet row.
+func (s *parquetSchema) row(dst parquet.Row, values []any) parquet.Row {
+	if cap(dst) < len(values) {
+		dst = make(parquet.Row, len(values))
+	}
+	dst = dst[:len(values)]
+	for i, v := range values {
+		col := s.leaf[i]
+		var pv parquet.Value
+		switch v := v.(type) {
+		case nil:
+			dst[col] = parquet.NullValue().Level(0, 0, col)
+			continue
+		case string:
+			pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v), len(v)))
+		case int64:
+			pv = parquet.Int64Value(v)
+		case float64:
+			pv = parquet.DoubleValue(v)
+		case bool:
+			pv = parquet.BooleanValue(v)
+		case time.Time:
+			if s.columns[i].Type == Date {
+				pv = parquet.Int32Value(int32(v.Unix() / 86400))
+			} else {
+				pv = parquet.Int64Value(v.UnixMicro())
+			}
+		default:
+			panic(fmt.Sprintf("warehouse: column %s: unexpected %T", s.columns[i].Name, v))
+		}
+		dst[col] = pv.Level(0, 1, col)
+	}
+	return dst
+}
+
+// parquetFile is a Parquet file being written locally before it is put.
+type parquetFile struct {
+	f    *os.File
+	w    *parquet.Writer
+	key  string
+	date string
+	rows int64
+}
+
+type fileWriter struct {
+	l             *fileLoad
+	ds            *Dataset
+	rows, deletes *parquetSchema
+	cur, del      *parquetFile
+	seq           int
+	buf           []parquet.Row
+	written       Written
+}
+
+func (w *fileWriter) create(s *parquetSchema, date, kind string) (*parquetFile, error) {
+	f, err := w.l.t.b.tempFile()
+	if err != nil {
+		return nil, err
+	}
+	w.l.open = append(w.l.open, f)
+	w.seq++
+	key := path.Join(w.ds.Name, "date="+date, fmt.Sprintf("run-%012d-%s%04d.parquet", w.l.run.ID, kind, w.seq))
+	pw := parquet.NewWriter(f, s.schema, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128*1024),
+		parquet.CreatedBy("srg", "1", ""))
+	pw.SetKeyValueMetadata("srg.dataset", w.ds.Name)
+	pw.SetKeyValueMetadata("srg.schema_version", fmt.Sprint(w.ds.Version))
+	return &parquetFile{f: f, w: pw, key: key, date: date}, nil
+}
+
+// finish closes a file and puts it in the bucket.
+func (w *fileWriter) finish(ctx context.Context, pf *parquetFile, deletes bool) error {
+	if err := pf.w.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", pf.key, err)
+	}
+	if err := pf.f.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", pf.key, err)
+	}
+	st, err := os.Stat(pf.f.Name())
+	if err != nil {
+		return fmt.Errorf("write %s: %w", pf.key, err)
+	}
+	if err := w.l.t.b.put(ctx, pf.key, pf.f.Name()); err != nil {
+		return err
+	}
+	w.l.keys = append(w.l.keys, pf.key)
+	w.written.Bytes += st.Size()
+	if deletes {
+		w.written.DeleteFiles = append(w.written.DeleteFiles, pf.key)
+	} else {
+		w.written.Files = append(w.written.Files, pf.key)
+	}
+	return nil
+}
+
+func (w *fileWriter) write(pf *parquetFile, s *parquetSchema, rows [][]any) error {
+	if cap(w.buf) < len(rows) {
+		w.buf = make([]parquet.Row, len(rows))
+	}
+	buf := w.buf[:len(rows)]
+	for i, r := range rows {
+		buf[i] = s.row(buf[i], r)
+	}
+	if _, err := pf.w.WriteRows(buf); err != nil {
+		return fmt.Errorf("write %s: %w", pf.key, err)
+	}
+	pf.rows += int64(len(rows))
+	return nil
+}
+
+func partitionDate(m Mark, run RunInfo) string {
+	if m.At.IsZero() {
+		return run.StartedAt.UTC().Format(time.DateOnly)
+	}
+	return m.At.UTC().Format(time.DateOnly)
+}
+
+func (w *fileWriter) Write(ctx context.Context, b *Batch) error {
+	if len(b.Deletes) > 0 {
+		if w.del == nil {
+			var err error
+			if w.del, err = w.create(w.deletes, partitionDate(Mark{}, w.l.run), "deletes-"); err != nil {
+				return err
+			}
+		}
+		if err := w.write(w.del, w.deletes, b.Deletes); err != nil {
+			return err
+		}
+		w.written.Deletes += int64(len(b.Deletes))
+	}
+	if len(b.Rows) == 0 {
+		return nil
+	}
+	date := partitionDate(b.Mark, w.l.run)
+	for rows := b.Rows; len(rows) > 0; {
+		if w.cur != nil && (w.cur.date != date || w.cur.rows >= w.l.t.fileRows) {
+			if err := w.finish(ctx, w.cur, false); err != nil {
+				return err
+			}
+			w.cur = nil
+		}
+		if w.cur == nil {
+			var err error
+			if w.cur, err = w.create(w.rows, date, ""); err != nil {
+				return err
+			}
+		}
+		n := min(int64(len(rows)), w.l.t.fileRows-w.cur.rows)
+		if err := w.write(w.cur, w.rows, rows[:n]); err != nil {
+			return err
+		}
+		w.written.Rows += n
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (w *fileWriter) Close(ctx context.Context) (Written, error) {
+	for _, f := range []struct {
+		pf      *parquetFile
+		deletes bool
+	}{{w.cur, false}, {w.del, true}} {
+		if f.pf != nil {
+			if err := w.finish(ctx, f.pf, f.deletes); err != nil {
+				return w.written, err
+			}
+		}
+	}
+	w.cur, w.del = nil, nil
+	return w.written, nil
+}
