@@ -95,6 +95,11 @@ CREATE INDEX crm_opportunities_changed ON crm_opportunities (tenant_id, changed_
 CREATE INDEX ad_spend_daily_changed ON ad_spend_daily (tenant_id, changed_at);
 CREATE INDEX attribution_state_changed ON attribution_state (tenant_id, changed_at, opportunity_id);
 
+SELECT srg_isolate_tenant('warehouse_destinations');
+SELECT srg_isolate_tenant('warehouse_watermarks');
+SELECT srg_isolate_tenant('warehouse_runs');
+SELECT srg_isolate_tenant('warehouse_salts');
+
 -- +goose Down
 DROP INDEX attribution_state_changed;
 DROP INDEX ad_spend_daily_changed;
