@@ -136,6 +136,12 @@ func (m *Module) Routes() []web.Route {
 
 		{Method: http.MethodGet, Path: "/account", Perm: self("read"), Handler: m.accountPage},
 		{Method: http.MethodPost, Path: "/account/password", Perm: self("write"), Handler: m.changePassword},
+		{Method: http.MethodPost, Path: "/account/phone", Perm: self("write"), Handler: m.startPhoneChange},
+		{Method: http.MethodPost, Path: "/account/phone/code", Perm: self("write"), Handler: m.confirmPhone},
+		{Method: http.MethodPost, Path: "/account/phone/resend", Perm: self("write"), Handler: m.resendPhoneCode},
+		{Method: http.MethodPost, Path: "/account/phone/cancel", Perm: self("write"), Handler: m.cancelPhoneChange},
+		{Method: http.MethodGet, Path: newPasswordPath, Perm: self("read"), Handler: m.newPasswordPage},
+		{Method: http.MethodPost, Path: newPasswordPath, Perm: self("write"), Handler: m.chooseNewPassword},
 		{Method: http.MethodPost, Path: "/account/logout-everywhere", Perm: self("write"), Handler: m.logoutEverywhere},
 
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.listTokens},
