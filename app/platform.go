@@ -186,7 +186,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
-	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
+	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout, p.Auth.Service()), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

@@ -90,7 +90,7 @@ func signInStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrWrongCredentials):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrChallengeGone):
+	case errors.Is(err, ErrChallengeGone), errors.Is(err, ErrPhoneChangeGone):
 		return http.StatusGone
 	}
 	switch errs.KindOf(err) {
