@@ -3,7 +3,6 @@ package auth
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -63,12 +62,8 @@ func (s *Service) ConfirmPhone(ctx context.Context, userID int64, token, code st
 	}
 	phone := ch.phone(u)
 	err = s.accountTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
-		if res.Error != nil {
-			return fmt.Errorf("auth: end phone change: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return phonePurpose.gone
+		if err := useChallenge(ctx, tx, ch, phonePurpose); err != nil {
+			return err
 		}
 		if err := setOwnPhone(ctx, tx, u.ID, phone); err != nil {
 			return err

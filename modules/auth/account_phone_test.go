@@ -33,6 +33,17 @@ func startPhoneChange(t *testing.T, b *browser) {
 	mustContain(t, "code form", b.Get(r.Location()), "We texted a code to the new number.", newPhoneMasked, `action="/account/phone/code"`, "5 tries left")
 }
 
+// pendingPhoneChange signs Ann in, starts a change to newPhone and returns her browser
+// and the code texted to the new number.
+func pendingPhoneChange(t *testing.T, mode string) (*env, *browser, string) {
+	t.Helper()
+	en := newEnv(t, envOptions{mode: mode})
+	b := en.browser()
+	b.SignIn(annEmail, annPassword, annPhone)
+	startPhoneChange(t, b)
+	return en, b, en.lastCode(newPhone)
+}
+
 // TestChangeOwnPhone changes Ann's sign-in phone through the account page, with the
 // code texted to the new number by each of Twilio's ways.
 func TestChangeOwnPhone(t *testing.T) {
@@ -111,11 +122,7 @@ func TestPhoneChangeCodeRules(t *testing.T) {
 	for _, mode := range []string{viaMessages, viaVerify} {
 		t.Run(mode, func(t *testing.T) {
 			t.Run("burnt after 5 wrong codes", func(t *testing.T) {
-				en := newEnv(t, envOptions{mode: mode})
-				b := en.browser()
-				b.SignIn(annEmail, annPassword, annPhone)
-				startPhoneChange(t, b)
-				code := en.lastCode(newPhone)
+				en, b, code := pendingPhoneChange(t, mode)
 				for i := 1; i <= 4; i++ {
 					if r := b.Post("/account/phone/code", url.Values{"code": {wrong(code)}}); r.Status != http.StatusBadRequest {
 						t.Fatalf("wrong code %d: %d\n%s", i, r.Status, r.Body)
@@ -144,11 +151,7 @@ func TestPhoneChangeCodeRules(t *testing.T) {
 			})
 
 			t.Run("valid 10 minutes, then a new code", func(t *testing.T) {
-				en := newEnv(t, envOptions{mode: mode})
-				b := en.browser()
-				b.SignIn(annEmail, annPassword, annPhone)
-				startPhoneChange(t, b)
-				code := en.lastCode(newPhone)
+				en, b, code := pendingPhoneChange(t, mode)
 				if r := b.Post("/account/phone/resend", nil); r.Status != http.StatusTooManyRequests {
 					t.Fatalf("resend at once: %d\n%s", r.Status, r.Body)
 				}
@@ -171,17 +174,16 @@ func TestPhoneChangeCodeRules(t *testing.T) {
 			})
 
 			t.Run("cancelled", func(t *testing.T) {
-				en := newEnv(t, envOptions{mode: mode})
-				b := en.browser()
-				b.SignIn(annEmail, annPassword, annPhone)
-				startPhoneChange(t, b)
-				code := en.lastCode(newPhone)
+				en, b, code := pendingPhoneChange(t, mode)
 				if r := b.Post("/account/phone/cancel", nil); r.Status != http.StatusSeeOther || r.Location() != "/account?done=phone-cancelled" {
 					t.Fatalf("cancel: %d %s", r.Status, r.Location())
 				}
 				mustContain(t, "cancelled", b.Get("/account?done=phone-cancelled"), "Phone change cancelled", `action="/account/phone"`)
 				if r := b.Post("/account/phone/code", url.Values{"code": {code}}); r.Status != http.StatusGone {
 					t.Fatalf("code after cancelling: %d\n%s", r.Status, r.Body)
+				}
+				if n := en.count(`SELECT count(*) FROM login_challenges`); n != 0 {
+					t.Fatalf("%d challenges left after cancelling", n)
 				}
 			})
 		})

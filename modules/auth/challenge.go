@@ -193,12 +193,8 @@ func (s *Service) VerifyCode(ctx context.Context, token, code, previousSession s
 	}
 	var out SignedIn
 	err = s.accountTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
-		if res.Error != nil {
-			return fmt.Errorf("auth: end challenge: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return signInPurpose.gone
+		if err := useChallenge(ctx, tx, ch, signInPurpose); err != nil {
+			return err
 		}
 		var err error
 		if out, err = s.openSession(ctx, tx, u.ID, previousSession, cl, nil); err != nil {
@@ -239,6 +235,20 @@ func (s *Service) rightCode(ctx context.Context, token, code string, p purpose, 
 		return challenge{}, user{}, s.wrongCode(ctx, ch, u, p, cl, burnt)
 	}
 	return ch, u, nil
+}
+
+// useChallenge ends a challenge whose code was right, in the transaction that does what
+// the code allows; a challenge ended meanwhile (a second request with the same code)
+// allows nothing.
+func useChallenge(ctx context.Context, tx *gorm.DB, ch challenge, p purpose) error {
+	res := tx.WithContext(ctx).Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
+	if res.Error != nil {
+		return fmt.Errorf("auth: end challenge: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return p.gone
+	}
+	return nil
 }
 
 // openSession ends the session the browser had (previousSession, may be empty) and
