@@ -193,7 +193,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "warehouse"), Layout: p.Layout,
 		Options: warehouse.Options{DefaultSchedule: cfg.Warehouse.DefaultSchedule, Settle: cfg.Warehouse.Settle,
 			LocalRoot: cfg.Warehouse.LocalDir, FileRows: int64(cfg.Warehouse.FileRows)}})
-	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal, p.Warehouse}
+	p.Modules = []module.Module{p.Tenants, tenants.NewPages(p.Tenants, p.Layout, p.Auth.Service()), p.Auth, p.Identity, p.Tracking, p.Sync, p.Attribution, p.Portal, p.Warehouse}
 	for _, m := range p.Modules {
 		p.Router.Mount(m.Routes()...)
 		for _, j := range m.Jobs() {

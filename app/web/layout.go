@@ -50,6 +50,7 @@ var nav = []navEntry{
 	{"Warehouse", "settings.warehouse", "settings/warehouse", Perm("settings.warehouse", "read")},
 	{"Users", "settings.users", "settings/users", Perm("settings.users", "read")},
 	{"API tokens", "settings.tokens", "settings/tokens", Perm("settings.users", "read")},
+	{"Single sign-on", "settings.sso", "settings/sso", Perm("settings.users", "read")},
 	{"Audit log", "settings.audit", "settings/audit", Perm("audit", "read")},
 }
 
@@ -118,6 +119,16 @@ func (l *Layout) Page(c echo.Context, title, section string) (Page, error) {
 		p.Nav = append(p.Nav, NavItem{Label: n.label, Section: n.section, URL: "/t/" + slug + "/" + n.path})
 	}
 	return p, nil
+}
+
+// Can reports whether the request's principal holds permission p, so that a page shows
+// only the forms its user may send (the routes check again). Without an authorizer
+// everything is allowed.
+func (l *Layout) Can(c echo.Context, p Permission) bool {
+	if l == nil || l.authz == nil {
+		return true
+	}
+	return PrincipalOf(c) != nil && l.authz.Authorize(c, p) == nil
 }
 
 // IsSettings reports whether a nav item belongs to the settings group.

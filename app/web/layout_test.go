@@ -81,13 +81,40 @@ func TestLayoutPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.name == "tenant the user is not a member of" {
-				if got.Tenant != dir["globex"] || len(got.Nav) != 12 {
+				if got.Tenant != dir["globex"] || len(got.Nav) != 13 {
 					t.Fatalf("got %+v", got)
 				}
 				return
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestLayoutCan(t *testing.T) {
+	dashboards, users := web.Perm("dashboards", "read"), web.Perm("settings.users", "write")
+	tests := []struct {
+		name      string
+		layout    *web.Layout
+		principal *web.Principal
+		perm      web.Permission
+		want      bool
+	}{
+		{"allowed", web.NewLayout(nil, onlyDashboards{}), &web.Principal{UserID: 1}, dashboards, true},
+		{"refused", web.NewLayout(nil, onlyDashboards{}), &web.Principal{UserID: 1}, users, false},
+		{"nobody signed in", web.NewLayout(nil, onlyDashboards{}), nil, dashboards, false},
+		{"no authorizer", web.NewLayout(nil, nil), nil, users, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+			if tc.principal != nil {
+				web.SetPrincipal(c, tc.principal)
+			}
+			if got := tc.layout.Can(c, tc.perm); got != tc.want {
+				t.Fatalf("Can(%v) = %v, want %v", tc.perm, got, tc.want)
 			}
 		})
 	}

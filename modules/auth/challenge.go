@@ -14,7 +14,32 @@ import (
 	"github.com/srgplatform/srg/app/sms"
 )
 
-// Challenge describes a pending sign-in for the code page.
+// purpose is what a challenge's code proves: that the person signing in holds their
+// phone, or that the person changing their phone holds the new one. Both run on the
+// same rules (expiry, attempts, resends, throttles); they differ in what ends them and
+// in their words.
+type purpose struct {
+	// name is login_challenges.purpose; audit prefixes the audit actions.
+	name, audit string
+	// gone and burnt are the errors of a missing and of a burnt challenge.
+	gone, burnt error
+	// rejected is why the provider refused to text the number.
+	rejected func(phone string) *errs.Error
+}
+
+var (
+	signInPurpose = purpose{name: "login", audit: "login", gone: ErrChallengeGone, burnt: ErrChallengeBurnt,
+		rejected: func(string) *errs.Error {
+			return &errs.Error{Kind: errs.KindInvalid, Message: "The sign-in code could not be sent to the phone number of your account. Ask an administrator to check it."}
+		}}
+	phonePurpose = purpose{name: "phone", audit: "phone", gone: ErrPhoneChangeGone, burnt: ErrPhoneChangeBurnt,
+		rejected: func(phone string) *errs.Error {
+			return &errs.Error{Kind: errs.KindInvalid, Field: "phone",
+				Message: fmt.Sprintf("The text message service refused to send a code to %s: check the number.", phone)}
+		}}
+)
+
+// Challenge describes a pending sign-in for the code page, or a pending phone change.
 type Challenge struct {
 	Phone string
 	// ResendIn is how long until a new code may be sent (0: now).
@@ -23,48 +48,86 @@ type Challenge struct {
 	AttemptsLeft int
 }
 
+// ResendSeconds is ResendIn in whole seconds, rounded up.
+func (c Challenge) ResendSeconds() int { return int(c.ResendIn.Seconds() + 0.999) }
+
 // Challenge returns the pending sign-in with this token.
 func (s *Service) Challenge(ctx context.Context, token string) (Challenge, error) {
-	ch, u, err := s.liveChallenge(ctx, token)
+	return s.describe(ctx, token, signInPurpose, 0)
+}
+
+func (s *Service) describe(ctx context.Context, token string, p purpose, owner int64) (Challenge, error) {
+	ch, u, err := s.liveChallenge(ctx, token, p, owner)
 	if err != nil {
 		return Challenge{}, err
 	}
-	return Challenge{Phone: MaskPhone(u.Phone), ResendIn: max(0, ch.LastSentAt.Add(s.limits.ResendAfter).Sub(s.now())),
+	return Challenge{Phone: MaskPhone(ch.phone(u)), ResendIn: max(0, ch.LastSentAt.Add(s.limits.ResendAfter).Sub(s.now())),
 		AttemptsLeft: s.limits.CodeAttempts - ch.Attempts}, nil
 }
 
-// liveChallenge finds a challenge that is not past its maximum age, and its user.
-func (s *Service) liveChallenge(ctx context.Context, token string) (challenge, user, error) {
+// liveChallenge finds a challenge of purpose p that is not past its maximum age, and its
+// user; owner, when not 0, is the only user whose challenge it may be.
+func (s *Service) liveChallenge(ctx context.Context, token string, p purpose, owner int64) (challenge, user, error) {
 	if len(token) != tokenLength {
-		return challenge{}, user{}, ErrChallengeGone
+		return challenge{}, user{}, p.gone
 	}
 	ch, ok, err := challengeByToken(ctx, s.db, token)
 	if err != nil {
 		return challenge{}, user{}, err
 	}
-	if !ok {
-		return challenge{}, user{}, ErrChallengeGone
+	if !ok || ch.Purpose != p.name || owner != 0 && ch.UserID != owner {
+		return challenge{}, user{}, p.gone
 	}
 	if !s.now().Before(ch.CreatedAt.Add(s.limits.ChallengeMaxAge)) {
 		if err := deleteChallenge(ctx, s.db, ch.ID); err != nil {
 			return challenge{}, user{}, err
 		}
-		return challenge{}, user{}, ErrChallengeGone
+		return challenge{}, user{}, p.gone
 	}
 	u, ok, err := userByID(ctx, s.db, ch.UserID)
 	if err != nil {
 		return challenge{}, user{}, err
 	}
 	if !ok {
-		return challenge{}, user{}, ErrChallengeGone
+		return challenge{}, user{}, p.gone
 	}
 	return ch, u, nil
+}
+
+// startChallenge texts a code for purpose p to phone and makes the user's challenge of
+// that purpose; newPhone is nil for a sign-in (the code goes to the user's phone).
+func (s *Service) startChallenge(ctx context.Context, u user, p purpose, newPhone *string, cl Client) (Pending, error) {
+	acct := account(u.Email)
+	now := s.now()
+	if err := checkLimits(ctx, s.db, now, s.sendLimits(acct)...); err != nil {
+		return Pending{}, err
+	}
+	ch := challenge{NewPhone: newPhone}
+	token := randomToken()
+	hash, err := s.send(ctx, ch.phone(u), token, p)
+	if err != nil {
+		return Pending{}, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := replaceChallenge(ctx, tx, token, u.ID, p.name, newPhone, hash, now.Add(s.limits.CodeTTL), now, cl.IP); err != nil {
+			return err
+		}
+		return recordAttempt(ctx, tx, attemptCodeSent, acct, cl.IP, now)
+	})
+	if err != nil {
+		return Pending{}, err
+	}
+	return Pending{Token: token, Phone: MaskPhone(ch.phone(u))}, nil
 }
 
 // Resend sends a new code for a pending sign-in: 30 s after the last one at the
 // earliest, and at most SendsPerHour an hour.
 func (s *Service) Resend(ctx context.Context, token string, cl Client) error {
-	ch, u, err := s.liveChallenge(ctx, token)
+	return s.resend(ctx, token, signInPurpose, 0, cl)
+}
+
+func (s *Service) resend(ctx context.Context, token string, p purpose, owner int64, cl Client) error {
+	ch, u, err := s.liveChallenge(ctx, token, p, owner)
 	if err != nil {
 		return err
 	}
@@ -84,7 +147,7 @@ func (s *Service) Resend(ctx context.Context, token string, cl Client) error {
 	if res.RowsAffected == 0 {
 		return throttled(s.limits.ResendAfter, "A new code was just sent.")
 	}
-	hash, err := s.send(ctx, u.Phone, token)
+	hash, err := s.send(ctx, ch.phone(u), token, p)
 	if err != nil {
 		return err
 	}
@@ -124,37 +187,14 @@ type SignedIn struct {
 // the browser had (previousSession, may be empty) and starts a new one. A wrong code
 // counts against the challenge, which is burnt at the Limits' CodeAttempts.
 func (s *Service) VerifyCode(ctx context.Context, token, code, previousSession string, cl Client) (SignedIn, error) {
-	code, err := normalizeCode(code)
+	ch, u, err := s.rightCode(ctx, token, code, signInPurpose, 0, cl)
 	if err != nil {
 		return SignedIn{}, err
-	}
-	ch, u, err := s.liveChallenge(ctx, token)
-	if err != nil {
-		return SignedIn{}, err
-	}
-	acct := account(u.Email)
-	now := s.now()
-	if err := checkLimits(ctx, s.db, now, s.codeLimits(acct, cl.IP)...); err != nil {
-		return SignedIn{}, err
-	}
-	if !now.Before(ch.CodeExpiresAt) {
-		return SignedIn{}, ErrCodeExpired
-	}
-	right, burnt, err := s.checkCode(ctx, ch, u, token, code)
-	if err != nil {
-		return SignedIn{}, err
-	}
-	if !right {
-		return SignedIn{}, s.wrongCode(ctx, ch, u, cl, burnt)
 	}
 	var out SignedIn
 	err = s.accountTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
-		if res.Error != nil {
-			return fmt.Errorf("auth: end challenge: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return ErrChallengeGone
+		if err := useChallenge(ctx, tx, ch, signInPurpose); err != nil {
+			return err
 		}
 		var err error
 		if out, err = s.openSession(ctx, tx, u.ID, previousSession, cl, nil); err != nil {
@@ -166,6 +206,49 @@ func (s *Service) VerifyCode(ctx context.Context, token, code, previousSession s
 		return SignedIn{}, err
 	}
 	return out, nil
+}
+
+// rightCode checks a code against the challenge of purpose p with this token (owned
+// by owner when not 0) and returns the challenge and its user when it is right. A
+// wrong code counts against the challenge, which is burnt at the Limits' CodeAttempts.
+func (s *Service) rightCode(ctx context.Context, token, code string, p purpose, owner int64, cl Client) (challenge, user, error) {
+	code, err := normalizeCode(code)
+	if err != nil {
+		return challenge{}, user{}, err
+	}
+	ch, u, err := s.liveChallenge(ctx, token, p, owner)
+	if err != nil {
+		return challenge{}, user{}, err
+	}
+	now := s.now()
+	if err := checkLimits(ctx, s.db, now, s.codeLimits(account(u.Email), cl.IP)...); err != nil {
+		return challenge{}, user{}, err
+	}
+	if !now.Before(ch.CodeExpiresAt) {
+		return challenge{}, user{}, ErrCodeExpired
+	}
+	right, burnt, err := s.checkCode(ctx, ch, u, token, code)
+	if err != nil {
+		return challenge{}, user{}, err
+	}
+	if !right {
+		return challenge{}, user{}, s.wrongCode(ctx, ch, u, p, cl, burnt)
+	}
+	return ch, u, nil
+}
+
+// useChallenge ends a challenge whose code was right, in the transaction that does what
+// the code allows; a challenge ended meanwhile (a second request with the same code)
+// allows nothing.
+func useChallenge(ctx context.Context, tx *gorm.DB, ch challenge, p purpose) error {
+	res := tx.WithContext(ctx).Exec(`DELETE FROM login_challenges WHERE id = ?`, ch.ID)
+	if res.Error != nil {
+		return fmt.Errorf("auth: end challenge: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return p.gone
+	}
+	return nil
 }
 
 // openSession ends the session the browser had (previousSession, may be empty) and
@@ -194,7 +277,7 @@ func (s *Service) checkCode(ctx context.Context, ch challenge, u user, token, co
 		}
 		return hmacEqual(codeHash(s.codeKey, token, code), ch.CodeHash), false, nil
 	}
-	ok, err := s.verifier.CheckVerification(ctx, u.Phone, code)
+	ok, err := s.verifier.CheckVerification(ctx, ch.phone(u), code)
 	switch {
 	case errors.Is(err, sms.ErrNoVerification):
 		return false, false, ErrCodeExpired
@@ -206,7 +289,7 @@ func (s *Service) checkCode(ctx context.Context, ch challenge, u user, token, co
 	return ok, false, nil
 }
 
-func (s *Service) wrongCode(ctx context.Context, ch challenge, u user, cl Client, burnt bool) error {
+func (s *Service) wrongCode(ctx context.Context, ch challenge, u user, p purpose, cl Client, burnt bool) error {
 	now := s.now()
 	var left int
 	err := s.accountTx(ctx, func(tx *gorm.DB) error {
@@ -217,7 +300,7 @@ func (s *Service) wrongCode(ctx context.Context, ch challenge, u user, cl Client
 		if err := recordAttempt(ctx, tx, attemptCodeFailed, account(u.Email), cl.IP, now); err != nil {
 			return err
 		}
-		if err := audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: "login.code_failed", Target: u.Email, RemoteAddr: cl.IP,
+		if err := audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: p.audit + ".code_failed", Target: u.Email, RemoteAddr: cl.IP,
 			Details: map[string]any{"attempt": n}}); err != nil {
 			return err
 		}
@@ -228,13 +311,13 @@ func (s *Service) wrongCode(ctx context.Context, ch challenge, u user, cl Client
 		if err := deleteChallenge(ctx, tx, ch.ID); err != nil {
 			return err
 		}
-		return audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: "login.challenge_burnt", Target: u.Email, RemoteAddr: cl.IP})
+		return audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: p.audit + ".challenge_burnt", Target: u.Email, RemoteAddr: cl.IP})
 	})
 	switch {
 	case err != nil:
 		return err
 	case left <= 0 || burnt:
-		return ErrChallengeBurnt
+		return p.burnt
 	case left == 1:
 		return errs.Invalid("code", "Wrong code. 1 try left.")
 	}

@@ -90,7 +90,7 @@ func signInStatus(err error) int {
 	switch {
 	case errors.Is(err, ErrWrongCredentials):
 		return http.StatusUnauthorized
-	case errors.Is(err, ErrChallengeGone):
+	case errors.Is(err, ErrChallengeGone), errors.Is(err, ErrPhoneChangeGone):
 		return http.StatusGone
 	}
 	switch errs.KindOf(err) {
@@ -130,13 +130,7 @@ func (m *Module) login(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, withNext("/login/code", next))
 }
 
-func (m *Module) challengeToken(c echo.Context) string {
-	ck, err := c.Cookie(challengeCookie)
-	if err != nil {
-		return ""
-	}
-	return ck.Value
-}
+func (m *Module) challengeToken(c echo.Context) string { return cookieValue(c, challengeCookie) }
 
 func (m *Module) codePage(c echo.Context) error {
 	token := m.challengeToken(c)
@@ -152,7 +146,7 @@ func (m *Module) renderCode(c echo.Context, status int, sent bool, shown error) 
 		return m.signInAgain(c, err)
 	}
 	p := CodePage{Page: web.Page{Title: "Enter your code"}, CSRF: CSRFToken(c), Next: safeNext(c.FormValue("next")),
-		Phone: ch.Phone, AttemptsLeft: ch.AttemptsLeft, ResendIn: int(ch.ResendIn.Seconds() + 0.999), Sent: sent}
+		Phone: ch.Phone, AttemptsLeft: ch.AttemptsLeft, ResendIn: ch.ResendSeconds(), Sent: sent}
 	if shown != nil {
 		p.Error = errs.MessageOf(shown)
 	}

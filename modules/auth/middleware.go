@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/srgplatform/srg/app/errs"
 	"github.com/srgplatform/srg/app/web"
 )
 
@@ -26,14 +27,17 @@ const (
 	// csrfContextKey is where echo's CSRF middleware leaves the token for templates.
 	csrfContextKey = "csrf"
 	bearerKey      = "srg.auth.bearer"
+	// mustChangeKey marks a session that must choose a new password first.
+	mustChangeKey = "srg.auth.must_change_password"
 )
 
 // Middleware is the module's global middleware, to run on every request in this order
 // before any route's permission check: authenticate (session cookie or API token),
-// send people who are not signed in to /login (401 under /api/), keep single sign-on
+// send people who are not signed in to /login (401 under /api/), hold sessions whose
+// password an administrator reset at the new password form, keep single sign-on
 // sessions in their tenant, and check CSRF tokens on state-changing requests.
 func (m *Module) Middleware() []echo.MiddlewareFunc {
-	return []echo.MiddlewareFunc{m.authenticate, m.requireSignIn, m.confine, m.csrf}
+	return []echo.MiddlewareFunc{m.authenticate, m.requireSignIn, m.holdForNewPassword, m.confine, m.csrf}
 }
 
 func isAPI(path string) bool { return strings.HasPrefix(path, "/api/") }
@@ -79,6 +83,9 @@ func (m *Module) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 				if ss.SSOTenantID != 0 {
 					c.Set(ssoTenantKey, ss.SSOTenantID)
 				}
+				if ss.MustChangePassword {
+					c.Set(mustChangeKey, true)
+				}
 			} else {
 				m.clearCookie(c, SessionCookie, "/")
 			}
@@ -107,6 +114,32 @@ func (m *Module) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 			target += "?next=" + url.QueryEscape(req.URL.RequestURI())
 		}
 		return c.Redirect(http.StatusSeeOther, target)
+	}
+}
+
+// newPasswordPath is the form a session whose password was reset must fill first.
+const newPasswordPath = "/account/new-password"
+
+// holdForNewPassword lets a session whose password an administrator reset reach only
+// the new password form, signing out and public routes: pages redirect to the form
+// (and back after it), the API says 403.
+func (m *Module) holdForNewPassword(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if must, _ := c.Get(mustChangeKey).(bool); !must {
+			return next(c)
+		}
+		req := c.Request()
+		path := c.Path()
+		if path == newPasswordPath || path == "/logout" {
+			return next(c)
+		}
+		if info, ok := m.routes.Lookup(req.Method, path); !ok || info.Perm.Public {
+			return next(c)
+		}
+		if isAPI(req.URL.Path) || req.Method != http.MethodGet {
+			return errs.Forbidden("An administrator reset your password: choose a new one at %s first.", newPasswordPath)
+		}
+		return c.Redirect(http.StatusSeeOther, newPasswordPath+"?next="+url.QueryEscape(req.URL.RequestURI()))
 	}
 }
 

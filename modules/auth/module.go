@@ -136,6 +136,12 @@ func (m *Module) Routes() []web.Route {
 
 		{Method: http.MethodGet, Path: "/account", Perm: self("read"), Handler: m.accountPage},
 		{Method: http.MethodPost, Path: "/account/password", Perm: self("write"), Handler: m.changePassword},
+		{Method: http.MethodPost, Path: "/account/phone", Perm: self("write"), Handler: m.startPhoneChange},
+		{Method: http.MethodPost, Path: "/account/phone/code", Perm: self("write"), Handler: m.confirmPhone},
+		{Method: http.MethodPost, Path: "/account/phone/resend", Perm: self("write"), Handler: m.resendPhoneCode},
+		{Method: http.MethodPost, Path: "/account/phone/cancel", Perm: self("write"), Handler: m.cancelPhoneChange},
+		{Method: http.MethodGet, Path: newPasswordPath, Perm: self("read"), Handler: m.newPasswordPage},
+		{Method: http.MethodPost, Path: newPasswordPath, Perm: self("write"), Handler: m.chooseNewPassword},
 		{Method: http.MethodPost, Path: "/account/logout-everywhere", Perm: self("write"), Handler: m.logoutEverywhere},
 
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.listTokens},
@@ -145,6 +151,9 @@ func (m *Module) Routes() []web.Route {
 		{Method: http.MethodGet, Path: "/api/tenants/:tenant/sso", Perm: users("read"), Handler: m.getSSO},
 		{Method: http.MethodPut, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.putSSO},
 		{Method: http.MethodDelete, Path: "/api/tenants/:tenant/sso", Perm: users("write"), Handler: m.deleteSSO},
+		{Method: http.MethodGet, Path: "/t/:tenant/settings/sso", Perm: users("read"), Handler: m.ssoSettingsPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/sso", Perm: users("write"), Handler: m.saveSSOPage},
+		{Method: http.MethodPost, Path: "/t/:tenant/settings/sso/delete", Perm: users("write"), Handler: m.deleteSSOPage},
 		{Method: http.MethodGet, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "read"), Handler: m.tokensPage},
 		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens", Perm: web.Perm("settings.users", "write"), Handler: m.createTokenPage},
 		{Method: http.MethodPost, Path: "/t/:tenant/settings/tokens/:id/revoke", Perm: web.Perm("settings.users", "write"), Handler: m.revokeTokenPage},

@@ -38,6 +38,9 @@ var (
 	ErrChallengeGone    = &errs.Error{Kind: errs.KindNotFound, Message: "Your sign-in expired or was cancelled. Enter your email and password again."}
 	ErrChallengeBurnt   = &errs.Error{Kind: errs.KindForbidden, Message: "Too many wrong codes. Enter your email and password again to get a new one."}
 	ErrCodeExpired      = &errs.Error{Kind: errs.KindInvalid, Field: "code", Message: "This code has expired. Ask for a new one."}
+	// ErrPhoneChangeGone and ErrPhoneChangeBurnt end a phone change: it starts again.
+	ErrPhoneChangeGone  = &errs.Error{Kind: errs.KindNotFound, Message: "Your phone change expired or was cancelled. Enter your password and the new number again."}
+	ErrPhoneChangeBurnt = &errs.Error{Kind: errs.KindForbidden, Message: "Too many wrong codes. Enter your password and the new number again to get a new one."}
 )
 
 // Client is who sends a request: its address and browser.
@@ -174,53 +177,32 @@ func (s *Service) SignIn(ctx context.Context, email, password string, cl Client)
 	if u.Phone == "" {
 		return Pending{}, ErrNoPhone
 	}
-	return s.startChallenge(ctx, u, cl)
-}
-
-func (s *Service) startChallenge(ctx context.Context, u user, cl Client) (Pending, error) {
-	acct := account(u.Email)
-	now := s.now()
-	if err := checkLimits(ctx, s.db, now, s.sendLimits(acct)...); err != nil {
-		return Pending{}, err
-	}
-	token := randomToken()
-	hash, err := s.send(ctx, u.Phone, token)
-	if err != nil {
-		return Pending{}, err
-	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := replaceChallenge(ctx, tx, token, u.ID, hash, now.Add(s.limits.CodeTTL), now, cl.IP); err != nil {
-			return err
-		}
-		return recordAttempt(ctx, tx, attemptCodeSent, acct, cl.IP, now)
-	})
-	if err != nil {
-		return Pending{}, err
-	}
-	return Pending{Token: token, Phone: MaskPhone(u.Phone)}, nil
+	return s.startChallenge(ctx, u, signInPurpose, nil, cl)
 }
 
 // send delivers a code for the challenge token and returns what to store of it
 // (nothing when Twilio Verify keeps the code).
-func (s *Service) send(ctx context.Context, phone, token string) ([]byte, error) {
+func (s *Service) send(ctx context.Context, phone, token string, p purpose) ([]byte, error) {
 	if s.verifier != nil {
-		return nil, deliveryError(s.verifier.StartVerification(ctx, phone))
+		return nil, deliveryError(s.verifier.StartVerification(ctx, phone), phone, p)
 	}
 	code := randomCode()
-	if err := deliveryError(s.codes.SendCode(ctx, phone, code)); err != nil {
+	if err := deliveryError(s.codes.SendCode(ctx, phone, code), phone, p); err != nil {
 		return nil, err
 	}
 	return codeHash(s.codeKey, token, code), nil
 }
 
-func deliveryError(err error) error {
+func deliveryError(err error, phone string, p purpose) error {
 	switch {
 	case err == nil:
 		return nil
 	case errors.Is(err, sms.ErrTooMany):
 		return throttled(10*time.Minute, "The text message service refused to send more codes to this number for now.")
 	case errors.Is(err, sms.ErrRejected):
-		return &errs.Error{Kind: errs.KindInvalid, Message: "The sign-in code could not be sent to the phone number of your account. Ask an administrator to check it.", Err: err}
+		shown := p.rejected(phone)
+		shown.Err = err
+		return shown
 	}
 	return errs.Unavailable(err, "The sign-in code could not be sent just now. Try again in a minute.")
 }

@@ -18,6 +18,9 @@ type Session struct {
 	// SSOTenantID is the tenant whose identity provider started the session, the only
 	// tenant it may act in (0: a password and code sign-in, not confined).
 	SSOTenantID int64
+	// MustChangePassword: an administrator reset the password, and the session may do
+	// nothing but choose a new one (or sign out).
+	MustChangePassword bool
 }
 
 // Authenticate returns the live session with this token. A session unused for the idle
@@ -39,7 +42,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Session, bool
 			return Session{}, false, err
 		}
 	}
-	return Session{ID: ss.ID, UserID: ss.UserID, Email: ss.Email, SSOTenantID: ss.SSOTenantID}, true, nil
+	return Session{ID: ss.ID, UserID: ss.UserID, Email: ss.Email, SSOTenantID: ss.SSOTenantID, MustChangePassword: ss.MustChangePassword}, true, nil
 }
 
 // SignOut ends the session with this token, if there is one.
@@ -101,12 +104,6 @@ func (s *Service) Account(ctx context.Context, userID int64) (Account, error) {
 // ChangePassword sets a new password for a signed-in user who knows the current one,
 // and ends the user's other sessions.
 func (s *Service) ChangePassword(ctx context.Context, userID, keepSession int64, current, next, confirm string, cl Client) error {
-	switch {
-	case current == "":
-		return errs.Invalid("current", "Enter your current password.")
-	case len([]rune(current)) > MaxPasswordLength:
-		return errs.Invalid("current", "The current password is too long (at most %d characters).", MaxPasswordLength)
-	}
 	if err := validNewPassword("new", next); err != nil {
 		return err
 	}
@@ -120,6 +117,22 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepSession int64,
 	if !ok {
 		return errs.NotFound("no such user")
 	}
+	if err := s.checkCurrentPassword(ctx, u, current, "password.change_failed", cl); err != nil {
+		return err
+	}
+	return s.setPassword(ctx, u, next, keepSession, cl.IP, actorUser(u.ID))
+}
+
+// checkCurrentPassword checks the password a signed-in user typed to confirm a change
+// of their account; a wrong one counts against the sign-in throttles as a failed
+// sign-in does, and is audited as failedAction.
+func (s *Service) checkCurrentPassword(ctx context.Context, u user, current, failedAction string, cl Client) error {
+	switch {
+	case current == "":
+		return errs.Invalid("current", "Enter your current password.")
+	case len([]rune(current)) > MaxPasswordLength:
+		return errs.Invalid("current", "The current password is too long (at most %d characters).", MaxPasswordLength)
+	}
 	now := s.now()
 	acct := account(u.Email)
 	if err := checkLimits(ctx, s.db, now, s.passwordLimits(acct, cl.IP)...); err != nil {
@@ -129,19 +142,19 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepSession int64,
 	if err != nil {
 		return err
 	}
-	if !match {
-		err := s.accountTx(ctx, func(tx *gorm.DB) error {
-			if err := recordAttempt(ctx, tx, attemptPasswordFailed, acct, cl.IP, now); err != nil {
-				return err
-			}
-			return audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: "password.change_failed", Target: u.Email, RemoteAddr: cl.IP})
-		})
-		if err != nil {
+	if match {
+		return nil
+	}
+	err = s.accountTx(ctx, func(tx *gorm.DB) error {
+		if err := recordAttempt(ctx, tx, attemptPasswordFailed, acct, cl.IP, now); err != nil {
 			return err
 		}
-		return errs.Invalid("current", "The current password is wrong.")
+		return audit.Record(ctx, tx, audit.Entry{Actor: actorUser(u.ID), Action: failedAction, Target: u.Email, RemoteAddr: cl.IP})
+	})
+	if err != nil {
+		return err
 	}
-	return s.setPassword(ctx, u, next, keepSession, cl.IP, actorUser(u.ID))
+	return errs.Invalid("current", "The current password is wrong.")
 }
 
 // SetPassword sets a user's password from the command line and ends their sessions.
@@ -172,13 +185,15 @@ func (s *Service) SetInitialPassword(ctx context.Context, email, password string
 	return true, s.setPassword(ctx, u, password, 0, "", "config")
 }
 
+// setPassword sets a password the person chose (so they need not change it again) and
+// ends their other sessions.
 func (s *Service) setPassword(ctx context.Context, u user, password string, keepSession int64, ip, actor string) error {
 	hash, err := s.hasher.hash(password)
 	if err != nil {
 		return err
 	}
 	return s.accountTx(ctx, func(tx *gorm.DB) error {
-		if err := setPasswordHash(ctx, tx, u.ID, hash); err != nil {
+		if err := replacePassword(ctx, tx, u.ID, hash, false); err != nil {
 			return err
 		}
 		ended, err := deleteSessionsOf(ctx, tx, u.ID, keepSession)

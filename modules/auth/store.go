@@ -11,7 +11,8 @@ import (
 )
 
 // The auth module owns sessions, login_challenges, auth_attempts, api_tokens and the
-// password_hash column of users; it reads users' email, name and phone.
+// password_hash and must_change_password columns of users; it reads users' email and
+// name, and writes a user's phone only when they change it themselves.
 
 // user is a person who may sign in.
 type user struct {
@@ -20,6 +21,9 @@ type user struct {
 	Name         string
 	Phone        string
 	PasswordHash string
+	// MustChangePassword is set by an administrator's reset: the next session must
+	// choose a new password first.
+	MustChangePassword bool
 }
 
 func userByEmail(ctx context.Context, tx *gorm.DB, email string) (user, bool, error) {
@@ -32,7 +36,8 @@ func userByID(ctx context.Context, tx *gorm.DB, id int64) (user, bool, error) {
 
 func findUser(ctx context.Context, tx *gorm.DB, where string, arg any) (user, bool, error) {
 	var out []user
-	err := tx.WithContext(ctx).Raw(`SELECT id, email, name, phone, coalesce(password_hash, '') AS password_hash FROM users WHERE `+where, arg).Scan(&out).Error
+	err := tx.WithContext(ctx).Raw(`SELECT id, email, name, phone, coalesce(password_hash, '') AS password_hash, must_change_password
+		FROM users WHERE `+where, arg).Scan(&out).Error
 	if err != nil {
 		return user{}, false, fmt.Errorf("auth: find user: %w", err)
 	}
@@ -49,10 +54,32 @@ func setPasswordHash(ctx context.Context, tx *gorm.DB, userID int64, hash string
 	return nil
 }
 
-// challenge is the step between a correct password and the code: one per user at a time.
+// replacePassword sets a new password hash and whether the person must replace it
+// after their next sign-in (an administrator's reset).
+func replacePassword(ctx context.Context, tx *gorm.DB, userID int64, hash string, mustChange bool) error {
+	err := tx.WithContext(ctx).Exec(`UPDATE users SET password_hash = ?, must_change_password = ?, updated_at = now() WHERE id = ?`,
+		hash, mustChange, userID).Error
+	if err != nil {
+		return fmt.Errorf("auth: set password: %w", err)
+	}
+	return nil
+}
+
+func setOwnPhone(ctx context.Context, tx *gorm.DB, userID int64, phone string) error {
+	if err := tx.WithContext(ctx).Exec(`UPDATE users SET phone = ?, updated_at = now() WHERE id = ?`, phone, userID).Error; err != nil {
+		return fmt.Errorf("auth: set phone: %w", err)
+	}
+	return nil
+}
+
+// challenge is a code on its way to a phone: the step between a correct password and
+// the session (purpose login), or between asking for a new phone and having it
+// (purpose phone, the number in NewPhone). A user has at most one of each at a time.
 type challenge struct {
 	ID            int64
 	UserID        int64
+	Purpose       string
+	NewPhone      *string
 	CodeHash      []byte
 	CodeExpiresAt time.Time
 	Attempts      int
@@ -60,9 +87,17 @@ type challenge struct {
 	CreatedAt     time.Time
 }
 
+// phone is the number the challenge's code goes to.
+func (ch challenge) phone(u user) string {
+	if ch.NewPhone != nil {
+		return *ch.NewPhone
+	}
+	return u.Phone
+}
+
 func challengeByToken(ctx context.Context, tx *gorm.DB, token string) (challenge, bool, error) {
 	var out []challenge
-	err := tx.WithContext(ctx).Raw(`SELECT id, user_id, code_hash, code_expires_at, attempts, last_sent_at, created_at
+	err := tx.WithContext(ctx).Raw(`SELECT id, user_id, purpose, new_phone, code_hash, code_expires_at, attempts, last_sent_at, created_at
 		FROM login_challenges WHERE token_hash = ?`, tokenHash(token)).Scan(&out).Error
 	if err != nil {
 		return challenge{}, false, fmt.Errorf("auth: find challenge: %w", err)
@@ -73,15 +108,16 @@ func challengeByToken(ctx context.Context, tx *gorm.DB, token string) (challenge
 	return out[0], true, nil
 }
 
-// replaceChallenge makes the user's only challenge.
-func replaceChallenge(ctx context.Context, tx *gorm.DB, token string, userID int64, codeHash []byte, expires, now time.Time, ip string) error {
+// replaceChallenge makes the user's only challenge of its purpose; newPhone is nil for
+// a sign-in.
+func replaceChallenge(ctx context.Context, tx *gorm.DB, token string, userID int64, purpose string, newPhone *string, codeHash []byte, expires, now time.Time, ip string) error {
 	return tx.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Exec(`DELETE FROM login_challenges WHERE user_id = ?`, userID).Error; err != nil {
+		if err := tx.Exec(`DELETE FROM login_challenges WHERE user_id = ? AND purpose = ?`, userID, purpose).Error; err != nil {
 			return fmt.Errorf("auth: replace challenge: %w", err)
 		}
 		// The first value is not a []byte: gorm would expand a slice right after "(".
-		err := tx.Exec(`INSERT INTO login_challenges (user_id, token_hash, code_hash, code_expires_at, last_sent_at, remote_addr, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, userID, tokenHash(token), codeHash, expires, now, ip, now).Error
+		err := tx.Exec(`INSERT INTO login_challenges (user_id, purpose, new_phone, token_hash, code_hash, code_expires_at, last_sent_at, remote_addr, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, userID, purpose, newPhone, tokenHash(token), codeHash, expires, now, ip, now).Error
 		if err != nil {
 			return fmt.Errorf("auth: create challenge: %w", err)
 		}
@@ -104,6 +140,14 @@ func countFailedCode(ctx context.Context, tx *gorm.DB, id int64) (int, error) {
 		return 0, fmt.Errorf("auth: count code attempt: %w", err)
 	}
 	return n, nil
+}
+
+// deleteChallengesOf ends every pending sign-in and phone change of a user.
+func deleteChallengesOf(ctx context.Context, tx *gorm.DB, userID int64) error {
+	if err := tx.WithContext(ctx).Exec(`DELETE FROM login_challenges WHERE user_id = ?`, userID).Error; err != nil {
+		return fmt.Errorf("auth: delete challenges: %w", err)
+	}
+	return nil
 }
 
 func deleteChallenge(ctx context.Context, tx *gorm.DB, id int64) error {
@@ -154,13 +198,14 @@ type session struct {
 	LastSeenAt time.Time
 	ExpiresAt  time.Time
 	// SSOTenantID is the tenant whose identity provider started the session (0: none).
-	SSOTenantID int64
+	SSOTenantID        int64
+	MustChangePassword bool
 }
 
 func sessionByToken(ctx context.Context, tx *gorm.DB, token string) (session, bool, error) {
 	var out []session
 	err := tx.WithContext(ctx).Raw(`SELECT s.id, s.user_id, u.email, s.created_at, s.last_seen_at, s.expires_at,
-			coalesce(s.sso_tenant_id, 0) AS sso_tenant_id
+			coalesce(s.sso_tenant_id, 0) AS sso_tenant_id, u.must_change_password
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, tokenHash(token)).Scan(&out).Error
 	if err != nil {
 		return session{}, false, fmt.Errorf("auth: find session: %w", err)

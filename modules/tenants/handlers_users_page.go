@@ -24,6 +24,15 @@ type UsersPage struct {
 	ErrorUser int64
 	// Form is the add form as submitted, shown again after an error.
 	Form NewMember
+	// Reset is the password reset just made, its temporary password shown this once.
+	Reset *PasswordReset
+}
+
+// PasswordReset is a member's new temporary password, for the administrator to hand
+// over.
+type PasswordReset struct {
+	Email    string
+	Password string
 }
 
 // notices are the messages a change redirects to the page with (?done=...).
@@ -116,6 +125,29 @@ func (p *Pages) setUserPhone(c echo.Context) error {
 		_, err := p.m.members.SetPhone(c.Request().Context(), ch.tenantID, ch.actor, ch.userID, c.FormValue("phone"))
 		return err
 	})
+}
+
+// resetPassword gives the member a temporary password and shows it on the page, once
+// and not cached; refusals are shown on the page like those of the other forms.
+func (p *Pages) resetPassword(c echo.Context) error {
+	ch, err := p.m.changeOf(c, true)
+	if err != nil {
+		return err
+	}
+	member, password, rerr := p.m.members.ResetPassword(c.Request().Context(), ch.tenantID, ch.actor, ch.userID, p.passwords)
+	if rerr != nil {
+		if errs.KindOf(rerr) == errs.KindNotFound {
+			return rerr
+		}
+		return p.showError(c, rerr, ch.userID, NewMember{})
+	}
+	v, err := p.usersView(c)
+	if err != nil {
+		return err
+	}
+	v.Reset = &PasswordReset{Email: member.Email, Password: password}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.Render(http.StatusOK, "tenants/users", v)
 }
 
 func (p *Pages) removeUser(c echo.Context) error {

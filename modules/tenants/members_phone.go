@@ -12,16 +12,38 @@ import (
 	"github.com/srgplatform/srg/app/errs"
 )
 
-// SetPhone sets the phone a member's sign-in codes go to. Only owners and admins may,
-// never for a member ranked above them, and not for someone who also belongs to
-// another tenant: that phone guards their access there too, so they change it
-// themselves. The change is in the audit log with the number masked.
+// SetPhone sets the phone a member's sign-in codes go to, on the rules of
+// changeAccount. The change is in the audit log with the number masked.
 func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, userID int64, phone string) (Member, error) {
 	ctx = db.WithTenant(ctx, tenantID)
 	phone = strings.TrimSpace(phone)
 	if err := checkPhone(phone); err != nil {
 		return Member{}, err
 	}
+	return m.changeAccount(ctx, tenantID, actor, userID, accountPhone, func(tx *gorm.DB, cur Member) error {
+		if err := setUserPhone(ctx, tx, userID, phone); err != nil {
+			return err
+		}
+		return m.record(ctx, tx, tenantID, actor, "member.phone_set", cur,
+			map[string]any{"user_id": userID, "phone": maskPhone(phone)})
+	})
+}
+
+// accountPart is a part of a person's account that guards their sign-in, as refusals
+// name it.
+type accountPart struct{ verb, noun string }
+
+var (
+	accountPhone    = accountPart{verb: "set members' phones", noun: "phone"}
+	accountPassword = accountPart{verb: "reset members' passwords", noun: "password"}
+)
+
+// changeAccount runs fn, in the tenant's change transaction, on what guards a member's
+// sign-in (their phone, their password). Only owners and admins may change it, never
+// for a member ranked above them, and not for someone who also belongs to another
+// tenant: it guards their access there too, so they change it themselves.
+func (m *Members) changeAccount(ctx context.Context, tenantID int64, actor Actor, userID int64, part accountPart, fn func(tx *gorm.DB, cur Member) error) (Member, error) {
+	ctx = db.WithTenant(ctx, tenantID)
 	// Other tenants' memberships are out of the tenant's scope, which the transaction
 	// below keeps: they are counted first, across tenants, and told only once the checks
 	// inside have passed, so the answer reveals nothing about someone who is no member
@@ -33,7 +55,7 @@ func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, use
 	var out Member
 	err = m.change(ctx, tenantID, actor, func(tx *gorm.DB, actorRole string) error {
 		if rank(actorRole) > rank("admin") {
-			return errs.Forbidden("only owners and admins set members' phones")
+			return errs.Forbidden("only owners and admins %s", part.verb)
 		}
 		cur, err := memberOf(ctx, tx, tenantID, userID)
 		if err != nil {
@@ -43,14 +65,10 @@ func (m *Members) SetPhone(ctx context.Context, tenantID int64, actor Actor, use
 			return err
 		}
 		if others > 0 {
-			return errs.Conflict("%s also belongs to another workspace: only they can change their phone", cur.Email)
-		}
-		if err := setUserPhone(ctx, tx, userID, phone); err != nil {
-			return err
+			return errs.Conflict("%s also belongs to another workspace: only they can change their %s", cur.Email, part.noun)
 		}
 		out = cur
-		return m.record(ctx, tx, tenantID, actor, "member.phone_set", cur,
-			map[string]any{"user_id": userID, "phone": maskPhone(phone)})
+		return fn(tx, cur)
 	})
 	return out, err
 }

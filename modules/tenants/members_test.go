@@ -54,7 +54,7 @@ func newPortal(t *testing.T) portal {
 		p.who[strings.Split(email, "@")[0]] = &web.Principal{UserID: id, Email: email}
 	}
 	p.e.Use(p.who.SignIn)
-	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service()), m.Service()).Mount(append(m.Routes(), tenants.NewPages(m, nil).Routes()...)...)
+	web.NewRouter(p.e, authz.NewAuthorizer(enf, m.Service()), m.Service()).Mount(append(m.Routes(), tenants.NewPages(m, nil, tablePasswords{}).Routes()...)...)
 	return p
 }
 

@@ -12,13 +12,16 @@ import (
 // apart from the module because the layout they are built with needs the module's
 // service first (to resolve tenants and check permissions).
 type Pages struct {
-	m      *Module
-	layout *web.Layout
+	m         *Module
+	layout    *web.Layout
+	passwords Passwords
 }
 
-// NewPages serves the module's pages with the layout; a nil layout renders them bare
-// (tests).
-func NewPages(m *Module, layout *web.Layout) *Pages { return &Pages{m: m, layout: layout} }
+// NewPages serves the module's pages with the layout (nil renders them bare, in
+// tests); passwords resets members' passwords from the users page.
+func NewPages(m *Module, layout *web.Layout, passwords Passwords) *Pages {
+	return &Pages{m: m, layout: layout, passwords: passwords}
+}
 
 // Name implements module.Module.
 func (p *Pages) Name() string { return "tenants.pages" }
@@ -33,6 +36,7 @@ func (p *Pages) Routes() []web.Route {
 		{Method: http.MethodPost, Path: users + "/:user_id/role", Perm: write, Handler: p.setUserRole},
 		{Method: http.MethodPost, Path: users + "/:user_id/phone", Perm: write, Handler: p.setUserPhone},
 		{Method: http.MethodPost, Path: users + "/:user_id/remove", Perm: write, Handler: p.removeUser},
+		{Method: http.MethodPost, Path: users + "/:user_id/password-reset", Perm: write, Handler: p.resetPassword},
 		{Method: http.MethodGet, Path: "/t/:tenant/settings/audit", Perm: web.Perm("audit", "read"), Handler: p.auditPage},
 	}
 }

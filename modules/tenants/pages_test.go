@@ -107,23 +107,41 @@ func TestUsersPage(t *testing.T) {
 	}
 }
 
-// TestSetPhoneRole checks the service's own rule, which the route's permission hides:
-// only owners and admins set phones.
-func TestSetPhoneRole(t *testing.T) {
+// TestAccountChangeRoles checks the services' own rule, which the routes' permission
+// hides: only owners and admins set phones and reset passwords, and an API token acts
+// with no more than its role.
+func TestAccountChangeRoles(t *testing.T) {
 	p := newPortal(t)
 	m := tenants.NewMembers(p.db, nopPolicy{}, apptest.Logger(t))
+	ctx, acme, analyst := context.Background(), p.ids["acme"], p.users["analyst@acme.test"]
+	changes := map[string]func(tenants.Actor) error{
+		"phone": func(a tenants.Actor) error {
+			_, err := m.SetPhone(ctx, acme, a, analyst, "+15555550150")
+			return err
+		},
+		"password": func(a tenants.Actor) error {
+			_, password, err := m.ResetPassword(ctx, acme, a, analyst, tablePasswords{})
+			if err == nil && password == "" {
+				return fmt.Errorf("no temporary password")
+			}
+			return err
+		},
+	}
 	for _, tc := range []struct {
-		actor string
-		want  string
+		change, actor, token, want string
 	}{
-		{"marketer@acme.test", "only owners and admins"},
-		{"viewer@acme.test", "only owners and admins"},
-		{"admin@acme.test", ""},
+		{"phone", "marketer@acme.test", "", "only owners and admins set members' phones"},
+		{"phone", "viewer@acme.test", "", "only owners and admins set members' phones"},
+		{"phone", "admin@acme.test", "", ""},
+		{"password", "marketer@acme.test", "", "only owners and admins reset members' passwords"},
+		{"password", "viewer@acme.test", "", "only owners and admins reset members' passwords"},
+		{"password", "owner@acme.test", "marketer", "only owners and admins reset members' passwords"},
+		{"password", "admin@acme.test", "", ""},
 	} {
-		t.Run(tc.actor, func(t *testing.T) {
-			_, err := m.SetPhone(context.Background(), p.ids["acme"], tenants.Actor{UserID: p.users[tc.actor], Name: "test"}, p.users["analyst@acme.test"], "+15555550150")
+		t.Run(tc.change+" as "+tc.actor+" "+tc.token, func(t *testing.T) {
+			err := changes[tc.change](tenants.Actor{UserID: p.users[tc.actor], TokenRole: tc.token, Name: "test"})
 			if (err == nil) != (tc.want == "") || (err != nil && !strings.Contains(err.Error(), tc.want)) {
-				t.Fatalf("set phone as %s: %v, want %q", tc.actor, err, tc.want)
+				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})
 	}
