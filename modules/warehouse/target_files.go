@@ -175,7 +175,7 @@ func (s *parquetSchema) row(dst parquet.Row, values []any) parquet.Row {
 // parquetFile is a Parquet file being written locally before it is put.
 type parquetFile struct {
 	f    *os.File
-	w    *parquet.Writer
+	w    *parquet.GenericWriter[any]
 	key  string
 	date string
 	rows int64
@@ -199,7 +199,7 @@ func (w *fileWriter) create(s *parquetSchema, date, kind string) (*parquetFile, 
 	w.l.open = append(w.l.open, f)
 	w.seq++
 	key := path.Join(w.ds.Name, "date="+date, fmt.Sprintf("run-%012d-%s%04d.parquet", w.l.run.ID, kind, w.seq))
-	pw := parquet.NewWriter(f, s.schema, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128*1024),
+	pw := parquet.NewGenericWriter[any](f, s.schema, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128*1024),
 		parquet.CreatedBy("srg", "1", ""))
 	pw.SetKeyValueMetadata("srg.dataset", w.ds.Name)
 	pw.SetKeyValueMetadata("srg.schema_version", fmt.Sprint(w.ds.Version))
