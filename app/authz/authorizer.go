@@ -76,6 +76,7 @@ func (a *Authorizer) Authorize(c echo.Context, perm web.Permission) error {
 	if err != nil {
 		return err
 	}
+	c.Set(web.TenantIDKey, tenantID)
 	token, user := p.TokenID != 0, p.UserID != 0
 	if (token && p.TokenTenantID != tenantID) || (!token && !user) {
 		return notFound

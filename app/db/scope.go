@@ -55,12 +55,6 @@ func ScopeOf(ctx context.Context) Scope {
 	return s
 }
 
-// TenantOf returns the tenant ctx is scoped to, if it is scoped to one.
-func TenantOf(ctx context.Context) (int64, bool) {
-	s := ScopeOf(ctx)
-	return s.Tenant, s.Tenant != 0
-}
-
 // settings returns the values of srg.tenant_id and srg.scope for s.
 func (s Scope) settings() (tenant, scope string) {
 	if s.Tenant != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/srgplatform/srg/app/db"
+	"github.com/srgplatform/srg/app/errs"
 )
 
 // Permission is what a route requires: a public route requires nothing; any other names
@@ -128,17 +129,34 @@ func (r *Router) require(p Permission) echo.MiddlewareFunc {
 	}
 }
 
+// TenantIDKey is the echo context key under which an authorizer that resolved the
+// request's tenant leaves its id, so the router does not look it up again.
+const TenantIDKey = "tenant_id"
+
 // scopeToTenant scopes the request's database work to the tenant of its path.
 func (r *Router) scopeToTenant(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		req := c.Request()
-		id, err := r.tenants.TenantID(req.Context(), c.Param("tenant"))
-		if err != nil {
-			return err
+		id, resolved := c.Get(TenantIDKey).(int64)
+		if !resolved {
+			var err error
+			if id, err = r.tenants.TenantID(req.Context(), c.Param("tenant")); err != nil {
+				return err
+			}
 		}
+		c.Set(TenantIDKey, id)
 		c.SetRequest(req.WithContext(db.WithTenant(req.Context(), id)))
 		return next(c)
 	}
+}
+
+// RequestTenant returns the id of the tenant of the request's path, which the router
+// resolved before the handler ran.
+func RequestTenant(c echo.Context) (int64, error) {
+	if id, ok := c.Get(TenantIDKey).(int64); ok {
+		return id, nil
+	}
+	return 0, errs.NotFound("no tenant %q", c.Param("tenant"))
 }
 
 // RouteInfo is a registered route and its permission.

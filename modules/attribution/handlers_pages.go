@@ -58,7 +58,7 @@ func (m *Module) settingsView(c echo.Context, st Settings, updated time.Time) (S
 }
 
 func (m *Module) settingsPage(c echo.Context) error {
-	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	tid, err := web.RequestTenant(c)
 	if err != nil {
 		return err
 	}

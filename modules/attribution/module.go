@@ -107,7 +107,7 @@ func (m *Module) Routes() []web.Route {
 }
 
 func (m *Module) getSettings(c echo.Context) error {
-	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	tid, err := web.RequestTenant(c)
 	if err != nil {
 		return err
 	}
@@ -119,7 +119,7 @@ func (m *Module) getSettings(c echo.Context) error {
 }
 
 func (m *Module) putSettings(c echo.Context) error {
-	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	tid, err := web.RequestTenant(c)
 	if err != nil {
 		return err
 	}
@@ -153,7 +153,7 @@ func (m *Module) setSettings(c echo.Context, tid int64, st Settings, actor strin
 // getWeights shows what the data-driven models learnt: each channel's share with
 // its bootstrap 95% interval.
 func (m *Module) getWeights(c echo.Context) error {
-	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	tid, err := web.RequestTenant(c)
 	if err != nil {
 		return err
 	}
@@ -170,7 +170,7 @@ func (m *Module) getWeights(c echo.Context) error {
 // getScores shows the model scoreboard: which model's channel weights best predict
 // conversion on journeys held out from learning.
 func (m *Module) getScores(c echo.Context) error {
-	tid, err := m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	tid, err := web.RequestTenant(c)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ type TokenRequest struct {
 }
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
-	return m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	return web.RequestTenant(c)
 }
 
 func (m *Module) listTokens(c echo.Context) error {

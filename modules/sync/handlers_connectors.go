@@ -13,7 +13,7 @@ import (
 )
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
-	return m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	return web.RequestTenant(c)
 }
 
 func (m *Module) listConnectors(c echo.Context) error {

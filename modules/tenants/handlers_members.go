@@ -12,7 +12,7 @@ import (
 )
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
-	return m.svc.TenantID(c.Request().Context(), c.Param("tenant"))
+	return web.RequestTenant(c)
 }
 
 // actor is the principal the authorizer let through.

@@ -12,7 +12,7 @@ import (
 )
 
 func (m *Module) tenantID(c echo.Context) (int64, error) {
-	return m.tenants.TenantID(c.Request().Context(), c.Param("tenant"))
+	return web.RequestTenant(c)
 }
 
 // destinationID is the tenant and the destination id of the URL.
