@@ -61,6 +61,7 @@ func authConfig(t *testing.T) (config.Config, *twiliofake.Server) {
 // signedIn serves p and returns the declared owner's browser, signed in.
 func signedIn(t *testing.T, p *app.Platform, fake *twiliofake.Server) (*authtest.Browser, authtest.Response) {
 	t.Helper()
+	indicesReady(t, p)
 	srv := httptest.NewServer(p.Echo)
 	t.Cleanup(srv.Close)
 	b := authtest.New(t, srv.URL, codeFrom(t, fake))

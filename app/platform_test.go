@@ -38,6 +38,22 @@ func build(t *testing.T, cfg config.Config) *app.Platform {
 	return p
 }
 
+// indicesReady waits until the declared tenants' indices, which Start creates in the
+// background, can be searched, so that a page read right after start does not race them.
+func indicesReady(t *testing.T, p *app.Platform) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := p.Search.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, tenant := range p.Config.Tenants {
+		if err := p.Search.EnsureTenant(ctx, tenant.Slug); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func readiness(t *testing.T, base string) (int, app.Readiness) {
 	t.Helper()
 	resp, err := http.Get(base + "/readyz")

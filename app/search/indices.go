@@ -60,7 +60,9 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 	if err != nil {
 		return err
 	}
+	names := make([]string, 0, len(Kinds))
 	for _, kind := range Kinds {
+		names = append(names, c.IndexName(tenant, kind))
 		m, err := loadMapping(kind)
 		if err != nil {
 			return err
@@ -104,6 +106,15 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 				return fmt.Errorf("search: update settings of %s: %w", name, err)
 			}
 		}
+	}
+	// An index another caller is still creating exists before its primary shards do,
+	// and searching it fails; the tenant is ready only once every shard is assigned.
+	health, err := es.ClusterHealth().Index(names...).WaitForYellowStatus().Timeout("30s").Do(ctx)
+	if err != nil {
+		return fmt.Errorf("search: wait for the indices of %s: %w", tenant, err)
+	}
+	if health.TimedOut {
+		return fmt.Errorf("search: the indices of %s are %s after 30s", tenant, health.Status)
 	}
 	return nil
 }
