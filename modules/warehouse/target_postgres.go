@@ -16,8 +16,11 @@ import (
 
 // pgTarget exports into a PostgreSQL-compatible database: one table per dataset in
 // the configured schema, created and given new columns automatically, and a
-// _srg_runs table holding each committed run's manifest. A run is one transaction:
-// COPY into a temporary staging table, then INSERT ... ON CONFLICT DO UPDATE.
+// _srg_runs table holding each committed run's manifest. A run is one transaction.
+// Rows are copied straight into the table while none of them is already there (a
+// first export, new touchpoints, credits whose old set was just deleted); once a
+// copy meets a key that is, the writer stages its rows in a temporary table and
+// upserts them from there with INSERT ... ON CONFLICT DO UPDATE.
 type pgTarget struct {
 	url    string
 	schema string
@@ -178,7 +181,7 @@ func (l *pgLoad) Open(ctx context.Context, ds *Dataset) (Writer, error) {
 	if _, err := l.tx.Exec(ctx, `CREATE TEMP TABLE `+stage+` ON COMMIT DROP AS SELECT `+idents(names)+` FROM `+table+` WITH NO DATA`); err != nil {
 		return nil, fmt.Errorf("postgres destination: staging table %s: %s", ds.Name, pgMessage(err))
 	}
-	w := &pgWriter{l: l, ds: ds, table: table, stage: stage, names: names, key: ds.index(ds.Key)}
+	w := &pgWriter{l: l, ds: ds, table: table, stage: stage, names: names, key: ds.index(ds.Key), direct: true}
 	if ds.Replace {
 		if _, err := l.tx.Exec(ctx, `DELETE FROM `+table); err != nil {
 			return nil, fmt.Errorf("postgres destination: clear %s: %s", ds.Name, pgMessage(err))
@@ -234,8 +237,10 @@ type pgWriter struct {
 	names                 []string
 	key                   []int
 	upsert                string
-	pending               [][]any
-	written               Written
+	// direct is true while rows are copied straight into the table.
+	direct  bool
+	pending [][]any
+	written Written
 }
 
 // Write applies the batch's deletes, after upserting the rows staged before them,
@@ -276,6 +281,21 @@ func (w *pgWriter) flush(ctx context.Context) error {
 		return nil
 	}
 	rows := lastPerKey(w.pending, w.key)
+	defer func() {
+		clear(w.pending)
+		w.pending = w.pending[:0]
+	}()
+	if w.direct {
+		inserted, err := w.insert(ctx, rows)
+		if err != nil {
+			return err
+		}
+		if inserted {
+			w.written.Rows += int64(len(rows))
+			return nil
+		}
+		w.direct = false
+	}
 	if _, err := w.l.tx.CopyFrom(ctx, pgx.Identifier{w.stage}, w.names, pgx.CopyFromRows(rows)); err != nil {
 		return fmt.Errorf("postgres destination: copy %s: %s", w.ds.Name, pgMessage(err))
 	}
@@ -286,9 +306,36 @@ func (w *pgWriter) flush(ctx context.Context) error {
 		return fmt.Errorf("postgres destination: %s", pgMessage(err))
 	}
 	w.written.Rows += int64(len(rows))
-	clear(w.pending)
-	w.pending = w.pending[:0]
 	return nil
+}
+
+// uniqueViolation is the SQLSTATE of a duplicate key.
+const uniqueViolation = "23505"
+
+// insert copies rows straight into the table inside a savepoint, and reports
+// false, having rolled back to it, when one of their keys is already there. The
+// upsert stages every row twice; this writes it once.
+func (w *pgWriter) insert(ctx context.Context, rows [][]any) (bool, error) {
+	sp, err := w.l.tx.Begin(ctx)
+	if err != nil {
+		return false, fmt.Errorf("postgres destination: savepoint: %s", pgMessage(err))
+	}
+	_, err = sp.CopyFrom(ctx, pgx.Identifier{w.l.t.schema, w.ds.Name}, w.names, pgx.CopyFromRows(rows))
+	if err == nil {
+		if err := sp.Commit(ctx); err != nil {
+			return false, fmt.Errorf("postgres destination: release savepoint: %s", pgMessage(err))
+		}
+		return true, nil
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != uniqueViolation {
+		_ = sp.Rollback(ctx)
+		return false, fmt.Errorf("postgres destination: copy %s: %s", w.ds.Name, pgMessage(err))
+	}
+	if err := sp.Rollback(ctx); err != nil {
+		return false, fmt.Errorf("postgres destination: roll back to savepoint: %s", pgMessage(err))
+	}
+	return false, nil
 }
 
 func (w *pgWriter) Close(ctx context.Context) (Written, error) {
