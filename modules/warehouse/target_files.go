@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -67,9 +68,9 @@ type fileLoad struct {
 }
 
 func (l *fileLoad) Open(ctx context.Context, ds *Dataset) (Writer, error) {
-	w := &fileWriter{l: l, ds: ds, rows: newParquetSchema(ds.Name, ds.Columns)}
+	w := &fileWriter{l: l, ds: ds, rows: newParquetSchema(ds.Name, ds.Columns, append(slices.Clone(ds.Key), ds.DeleteBy...))}
 	if len(ds.DeleteBy) > 0 {
-		w.deletes = newParquetSchema(ds.Name+"_deletes", ds.columnsOf(ds.DeleteBy))
+		w.deletes = newParquetSchema(ds.Name+"_deletes", ds.columnsOf(ds.DeleteBy), ds.DeleteBy)
 	}
 	return w, nil
 }
@@ -100,16 +101,20 @@ func (l *fileLoad) Abort(ctx context.Context) {
 	}
 }
 
-// parquetSchema is a dataset's Parquet schema (every column optional) and where
-// each of its columns sits among the schema's leaves, which parquet-go orders by
-// name.
+// parquetSchema is a dataset's Parquet schema (every column optional), where each
+// of its columns sits among the schema's leaves, which parquet-go orders by name,
+// and the options its files are written with.
 type parquetSchema struct {
 	schema  *parquet.Schema
 	columns []Column
 	leaf    []int
+	options []parquet.WriterOption
 }
 
-func newParquetSchema(name string, columns []Column) *parquetSchema {
+// newParquetSchema makes the schema of columns. Pages of text columns other than
+// bounded get no min/max bounds or statistics: loaders prune on keys and times, not on URLs or
+// titles, and comparing every value costs a tenth of the encoding.
+func newParquetSchema(name string, columns []Column, bounded []string) *parquetSchema {
 	g := parquet.Group{}
 	for _, c := range columns {
 		var n parquet.Node
@@ -129,10 +134,15 @@ func newParquetSchema(name string, columns []Column) *parquetSchema {
 		}
 		g[c.Name] = parquet.Optional(n)
 	}
-	s := &parquetSchema{schema: parquet.NewSchema(name, g), columns: columns, leaf: make([]int, len(columns))}
+	s := &parquetSchema{schema: parquet.NewSchema(name, g), columns: columns, leaf: make([]int, len(columns)),
+		options: []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128 * 1024),
+			parquet.CreatedBy("srg", "1", "")}}
 	for i, c := range columns {
 		lc, _ := s.schema.Lookup(c.Name)
 		s.leaf[i] = lc.ColumnIndex
+		if c.Type == String && !slices.Contains(bounded, c.Name) {
+			s.options = append(s.options, parquet.SkipPageBounds(c.Name), parquet.SkipPageStatistics(c.Name))
+		}
 	}
 	return s
 }
@@ -199,8 +209,7 @@ func (w *fileWriter) create(s *parquetSchema, date, kind string) (*parquetFile, 
 	w.l.open = append(w.l.open, f)
 	w.seq++
 	key := path.Join(w.ds.Name, "date="+date, fmt.Sprintf("run-%012d-%s%04d.parquet", w.l.run.ID, kind, w.seq))
-	pw := parquet.NewGenericWriter[any](f, s.schema, parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128*1024),
-		parquet.CreatedBy("srg", "1", ""))
+	pw := parquet.NewGenericWriter[any](f, append([]parquet.WriterOption{s.schema}, s.options...)...)
 	pw.SetKeyValueMetadata("srg.dataset", w.ds.Name)
 	pw.SetKeyValueMetadata("srg.schema_version", fmt.Sprint(w.ds.Version))
 	return &parquetFile{f: f, w: pw, key: key, date: date}, nil

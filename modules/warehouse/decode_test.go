@@ -1,0 +1,100 @@
+package warehouse
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+)
+
+// TestDecodersMatchStructDecoding holds the in-place decoders to the rows that
+// decoding each document into a struct gives, on documents with escapes, nulls,
+// missing and unknown fields, offsets and repeated values.
+func TestDecodersMatchStructDecoding(t *testing.T) {
+	touchpoints := []string{
+		`{"event_id":"e1","occurred_at":"2026-11-20T10:00:00Z","received_at":"2026-11-20T10:00:01.123456Z","updated_at":"2026-11-20T11:00:00.5+02:00",
+			"type":"pageview","site_key":"k","visitor_id":"v1","session_id":"s1","session_start":true,"url":"https://a.test/caf\u00e9?q=\"x\"",
+			"title":"A \\ B\n","channel":"Paid Search","channel_rule":"gclid","is_bot":false,"ip":"192.0.2.1","tenant":"acme","extra":{"nested":[1,2]}}`,
+		`{"event_id":"e2","occurred_at":"2026-11-20T10:00:00Z","channel":"Paid Search","person_id":null,"session_start":null,"title":"","browser":"Chrome"}`,
+		`{"event_id":"e3"}`,
+		`{"event_id":"e4","updated_at":null,"occurred_at":"0001-01-01T00:00:00Z","channel":"Paid Search","browser":"Chrome","is_bot":true}`,
+	}
+	// Past internMax distinct values, a column of ids stops being interned; one of
+	// few values goes on being.
+	for i := range 3 * internMax {
+		touchpoints = append(touchpoints, fmt.Sprintf(`{"event_id":"e%d","channel":"%s","visitor_id":"v%d"}`, i, []string{"Email", "Direct"}[i%2], i%7))
+	}
+	dec := newTouchpointDecoder()
+	for _, doc := range touchpoints {
+		var d tpDoc
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		got, err := dec.row([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if diff := gocmp.Diff(d.row(), got); diff != "" {
+			t.Errorf("touchpoint %s (-struct +decoder):\n%s", doc, diff)
+		}
+	}
+
+	if event, channel := dec.d.interns[0], dec.d.interns[dec.d.index["channel"]]; len(event.values) != internMax || len(channel.values) != 3 {
+		t.Errorf("interned %d event ids and %d channels, want %d and 3", len(event.values), len(channel.values), internMax)
+	}
+
+	credits := []string{
+		`{"credit_id":"o1-e1","opportunity_id":"o1","touchpoint_id":"e1","kind":"pipeline","currency":"USD","opportunity_amount":1000,
+			"channel":"Email","touched_at":"2026-11-20T10:00:00Z","opportunity_created_at":"2026-11-21T00:00:00Z","closed_at":null,
+			"computed_at":"2026-11-22T00:00:00Z","settings_hash":"h",
+			"credit":{"w_shaped":300,"linear":250.5,"first_touch":1000},"fractions":{"linear":0.2505,"first_touch":1,"w_shaped":0.3},
+			"model_versions":{"linear":"1","first_touch":"2"},"tenant":"acme"}`,
+		`{"credit_id":"o2-e1","opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","credit":{"linear":5},"fractions":null}`,
+		`{"credit_id":"o3-e1","opportunity_id":"o3","credit":{}}`,
+	}
+	cdec := newCreditDecoder()
+	for _, doc := range credits {
+		var d creditDoc
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		got, err := cdec.rows(nil, []byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if diff := gocmp.Diff(d.rows(nil), got); diff != "" {
+			t.Errorf("credit %s (-struct +decoder):\n%s", doc, diff)
+		}
+	}
+}
+
+func TestDecodersRejectMalformedDocuments(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+		credit          bool
+	}{
+		{"not JSON", `{"event_id":`, "warehouse: touchpoint:", false},
+		{"not an object", `["e1"]`, "warehouse: touchpoint:", false},
+		{"a number for a string", `{"event_id":7}`, "event_id", false},
+		{"a string for a boolean", `{"event_id":"e1","is_bot":"yes"}`, "is_bot", false},
+		{"a bad time", `{"event_id":"e1","occurred_at":"yesterday"}`, "occurred_at", false},
+		{"credit not an object", `{"credit_id":"c","credit":[1]}`, "credit", true},
+		{"a string amount", `{"credit_id":"c","credit":{"linear":"5"}}`, "credit.linear", true},
+		{"a number version", `{"credit_id":"c","credit":{"linear":5},"model_versions":{"linear":1}}`, "model_versions.linear", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var err error
+			if tt.credit {
+				_, err = newCreditDecoder().rows(nil, []byte(tt.doc))
+			} else {
+				_, err = newTouchpointDecoder().row([]byte(tt.doc))
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want one naming %q", err, tt.want)
+			}
+		})
+	}
+}
