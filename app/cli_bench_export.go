@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -30,6 +31,12 @@ const benchExportTouchpoints = 1_000_000
 // they are read instead of coming from Elasticsearch, so the figures are the
 // export's own. It prints rows/s and peak memory per destination.
 func benchExport(ctx context.Context, env *cliEnv, pg string) error {
+	return runExportBench(ctx, env, pg, benchExportTouchpoints, "postgres", "parquet")
+}
+
+// runExportBench is benchExport over touchpoints touchpoints to the named
+// destinations (postgres, parquet).
+func runExportBench(ctx context.Context, env *cliEnv, pg string, touchpoints int, destinations ...string) error {
 	home, err := bench.NewDatabase(ctx, pg)
 	if err != nil {
 		return err
@@ -72,7 +79,7 @@ func benchExport(ctx context.Context, env *cliEnv, pg string) error {
 	if err != nil {
 		return err
 	}
-	g := &bench.ExportTenant{Touchpoints: benchExportTouchpoints, Models: []string{"linear", "position_based"},
+	g := &bench.ExportTenant{Touchpoints: touchpoints, Models: []string{"linear", "position_based"},
 		Start: time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)}
 	svc := warehouse.NewService(warehouse.ServiceDeps{DB: gdb, Box: box, Index: g, Tables: benchCredits{g}, Log: log,
 		Options: warehouse.Options{LocalRoot: dir}})
@@ -88,6 +95,9 @@ func benchExport(ctx context.Context, env *cliEnv, pg string) error {
 		{"parquet", warehouse.KindLocal, `{}`, `{"path": "lake"}`},
 	}
 	for _, t := range targets {
+		if !slices.Contains(destinations, t.name) {
+			continue
+		}
 		d, err := svc.Save(ctx, tenantID, "bench", 0, warehouse.SaveInput{Name: t.name, Kind: t.kind, Credentials: json.RawMessage(t.credentials),
 			Settings: json.RawMessage(t.settings), Datasets: []string{warehouse.Touchpoints, warehouse.Credits}, Actor: "bench"})
 		if err != nil {
