@@ -3,12 +3,14 @@ package search
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
 
 	gojson "github.com/goccy/go-json"
+	"github.com/olivere/elastic/v7"
 )
 
 // ChangedTouchpoints calls fn with every touchpoint of a tenant (bots and anonymous
@@ -63,6 +65,64 @@ func (c *Client) ChangedTouchpoints(ctx context.Context, tenant string, afterAt 
 		}
 		return fn(json.RawMessage(source), at)
 	})
+}
+
+// stampUpdatedAt gives the touchpoints indexed before documents had updated_at
+// their received_at (or occurred_at) as it, so that an export from a date (a
+// backfill) finds them as it finds every later document. (Update by query would do
+// it in one request, but the reindex module is not part of every distribution.)
+func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string) error {
+	missing := elastic.NewBoolQuery().MustNot(elastic.NewExistsQuery("updated_at"))
+	fields := elastic.NewFetchSourceContext(true).Include("received_at", "occurred_at")
+	var after []any
+	stamped := 0
+	for {
+		svc := es.Search(index).Query(missing).Size(1000).Sort("event_id", true).FetchSourceContext(fields)
+		if after != nil {
+			svc = svc.SearchAfter(after...)
+		}
+		res, err := svc.Do(ctx)
+		if err != nil {
+			return fmt.Errorf("%w: search touchpoints without updated_at: %v", ErrUnavailable, err)
+		}
+		if len(res.Hits.Hits) == 0 {
+			break
+		}
+		bulk := es.Bulk()
+		for _, h := range res.Hits.Hits {
+			var d struct {
+				ReceivedAt *string `json:"received_at"`
+				OccurredAt *string `json:"occurred_at"`
+			}
+			if err := json.Unmarshal(h.Source, &d); err != nil {
+				return fmt.Errorf("search: touchpoint %s: %w", h.Id, err)
+			}
+			at := d.ReceivedAt
+			if at == nil {
+				at = d.OccurredAt
+			}
+			if at != nil {
+				bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"updated_at": *at}))
+			}
+		}
+		if n := bulk.NumberOfActions(); n > 0 {
+			br, err := bulk.Do(ctx)
+			if err != nil {
+				return fmt.Errorf("%w: give touchpoints updated_at: %v", ErrUnavailable, err)
+			}
+			if failed := br.Failed(); len(failed) > 0 {
+				return errors.New("search: give touchpoints updated_at: " + failed[0].Error.Reason)
+			}
+			stamped += n
+		}
+		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+	}
+	if stamped > 0 {
+		if _, err := es.Refresh(index).Do(ctx); err != nil {
+			return fmt.Errorf("%w: refresh %s: %v", ErrUnavailable, index, err)
+		}
+	}
+	return nil
 }
 
 // CreditsOf calls fn with every credit document of the given opportunities, in
