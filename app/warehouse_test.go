@@ -3,6 +3,8 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/db"
+	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/warehouse"
 )
 
@@ -126,5 +129,103 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 	}
 	if got := query(`SELECT string_agg(email, ',' ORDER BY id) FROM srg.people`); got != "ann@acme.test,late@acme.test" {
 		t.Errorf("people at the destination: %s", got)
+	}
+}
+
+// TestWarehouseExportsTheAttributionsCredits holds the export to the credit
+// documents the attribution module writes (not to documents a test writes in
+// their image): one row per model and touchpoint, and each model's rows sum to the
+// opportunity's amount.
+func TestWarehouseExportsTheAttributionsCredits(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.Warehouse.Settle = 0
+	p := build(t, cfg)
+	ctx := context.Background()
+	dest := apptest.Config(t).Database.URL
+	var tid int64
+	if err := apptest.System(p.DB).Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tid).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Search.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	scoped := p.DB.WithContext(db.WithTenant(ctx, tid))
+	var ann int64
+	if err := scoped.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.test', now(), now()) RETURNING id`, tid).Scan(&ann).Error; err != nil {
+		t.Fatal(err)
+	}
+	for _, sql := range []string{
+		`INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c1', 'ann@acme.test')`,
+		`INSERT INTO crm_opportunities (tenant_id, source, external_id, amount, currency, is_won, is_closed, created_date, close_date)
+			VALUES (?, 'hubspot', 'o1', 900, 'EUR', true, true, now() - interval '2 days', current_date)`,
+		`INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c1')`,
+	} {
+		if err := scoped.Exec(sql, tid).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var docs []search.Doc
+	for i, channel := range []string{"Organic Search", "Paid Search", "Email"} {
+		at := time.Now().UTC().Add(-time.Duration(10-i) * 24 * time.Hour).Format(time.RFC3339)
+		src, _ := json.Marshal(map[string]any{"event_id": fmt.Sprint("t", i), "tenant": "acme", "type": "pageview", "session_start": true,
+			"channel": channel, "person_id": fmt.Sprint(ann), "occurred_at": at, "received_at": at, "updated_at": at, "is_bot": false})
+		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: fmt.Sprint("t", i), Source: src})
+	}
+	if _, err := p.Search.BulkCreate(ctx, docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Search.Refresh(ctx, "acme", search.Touchpoints); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Attribution.Service().Recompute(ctx, tid, "acme", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Search.Refresh(ctx, "acme", search.Credits); err != nil {
+		t.Fatal(err)
+	}
+
+	svc := p.Warehouse.Service()
+	creds, _ := json.Marshal(map[string]string{"url": dest})
+	d, err := svc.Save(ctx, tid, "acme", 0, warehouse.SaveInput{Name: "dw", Kind: warehouse.KindPostgres, Credentials: creds,
+		Datasets: []string{warehouse.Credits}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	res, err := svc.RunNow(ctx, tid, d.ID, nil, "test")
+	if err != nil || res.Status != warehouse.RunOK || res.Rows[warehouse.Credits] == 0 {
+		t.Fatalf("run: %+v %v", res, err)
+	}
+	conn, err := pgx.Connect(ctx, dest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT model, count(*), sum(amount), sum(fraction), min(model_version), min(opportunity_id), min(currency), min(opportunity_amount)
+		FROM srg.credits GROUP BY model ORDER BY model`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type perModel struct {
+		model, version, opportunity, currency string
+		rows                                  int
+		amount, fraction, oppAmount           float64
+	}
+	got, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (perModel, error) {
+		var m perModel
+		err := r.Scan(&m.model, &m.rows, &m.amount, &m.fraction, &m.version, &m.opportunity, &m.currency, &m.oppAmount)
+		return m, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) < 5 {
+		t.Fatalf("credits of %d models exported, want every default model", len(got))
+	}
+	for _, m := range got {
+		if m.rows < 1 || m.rows > 3 || math.Abs(m.amount-900) > 1e-6 || math.Abs(m.fraction-1) > 1e-6 ||
+			m.version == "" || m.opportunity == "" || m.currency != "EUR" || m.oppAmount != 900 {
+			t.Errorf("model %s: %+v, want up to 3 rows summing to 900 EUR (fractions to 1) with a version", m.model, m)
+		}
 	}
 }
