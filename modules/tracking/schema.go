@@ -112,6 +112,32 @@ func DecodeBatch(body []byte) (string, []Event, error) {
 	return decodeBatchSlowly(body)
 }
 
+// checkBatch validates a collect body as DecodeBatch does, for the request path,
+// which keeps only the body: the events are decoded into tb (reused between
+// requests) with strings that refer to the input, and dropped. It returns the site
+// key (a copy) and the number of events.
+func checkBatch(body []byte, tb *typedBatch) (string, int, error) {
+	clear(tb.Events[:cap(tb.Events)]) // no map or string of an earlier request survives
+	*tb = typedBatch{Events: tb.Events[:0]}
+	dec := fastjson.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.DecodeWithOption(tb, fastjson.DecodeNoCopyString()); err == nil && !dec.More() && tb.V == protocolVersion &&
+		tb.Site != "" && len(tb.Events) > 0 && len(tb.Events) <= MaxEvents {
+		valid := true
+		for i := range tb.Events {
+			if field, _ := tb.Events[i].validate(); field != "" {
+				valid = false
+				break
+			}
+		}
+		if valid {
+			return strings.Clone(tb.Site), len(tb.Events), nil
+		}
+	}
+	site, events, err := decodeBatchSlowly(body)
+	return site, len(events), err
+}
+
 func decodeBatchSlowly(body []byte) (string, []Event, error) {
 	var b Batch
 	dec := json.NewDecoder(bytes.NewReader(body))
