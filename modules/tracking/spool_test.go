@@ -45,16 +45,8 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	if err := s.Ack(first+99, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
 	// A new process finds the 100 unacknowledged records, handed-out ones included.
-	s, err = OpenSpool(dir, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenSpool(t, s, dir)
 	seen := map[string]bool{}
 	for {
 		f, recs, err := s.Read(30, 1<<30)
@@ -150,15 +142,23 @@ func TestSpoolAckedRecordsAreNotHandedOutAgain(t *testing.T) {
 	if _, recs, _ := s.Read(100, 1<<30); len(recs) != 6 || string(recs[0]) != "r4" {
 		t.Fatalf("after rewind: %q, want r4..r9", recs)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s, err = OpenSpool(dir, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenSpool(t, s, dir)
 	if _, recs, _ := s.Read(100, 1<<30); len(recs) != 6 || string(recs[0]) != "r4" {
 		t.Fatalf("after reopen: %q, want r4..r9", recs)
 	}
+}
+
+// reopenSpool closes s and opens its directory again, as a new process would; the
+// new spool is closed at the end of the test.
+func reopenSpool(t *testing.T, s *Spool, dir string) *Spool {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSpool(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
