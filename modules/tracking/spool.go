@@ -37,11 +37,12 @@ type Spool struct {
 	readMu sync.Mutex
 	next   uint64 // next index to hand to the ingester
 	// acked is the last index the ingester acknowledged; records up to it are
-	// removed from the log lazily (see Ack). truncated is the log's first index.
+	// removed from the log lazily (see Ack). truncated is the first index the log
+	// kept at the last removal, unpruned the bytes acknowledged since.
 	acked     atomic.Uint64
 	pruneMu   sync.Mutex
 	truncated uint64
-	unpruned  int64 // bytes acknowledged but still in the log
+	unpruned  int64
 }
 
 type spoolWrite struct {
