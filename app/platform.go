@@ -170,6 +170,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 		p.Close()
 		return nil, err
 	}
+	p.Echo.Pre(p.Tracking.Shortcut)
 	p.Sync = syncer.New(syncer.Deps{
 		DB:              p.DB,
 		Box:             p.Secrets,

@@ -137,6 +137,11 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 		r.figure("srg_"+name+"_rps", s.RPS(), 1)
 		r.figure("srg_"+name+"_events_per_s", s.RPS()*float64(events), 1)
 		r.figure("srg_"+name+"_ratio_to_bare", s.RPS()/b.RPS(), 3)
+		if s.ServerCPU > 0 {
+			// What a request costs srg whatever else the machine runs (the ingester's
+			// work during the step included): the figure to compare on a busy machine.
+			r.figure("srg_"+name+"_cpu_us_per_request", s.ServerCPU.Seconds()*1e6/float64(s.OK), 1)
+		}
 		if err := r.settle(ctx); err != nil {
 			return err
 		}
@@ -248,6 +253,7 @@ func (r *ingestRun) step(ctx context.Context, name, addr string, events int, rat
 	res, err := runLoad(ctx, loadConfig{Addr: addr, Conns: r.o.Connections, Duration: d, Rate: rate,
 		Events: events, Run: r.token, Tag: fixed36(r.steps, tagLen), Seed: r.steps})
 	usage := cpu.String()
+	res.ServerCPU = cpu.Server()
 	if toSrg {
 		r.acked += int64(res.Events)
 		r.unknown += res.Unknown

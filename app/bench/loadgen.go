@@ -40,6 +40,8 @@ type loadResult struct {
 	// against its schedule, to tell its own delays from the server's.
 	SendLag  *Histogram
 	FirstErr string
+	// ServerCPU is the CPU time srg used during the step (set by the ingest run).
+	ServerCPU time.Duration
 }
 
 // RPS is the rate of acknowledged (2xx) requests.

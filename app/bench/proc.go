@@ -96,6 +96,15 @@ func startCPUMeter(pid int) cpuMeter {
 	return m
 }
 
+// Server is the CPU time the server used since the start.
+func (m cpuMeter) Server() time.Duration {
+	srv, err := cpuTime(m.pid)
+	if err != nil {
+		return 0
+	}
+	return srv - m.srv
+}
+
 // String reports the CPU use since the start, in percent of one core, as
 // "cpu: bench 15% srg 75% rest 80%".
 func (m cpuMeter) String() string {

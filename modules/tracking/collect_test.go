@@ -101,6 +101,7 @@ func newEnv(t testing.TB, tweak func(*config.Tracking)) *env {
 	}
 	t.Cleanup(func() { mod.Close() })
 	e := web.NewEcho(apptest.Logger(t), nil, nil)
+	e.Pre(mod.Shortcut)
 	web.NewRouter(e, nil, apptest.TenantsIn(gdb)).Mount(mod.Routes()...)
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

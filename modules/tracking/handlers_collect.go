@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base32"
@@ -30,35 +31,62 @@ func rateLimited(c echo.Context) error {
 	return echo.NewHTTPError(http.StatusTooManyRequests, "rate limited: retry later")
 }
 
+// collectScratch is the memory of one collect request, reused by later ones (see
+// Module.scratch): the body, the decoded batch, which only validation reads, and
+// the spool record, which the spool has copied by the time Append returns.
+type collectScratch struct {
+	limited io.LimitedReader
+	body    bytes.Buffer
+	batch   typedBatch
+	record  []byte
+}
+
+// collectContentType reports whether a collect request's Content-Type is accepted,
+// without parsing the values browsers send (sendBeacon's and fetch's).
+func collectContentType(ct string) bool {
+	switch ct {
+	case "text/plain;charset=UTF-8", "text/plain", "application/json":
+		return true
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "text/plain" || mt == "application/json")
+}
+
 // collect handles POST /t/collect.
 func (m *Module) collect(c echo.Context) error {
 	r := c.Request()
 	now := time.Now().UTC()
 	ip := m.clientIP(r)
-	if !m.ipLimit.allow(ip.String(), 1, now) {
+	if m.ipLimit.enabled() && !m.ipLimit.allow(ip.String(), 1, now) {
 		m.metrics.rejected.WithLabelValues("rate_ip").Inc()
 		return rateLimited(c)
 	}
-	if ct := r.Header.Get(echo.HeaderContentType); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "text/plain" && mt != "application/json") {
-			m.metrics.rejected.WithLabelValues("content_type").Inc()
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be text/plain or application/json")
-		}
+	if ct := r.Header.Get(echo.HeaderContentType); ct != "" && !collectContentType(ct) {
+		m.metrics.rejected.WithLabelValues("content_type").Inc()
+		return echo.NewHTTPError(http.StatusUnsupportedMediaType, "content type must be text/plain or application/json")
 	}
 	if r.ContentLength > MaxBodyBytes {
 		m.metrics.rejected.WithLabelValues("too_large").Inc()
 		return tooLarge()
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	sc, _ := m.scratch.Get().(*collectScratch)
+	if sc == nil {
+		sc = &collectScratch{}
+	}
+	defer m.scratch.Put(sc)
+	sc.body.Reset()
+	sc.limited = io.LimitedReader{R: r.Body, N: MaxBodyBytes + 1}
+	_, err := sc.body.ReadFrom(&sc.limited)
+	sc.limited.R = nil
 	if err != nil {
 		return errs.Invalid("", "could not read the request body")
 	}
+	body := sc.body.Bytes()
 	if len(body) > MaxBodyBytes {
 		m.metrics.rejected.WithLabelValues("too_large").Inc()
 		return tooLarge()
 	}
-	siteKey, events, err := DecodeBatch(body)
+	siteKey, events, err := checkBatch(body, &sc.batch)
 	if err != nil {
 		m.metrics.rejected.WithLabelValues("invalid").Inc()
 		return err
@@ -84,15 +112,15 @@ func (m *Module) collect(c echo.Context) error {
 	}
 	if o := r.Header.Get(echo.HeaderOrigin); o != "" {
 		h := c.Response().Header()
-		h.Set(echo.HeaderAccessControlAllowOrigin, o)
-		h.Add(echo.HeaderVary, echo.HeaderOrigin)
+		h[echo.HeaderAccessControlAllowOrigin] = []string{o}
+		h[echo.HeaderVary] = append(h[echo.HeaderVary], echo.HeaderOrigin)
 	}
-	if !m.siteLimit.allow(site.Key, 1, now) {
+	if m.siteLimit.enabled() && !m.siteLimit.allow(site.Key, 1, now) {
 		m.metrics.rejected.WithLabelValues("rate_site").Inc()
 		return rateLimited(c)
 	}
-	records := [][]byte{m.spoolRecord(site, r, ip, now, body)}
-	if err := m.spool.Append(r.Context(), records); err != nil {
+	sc.record = m.spoolRecord(site, r, ip, now, body).appendTo(sc.record[:0])
+	if err := m.spool.Append(r.Context(), [][]byte{sc.record}); err != nil {
 		if errors.Is(err, ErrSpoolFull) {
 			m.metrics.rejected.WithLabelValues("spool_full").Inc()
 			c.Response().Header().Set("Retry-After", "30")
@@ -100,21 +128,22 @@ func (m *Module) collect(c echo.Context) error {
 		}
 		return errs.Unavailable(err, "events could not be stored: retry later")
 	}
-	m.metrics.accepted.Add(float64(len(events)))
-	m.ingest.accepted.Add(int64(len(events)))
+	m.metrics.accepted.Add(float64(events))
+	m.ingest.accepted.Add(int64(events))
 	m.ingest.notify()
 	return c.NoContent(http.StatusNoContent)
 }
 
-// spoolRecord encodes an accepted request for the spool, with what enrichment needs
-// from the request itself (the raw address is used for the country and then dropped).
-func (m *Module) spoolRecord(site Site, r *http.Request, ip netip.Addr, now time.Time, body []byte) []byte {
-	rec := spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, SiteKey: site.Key, Received: now,
+// spoolRecord is an accepted request as the spool keeps it, with what enrichment
+// needs from the request itself (the raw address is used for the country and then
+// dropped).
+func (m *Module) spoolRecord(site Site, r *http.Request, ip netip.Addr, now time.Time, body []byte) *spoolRecord {
+	rec := &spoolRecord{TenantID: site.TenantID, Tenant: site.Tenant, SiteKey: site.Key, Received: now,
 		Country: m.geo.Country(ip), UA: r.UserAgent(), Body: body}
 	if stored := m.storedIP(ip); stored.IsValid() {
 		rec.IP = stored.String()
 	}
-	return rec.encode()
+	return rec
 }
 
 // allowedFields keeps the form fields the site's settings allow; the tracker filters
@@ -140,7 +169,7 @@ func (m *Module) pixel(c echo.Context) error {
 	respond := func() error { return c.Blob(http.StatusOK, "image/gif", transparentGIF) }
 	now := time.Now().UTC()
 	ip := m.clientIP(r)
-	if !m.ipLimit.allow(ip.String(), 1, now) {
+	if m.ipLimit.enabled() && !m.ipLimit.allow(ip.String(), 1, now) {
 		return respond()
 	}
 	site, err := m.sites.get(r.Context(), c.QueryParam("site"))
@@ -160,7 +189,7 @@ func (m *Module) pixel(c echo.Context) error {
 	}
 	body, err := json.Marshal(typedBatch{V: protocolVersion, Site: site.Key, Events: []Event{ev}})
 	if err == nil {
-		if err := m.spool.Append(r.Context(), [][]byte{m.spoolRecord(site, r, ip, now, body)}); err == nil {
+		if err := m.spool.Append(r.Context(), [][]byte{m.spoolRecord(site, r, ip, now, body).encode()}); err == nil {
 			m.metrics.accepted.Inc()
 			m.ingest.notify()
 		}

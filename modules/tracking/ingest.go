@@ -172,8 +172,10 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// spoolBatchBytes bounds how much of the spool one bulk request takes.
-const spoolBatchBytes = 4 << 20
+// spoolBatchBytes bounds how much of the spool one bulk request takes: about 2,000
+// single-event requests or 250 of 10 events, so that a bulk request of large
+// requests holds a few thousand touchpoints (and megabytes), not tens of thousands.
+const spoolBatchBytes = 1 << 20
 
 // pending is one event being turned into a touchpoint.
 type pending struct {

@@ -33,6 +33,10 @@ func newKeyedLimiter(perSecond float64, burst int) *keyedLimiter {
 	return &keyedLimiter{limit: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}}
 }
 
+// enabled reports whether the limiter limits anything, so that callers can skip
+// building the key.
+func (k *keyedLimiter) enabled() bool { return k.limit > 0 }
+
 // allow takes n tokens from key's bucket; a zero rate means no limit.
 func (k *keyedLimiter) allow(key string, n int, now time.Time) bool {
 	if k.limit <= 0 {

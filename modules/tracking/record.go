@@ -28,11 +28,15 @@ var errBadRecord = errors.New("tracking: malformed spool record")
 // encode writes the record compactly: a version byte, the tenant id and time as
 // varints, length-prefixed strings, and the body last.
 func (r *spoolRecord) encode() []byte {
-	out := make([]byte, 0, 32+len(r.Tenant)+len(r.SiteKey)+len(r.IP)+len(r.Country)+len(r.UA)+len(r.Body))
+	return r.appendTo(make([]byte, 0, 32+len(r.Tenant)+len(r.SiteKey)+len(r.IP)+len(r.Country)+len(r.UA)+len(r.Body)))
+}
+
+// appendTo appends the encoded record to out.
+func (r *spoolRecord) appendTo(out []byte) []byte {
 	out = append(out, recordVersion)
 	out = binary.AppendVarint(out, r.TenantID)
 	out = binary.AppendVarint(out, r.Received.UnixMicro())
-	for _, s := range []string{r.Tenant, r.SiteKey, r.IP, r.Country, r.UA} {
+	for _, s := range [...]string{r.Tenant, r.SiteKey, r.IP, r.Country, r.UA} {
 		out = binary.AppendUvarint(out, uint64(len(s)))
 		out = append(out, s...)
 	}

@@ -93,23 +93,43 @@ type typedBatch struct {
 // field at fault, such as events[3].type.
 func DecodeBatch(body []byte) (string, []Event, error) {
 	var tb typedBatch
-	dec := fastjson.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&tb); err == nil && !dec.More() && tb.V == protocolVersion && tb.Site != "" &&
-		len(tb.Events) > 0 && len(tb.Events) <= MaxEvents {
-		valid := true
-		for i := range tb.Events {
-			if field, _ := tb.Events[i].validate(); field != "" {
-				valid = false
-				break
-			}
-		}
-		if valid {
-			return tb.Site, tb.Events, nil
-		}
+	if decodeValid(body, &tb) {
+		return tb.Site, tb.Events, nil
 	}
 	// Something is wrong: decode again event by event to name the field at fault.
 	return decodeBatchSlowly(body)
+}
+
+// checkBatch validates a collect body as DecodeBatch does, for the request path,
+// which keeps only the body: the events are decoded into tb (reused between
+// requests) with strings that refer to the input, and dropped. It returns the site
+// key (a copy) and the number of events.
+func checkBatch(body []byte, tb *typedBatch) (string, int, error) {
+	clear(tb.Events[:cap(tb.Events)]) // no map or string of an earlier request survives
+	*tb = typedBatch{Events: tb.Events[:0]}
+	if decodeValid(body, tb, fastjson.DecodeNoCopyString()) {
+		return strings.Clone(tb.Site), len(tb.Events), nil
+	}
+	site, events, err := decodeBatchSlowly(body)
+	return site, len(events), err
+}
+
+// decodeValid decodes a whole batch into tb in one pass and reports whether it is
+// valid: the common case. What is wrong with an invalid one is explained by
+// decodeBatchSlowly, with the standard library's slower, per-event pass.
+func decodeValid(body []byte, tb *typedBatch, opts ...fastjson.DecodeOptionFunc) bool {
+	dec := fastjson.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.DecodeWithOption(tb, opts...); err != nil || dec.More() || tb.V != protocolVersion || tb.Site == "" ||
+		len(tb.Events) == 0 || len(tb.Events) > MaxEvents {
+		return false
+	}
+	for i := range tb.Events {
+		if field, _ := tb.Events[i].validate(); field != "" {
+			return false
+		}
+	}
+	return true
 }
 
 func decodeBatchSlowly(body []byte) (string, []Event, error) {

@@ -29,12 +29,20 @@ type Spool struct {
 	bytes    atomic.Int64 // approximate bytes held: written minus acknowledged
 
 	writes chan *spoolWrite
+	free   sync.Pool // of *spoolWrite, each with its channel
 	done   chan struct{}
 	closed atomic.Bool
 	wg     sync.WaitGroup
 
 	readMu sync.Mutex
 	next   uint64 // next index to hand to the ingester
+	// acked is the last index the ingester acknowledged; records up to it are
+	// removed from the log lazily (see Ack). truncated is the first index the log
+	// kept at the last removal, unpruned the bytes acknowledged since.
+	acked     atomic.Uint64
+	pruneMu   sync.Mutex
+	truncated uint64
+	unpruned  int64
 }
 
 type spoolWrite struct {
@@ -60,7 +68,8 @@ func OpenSpool(dir string, maxBytes int64) (*Spool, error) {
 		l.Close()
 		return nil, fmt.Errorf("tracking: spool: %w", err)
 	}
-	s := &Spool{log: l, maxBytes: maxBytes, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first}
+	s := &Spool{log: l, maxBytes: maxBytes, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first, truncated: first}
+	s.acked.Store(first - 1)
 	s.bytes.Store(dirSize(dir))
 	s.wg.Add(1)
 	go s.writer()
@@ -93,7 +102,11 @@ func (s *Spool) Append(ctx context.Context, records [][]byte) error {
 	if s.bytes.Load()+size > s.maxBytes {
 		return ErrSpoolFull
 	}
-	w := &spoolWrite{records: records, size: size, err: make(chan error, 1)}
+	w, _ := s.free.Get().(*spoolWrite)
+	if w == nil {
+		w = &spoolWrite{err: make(chan error, 1)}
+	}
+	w.records, w.size = append(w.records[:0], records...), size
 	select {
 	case s.writes <- w:
 	case <-s.done:
@@ -102,8 +115,12 @@ func (s *Spool) Append(ctx context.Context, records [][]byte) error {
 		return ctx.Err()
 	}
 	// Once queued, the write happens whatever the caller's context does: the caller
-	// waits for the outcome so it never acknowledges what is not on disk.
-	return <-w.err
+	// waits for the outcome so it never acknowledges what is not on disk. The writer
+	// has copied the records and forgotten w when it answers.
+	err := <-w.err
+	clear(w.records)
+	s.free.Put(w)
+	return err
 }
 
 // writer drains queued appends into one batch per fsync.
@@ -180,16 +197,46 @@ func (s *Spool) Read(max, maxBytes int) (first uint64, records [][]byte, err err
 	return first, records, nil
 }
 
-// Ack removes every record up to and including index upto, once they are indexed.
-// size is their total length, for the fullness accounting.
+// pruneBytes is how much acknowledged data the log keeps before it is removed.
+// Removing a prefix of the log rewrites the rest of its segment and fsyncs it under
+// the log's lock, which the collect path's appends wait on: done per indexed batch,
+// it cost more than the appends themselves. Acknowledged records still in the log
+// are never handed out again by this process; after a crash they are indexed again,
+// which is harmless (documents are created by event id).
+const pruneBytes = 4 << 20
+
+// Ack marks every record up to and including index upto as indexed. size is their
+// total length, for the fullness accounting.
 func (s *Spool) Ack(upto uint64, size int64) error {
-	if err := s.log.TruncateFront(upto + 1); err != nil {
-		return fmt.Errorf("tracking: spool truncate: %w", err)
-	}
+	s.acked.Store(upto)
 	s.bytes.Add(-size)
 	if s.bytes.Load() < 0 {
 		s.bytes.Store(0)
 	}
+	last, err := s.log.LastIndex()
+	if err != nil {
+		return fmt.Errorf("tracking: spool: %w", err)
+	}
+	s.pruneMu.Lock()
+	defer s.pruneMu.Unlock()
+	s.unpruned += size
+	// An emptied log is cheap to truncate (nothing to rewrite).
+	if s.unpruned < pruneBytes && upto < last {
+		return nil
+	}
+	return s.prune()
+}
+
+// prune removes acknowledged records from the log; the caller holds pruneMu.
+func (s *Spool) prune() error {
+	upto := s.acked.Load()
+	if upto < s.truncated {
+		return nil
+	}
+	if err := s.log.TruncateFront(upto + 1); err != nil {
+		return fmt.Errorf("tracking: spool truncate: %w", err)
+	}
+	s.truncated, s.unpruned = upto+1, 0
 	return nil
 }
 
@@ -197,19 +244,15 @@ func (s *Spool) Ack(upto uint64, size int64) error {
 func (s *Spool) Rewind() error {
 	s.readMu.Lock()
 	defer s.readMu.Unlock()
-	first, err := s.log.FirstIndex()
-	if err != nil {
-		return fmt.Errorf("tracking: spool: %w", err)
-	}
-	s.next = first
+	s.next = s.acked.Load() + 1
 	return nil
 }
 
 // Len is the number of records held (handed out or not) and their approximate bytes.
 func (s *Spool) Len() (records uint64, bytes int64) {
-	first, err1 := s.log.FirstIndex()
-	last, err2 := s.log.LastIndex()
-	if err1 != nil || err2 != nil || last < first {
+	first := s.acked.Load() + 1
+	last, err := s.log.LastIndex()
+	if err != nil || last < first {
 		return 0, s.bytes.Load()
 	}
 	return last - first + 1, s.bytes.Load()
@@ -222,5 +265,11 @@ func (s *Spool) Close() error {
 	}
 	close(s.done)
 	s.wg.Wait()
-	return s.log.Close()
+	s.pruneMu.Lock()
+	err := s.prune()
+	s.pruneMu.Unlock()
+	if cerr := s.log.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -45,16 +45,8 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	if err := s.Ack(first+99, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
 	// A new process finds the 100 unacknowledged records, handed-out ones included.
-	s, err = OpenSpool(dir, 1<<20)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s = reopenSpool(t, s, dir)
 	seen := map[string]bool{}
 	for {
 		f, recs, err := s.Read(30, 1<<30)
@@ -118,4 +110,55 @@ func TestSpoolClosedRefusesAppends(t *testing.T) {
 	if err := s.Append(context.Background(), [][]byte{[]byte("x")}); err == nil {
 		t.Fatal("append after close succeeded")
 	}
+}
+
+// Acknowledged records stay in the log until enough of them gather (see pruneBytes),
+// but are never handed out again, counted, or replayed after a clean close.
+func TestSpoolAckedRecordsAreNotHandedOutAgain(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenSpool(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := 0; i < 10; i++ {
+		if err := s.Append(ctx, [][]byte{[]byte(fmt.Sprintf("r%d", i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	first, recs, _ := s.Read(4, 1<<30)
+	if err := s.Ack(first+uint64(len(recs))-1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.log.FirstIndex(); got != first {
+		t.Fatalf("4 small records pruned at once: first index %d, want %d", got, first)
+	}
+	if n, _ := s.Len(); n != 6 {
+		t.Fatalf("Len = %d after acknowledging 4 of 10, want 6", n)
+	}
+	if err := s.Rewind(); err != nil {
+		t.Fatal(err)
+	}
+	if _, recs, _ := s.Read(100, 1<<30); len(recs) != 6 || string(recs[0]) != "r4" {
+		t.Fatalf("after rewind: %q, want r4..r9", recs)
+	}
+	s = reopenSpool(t, s, dir)
+	if _, recs, _ := s.Read(100, 1<<30); len(recs) != 6 || string(recs[0]) != "r4" {
+		t.Fatalf("after reopen: %q, want r4..r9", recs)
+	}
+}
+
+// reopenSpool closes s and opens its directory again, as a new process would; the
+// new spool is closed at the end of the test.
+func reopenSpool(t *testing.T, s *Spool, dir string) *Spool {
+	t.Helper()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenSpool(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }
