@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/srgplatform/srg/modules/attribution/model"
@@ -44,36 +43,6 @@ func (s *Settings) counts(t *touch) bool {
 		return false
 	}
 	return !slices.Contains(s.ExcludeChannels, t.Channel)
-}
-
-// credit is one credit document: what every model gave one touchpoint of one
-// opportunity. One document per (opportunity, touchpoint) rather than per model keeps
-// the index a model-count times smaller; reports sum credit.<model>.
-type credit struct {
-	CreditID          string             `json:"credit_id"`
-	Tenant            string             `json:"tenant"`
-	SettingsHash      string             `json:"settings_hash"`
-	OpportunityID     string             `json:"opportunity_id"`
-	TouchpointID      string             `json:"touchpoint_id"`
-	PersonID          string             `json:"person_id,omitempty"`
-	AccountID         string             `json:"account_id,omitempty"`
-	Kind              string             `json:"kind"`
-	Currency          string             `json:"currency,omitempty"`
-	OpportunityAmount float64            `json:"opportunity_amount"`
-	Channel           string             `json:"channel"`
-	ChannelRule       string             `json:"channel_rule,omitempty"`
-	Campaign          string             `json:"campaign,omitempty"`
-	Source            string             `json:"source,omitempty"`
-	Medium            string             `json:"medium,omitempty"`
-	Content           string             `json:"content,omitempty"`
-	LandingPage       string             `json:"landing_page,omitempty"`
-	TouchedAt         time.Time          `json:"touched_at"`
-	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
-	ClosedAt          *time.Time         `json:"closed_at,omitempty"`
-	ComputedAt        time.Time          `json:"computed_at"`
-	Credit            map[string]float64 `json:"credit"`
-	Fractions         map[string]float64 `json:"fractions"`
-	ModelVersions     map[string]string  `json:"model_versions"`
 }
 
 // journeyOf marks the milestones of the opportunity's touches, already in order
@@ -143,35 +112,32 @@ func credits(tenant string, settingsHash string, models []model.Model, o *opport
 	}
 	j := journeyOf(o, touches)
 	out := make([]credit, len(touches))
-	versions := make(map[string]string, len(models))
-	for _, m := range models {
-		versions[m.Name()] = strconv.Itoa(m.Version())
-	}
+	shares := make([]float64, 2*len(touches)*len(models))
 	for i, t := range touches {
+		amounts := shares[2*i*len(models) : (2*i+1)*len(models)]
+		fractions := shares[(2*i+1)*len(models) : (2*i+2)*len(models)]
 		out[i] = credit{
 			CreditID: creditID(o.ID, t.EventID), Tenant: tenant, SettingsHash: settingsHash, OpportunityID: o.ID,
 			TouchpointID: t.EventID, PersonID: t.PersonID, AccountID: t.AccountID, Kind: o.kind(), Currency: o.Currency,
 			OpportunityAmount: o.Amount, Channel: t.Channel, ChannelRule: t.ChannelRule, Campaign: t.UTMCampaign,
 			Source: t.UTMSource, Medium: t.UTMMedium, Content: t.UTMContent, LandingPage: landing(t),
 			TouchedAt: t.OccurredAt, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: at,
-			Credit: map[string]float64{}, Fractions: map[string]float64{}, ModelVersions: versions,
+			Amounts: amounts, Fractions: fractions,
 		}
 	}
 	fractions := make([]float64, len(touches))
 	amounts := make([]float64, len(touches))
-	for _, m := range models {
+	for k, m := range models {
 		fractions = m.Weights(j, fractions)
 		amounts = model.Credit(o.Amount, fractions, amounts)
 		for i := range touches {
-			if fractions[i] != 0 {
-				out[i].Credit[m.Name()] = amounts[i]
-				out[i].Fractions[m.Name()] = fractions[i]
-			}
+			out[i].Amounts[k] = amounts[i]
+			out[i].Fractions[k] = fractions[i]
 		}
 	}
 	kept := out[:0]
 	for _, c := range out {
-		if len(c.Fractions) > 0 {
+		if slices.ContainsFunc(c.Fractions, func(f float64) bool { return f != 0 }) {
 			kept = append(kept, c)
 		}
 	}

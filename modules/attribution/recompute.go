@@ -191,120 +191,186 @@ func (d *touchDecoder) decode(doc json.RawMessage) (*touch, error) {
 	return t, nil
 }
 
-// recomputeBatch reads the batch's touchpoints in one pass (or takes them from a full
-// run's read), and writes credits for
-// the opportunities whose journey hash changed.
-func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, settingsHash string, models []model.Model, opps []*opportunity, everyone map[string][]*touch, at time.Time, res *Result) error {
+// run is what every batch of one recompute shares.
+type run struct {
+	s            *Service
+	tenantID     int64
+	tenant       string
+	st           *Settings
+	settingsHash string
+	models       []model.Model
+	creditModels creditModels
+	// everyone is a full run's read of every touch by person; nil in an
+	// incremental run, whose batches read their own.
+	everyone map[string][]*touch
+	at       time.Time
+	res      *Result
+}
+
+// prepared is a batch computed and encoded, ready to write.
+type prepared struct {
+	changed []*opportunity
+	hashes  []string
+	counts  []int
+	// before holds the opportunities that had been computed before.
+	before map[string]bool
+	docs   []Credit
+}
+
+// recompute runs the batches of opps through two stages at once: while one batch's
+// credits are written, the next is read, computed and encoded, so Elasticsearch
+// always has work.
+func (r *run) recompute(ctx context.Context, opps []*opportunity) error {
+	g, gctx := errgroup.WithContext(ctx)
+	ready := make(chan *prepared, 1)
+	g.Go(func() error {
+		defer close(ready)
+		for i := 0; i < len(opps); i += r.s.batch {
+			p, err := r.prepare(gctx, opps[i:min(i+r.s.batch, len(opps))])
+			if err != nil {
+				return err
+			}
+			select {
+			case ready <- p:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for p := range ready {
+			if err := r.commit(gctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// prepare reads the batch's touchpoints in one pass (or takes them from a full
+// run's read), and computes and encodes the credits of the opportunities whose
+// journey hash changed.
+func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, error) {
 	t0 := time.Now()
+	st := r.st
 	var journeys map[string][]*touch
 	var err error
-	if everyone != nil {
-		journeys = assemble(opps, everyone, time.Duration(st.LookbackDays)*24*time.Hour, at)
-	} else if journeys, err = s.journeys(ctx, tenant, st, opps, at); err != nil {
-		return err
+	if r.everyone != nil {
+		journeys = assemble(opps, r.everyone, time.Duration(st.LookbackDays)*24*time.Hour, r.at)
+	} else if journeys, err = r.s.journeys(ctx, r.tenant, st, opps, r.at); err != nil {
+		return nil, err
 	}
-	res.Read += time.Since(t0)
+	r.res.Read += time.Since(t0)
 
 	t0 = time.Now()
-	var ids []string
-	var hashes []string
-	for _, o := range opps {
-		ids = append(ids, o.ID)
+	ids := make([]string, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
 	}
-	prev := map[string]string{}
+	prev := make(map[string]string, len(opps))
 	var rows []struct{ OpportunityID, JourneyHash string }
-	if err := s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, tenantID, ids).Scan(&rows).Error; err != nil {
-		return fmt.Errorf("attribution: read state: %w", err)
+	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: read state: %w", err)
 	}
-	for _, r := range rows {
-		prev[r.OpportunityID] = r.JourneyHash
+	for _, row := range rows {
+		prev[row.OpportunityID] = row.JourneyHash
 	}
+	p := &prepared{before: make(map[string]bool, len(rows))}
 	var computed []credit
-	var changed []*opportunity
-	var counts []int
 	for _, o := range opps {
 		touches := journeys[o.ID]
-		h := journeyHash(settingsHash, o, touches)
+		h := journeyHash(r.settingsHash, o, touches)
 		if o.Deleted {
 			h = "deleted"
 		}
-		if prev[o.ID] == h {
+		old, before := prev[o.ID]
+		if before && old == h {
 			continue
 		}
-		changed = append(changed, o)
-		hashes = append(hashes, h)
-		counts = append(counts, len(touches))
-		computed = append(computed, credits(tenant, settingsHash, models, o, touches, at)...)
+		if before {
+			p.before[o.ID] = true
+		}
+		p.changed = append(p.changed, o)
+		p.hashes = append(p.hashes, h)
+		p.counts = append(p.counts, len(touches))
+		computed = append(computed, credits(r.tenant, r.settingsHash, r.models, o, touches, r.at)...)
 	}
-	res.Compute += time.Since(t0)
-	res.Changed += len(changed)
-	if len(changed) == 0 {
+	r.res.Compute += time.Since(t0)
+	r.res.Changed += len(p.changed)
+	if len(p.changed) == 0 {
+		return p, nil
+	}
+	t0 = time.Now()
+	p.docs, err = encodeCredits(computed, r.creditModels)
+	r.res.Encode += time.Since(t0)
+	return p, err
+}
+
+// commit writes a prepared batch's credits, deletes its opportunities' credits
+// that no longer apply, and saves their journey hashes.
+func (r *run) commit(ctx context.Context, p *prepared) error {
+	if len(p.changed) == 0 {
 		return nil
 	}
-
-	t0 = time.Now()
-	docs := make([]Credit, len(computed))
-	for i := range computed {
-		raw, err := gojson.Marshal(&computed[i])
-		if err != nil {
-			return fmt.Errorf("attribution: credit: %w", err)
-		}
-		docs[i] = Credit{ID: computed[i].CreditID, Source: raw}
-	}
+	t0 := time.Now()
+	docs := p.docs
 	// Two bulk requests at a time keep both of a small node's write threads busy.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for i := 0; i < len(docs); i += 2500 {
 		chunk := docs[i:min(i+2500, len(docs))]
-		g.Go(func() error { return s.store.WriteCredits(gctx, tenant, chunk) })
+		g.Go(func() error { return r.s.store.WriteCredits(gctx, r.tenant, chunk) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	res.Credits += len(docs)
+	r.res.Credits += len(docs)
 	// Only opportunities computed before can have credits this run did not rewrite.
-	var changedIDs, recomputed []string
-	for _, o := range changed {
-		changedIDs = append(changedIDs, o.ID)
-		if _, before := prev[o.ID]; before {
+	changedIDs := make([]string, len(p.changed))
+	var recomputed []string
+	for i, o := range p.changed {
+		changedIDs[i] = o.ID
+		if p.before[o.ID] {
 			recomputed = append(recomputed, o.ID)
 		}
 	}
 	// Credits of these opportunities that this run did not write are stale. Ids are
 	// stable, so a credit rewritten but not yet searchable is found under its id and
 	// kept.
-	var existing []string
 	if len(recomputed) > 0 {
-		if existing, err = s.store.CreditIDs(ctx, tenant, recomputed); err != nil {
+		existing, err := r.s.store.CreditIDs(ctx, r.tenant, recomputed)
+		if err != nil {
 			return err
 		}
-	}
-	written := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		written[d.ID] = true
-	}
-	var stale []string
-	for _, id := range existing {
-		if !written[id] {
-			stale = append(stale, id)
+		written := make(map[string]bool, len(docs))
+		for _, d := range docs {
+			written[d.ID] = true
 		}
-	}
-	if len(stale) > 0 {
-		if err := s.store.DeleteCredits(ctx, tenant, stale); err != nil {
-			return err
+		var stale []string
+		for _, id := range existing {
+			if !written[id] {
+				stale = append(stale, id)
+			}
 		}
+		if len(stale) > 0 {
+			if err := r.s.store.DeleteCredits(ctx, r.tenant, stale); err != nil {
+				return err
+			}
+		}
+		r.res.Deleted += len(stale)
 	}
-	res.Deleted += len(stale)
-	res.Write += time.Since(t0)
-	touchCounts := make([]string, len(counts))
-	for i, n := range counts {
+	r.res.Write += time.Since(t0)
+	touchCounts := make([]string, len(p.counts))
+	for i, n := range p.counts {
 		touchCounts[i] = strconv.Itoa(n)
 	}
-	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at)
+	if err := r.s.db.WithContext(ctx).Exec(`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at)
 		SELECT ?, o, h, n::int, ? FROM unnest(?::text[], ?::text[], ?::text[]) AS u(o, h, n)
 		ON CONFLICT (tenant_id, opportunity_id) DO UPDATE SET journey_hash = EXCLUDED.journey_hash,
 		touchpoints = EXCLUDED.touchpoints, computed_at = EXCLUDED.computed_at`,
-		tenantID, at, db.StringArray(changedIDs), db.StringArray(hashes), db.StringArray(touchCounts)).Error; err != nil {
+		r.tenantID, r.at, db.StringArray(changedIDs), db.StringArray(p.hashes), db.StringArray(touchCounts)).Error; err != nil {
 		return fmt.Errorf("attribution: save state: %w", err)
 	}
 	return nil

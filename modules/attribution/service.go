@@ -94,7 +94,9 @@ type Result struct {
 	Deleted       int           `json:"deleted_credits"`
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
-	Write         time.Duration `json:"write_ns"`
+	// Encode is the time spent encoding credit documents to JSON.
+	Encode time.Duration `json:"encode_ns"`
+	Write  time.Duration `json:"write_ns"`
 	// Learn is the time the data-driven models took to learn their channel weights
 	// (reading every journey again included).
 	Learn time.Duration `json:"learn_ns"`
@@ -182,10 +184,15 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		res.Opportunities = len(opps)
 		res.Read += time.Since(t0)
 	}
-	for i := 0; i < len(opps); i += s.batch {
-		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, settingsHash, models, opps[i:min(i+s.batch, len(opps))], everyone, start, &res); err != nil {
-			return res, err
-		}
+	names := make([]string, len(models))
+	versions := make([]int, len(models))
+	for i, m := range models {
+		names[i], versions[i] = m.Name(), m.Version()
+	}
+	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, models: models,
+		creditModels: newCreditModels(names, versions), everyone: everyone, at: start, res: &res}
+	if err := r.recompute(ctx, opps); err != nil {
+		return res, err
 	}
 	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_runs (tenant_id, last_started) VALUES (?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET last_started = EXCLUDED.last_started`, tenantID, start).Error; err != nil {
