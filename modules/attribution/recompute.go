@@ -217,6 +217,24 @@ type prepared struct {
 	docs   []Credit
 }
 
+// recomputeAll recomputes the opportunities; a full run pauses the credit index's
+// scheduled refreshes while it writes (Elasticsearch's advice for bulk loads),
+// and resumes them whatever happens.
+func (r *run) recomputeAll(ctx context.Context, opps []*opportunity) (err error) {
+	if p, ok := r.s.store.(RefreshPauser); ok && r.everyone != nil {
+		resume, err := p.PauseRefresh(ctx, r.tenant, "credits")
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if rerr := resume(context.WithoutCancel(ctx)); err == nil {
+				err = rerr
+			}
+		}()
+	}
+	return r.recompute(ctx, opps)
+}
+
 // recompute runs the batches of opps through two stages at once: while one batch's
 // credits are written, the next is read, computed and encoded, so Elasticsearch
 // always has work.

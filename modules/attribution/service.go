@@ -27,6 +27,12 @@ type Store interface {
 	DeleteCredits(ctx context.Context, tenant string, ids []string) error
 }
 
+// RefreshPauser is implemented by a Store that can stop making writes searchable
+// on its own while a full run writes every credit (app/search does).
+type RefreshPauser interface {
+	PauseRefresh(ctx context.Context, tenant, kind string) (resume func(context.Context) error, err error)
+}
+
 // Credit is a credit document ready to index: its id and JSON source.
 type Credit struct {
 	ID     string
@@ -191,7 +197,7 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	}
 	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, models: models,
 		creditModels: newCreditModels(names, versions), everyone: everyone, at: start, res: &res}
-	if err := r.recompute(ctx, opps); err != nil {
+	if err := r.recomputeAll(ctx, opps); err != nil {
 		return res, err
 	}
 	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_runs (tenant_id, last_started) VALUES (?, ?)
