@@ -2,7 +2,6 @@ package attribution
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strconv"
 	"time"
@@ -70,7 +69,8 @@ var errNotFinite = errors.New("amount is not a finite number")
 // model_versions are objects keyed by model). Written by hand rather than by a
 // JSON encoder, as a full run encodes hundreds of thousands of them and an encoder
 // would first need three maps per document.
-func (c *credit) appendJSON(b []byte, m creditModels) ([]byte, error) {
+// A non-nil cache remembers each model's last amount and fraction as encoded.
+func (c *credit) appendJSON(b []byte, m creditModels, cache *floatCache) ([]byte, error) {
 	str := func(key, v string, omitEmpty bool) {
 		if omitEmpty && v == "" {
 			return
@@ -115,7 +115,7 @@ func (c *credit) appendJSON(b []byte, m creditModels) ([]byte, error) {
 		date("closed_at", *c.ClosedAt)
 	}
 	date("computed_at", c.ComputedAt)
-	for _, part := range []struct {
+	for p, part := range []struct {
 		key    string
 		values []float64
 	}{{"credit", c.Amounts}, {"fractions", c.Fractions}} {
@@ -136,13 +136,40 @@ func (c *credit) appendJSON(b []byte, m creditModels) ([]byte, error) {
 			first = false
 			b = appendJSONString(b, m.names[i])
 			b = append(b, ':')
-			b = appendJSONFloat(b, v)
+			b = cache.append(b, p*len(m.names)+i, v)
 		}
 		b = append(b, '}')
 	}
 	b = append(b, `,"model_versions":`...)
 	b = append(b, m.versions...)
 	return append(b, '}'), nil
+}
+
+// floatCache holds the last value encoded in each slot (a model's amount or
+// fraction) and its encoding: a journey's touches often share a share (linear,
+// the middle of position-based models), and shortest float formatting is the
+// dearest part of encoding a document.
+type floatCache struct {
+	bits []uint64
+	enc  [][]byte
+}
+
+func newFloatCache(slots int) *floatCache {
+	return &floatCache{bits: make([]uint64, slots), enc: make([][]byte, slots)}
+}
+
+func (fc *floatCache) append(b []byte, slot int, v float64) []byte {
+	if fc == nil {
+		return appendJSONFloat(b, v)
+	}
+	bits := math.Float64bits(v)
+	if fc.enc[slot] != nil && fc.bits[slot] == bits {
+		return append(b, fc.enc[slot]...)
+	}
+	start := len(b)
+	b = appendJSONFloat(b, v)
+	fc.bits[slot], fc.enc[slot] = bits, append(fc.enc[slot][:0], b[start:]...)
+	return b
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
@@ -208,24 +235,4 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
-}
-
-// encodeCredits encodes the credits into one buffer, each document a slice of it.
-func encodeCredits(cs []credit, m creditModels) ([]Credit, error) {
-	docs := make([]Credit, len(cs))
-	buf := make([]byte, 0, 1024*len(cs))
-	ends := make([]int, len(cs))
-	for i := range cs {
-		var err error
-		if buf, err = cs[i].appendJSON(buf, m); err != nil {
-			return nil, fmt.Errorf("attribution: credit %s: %w", cs[i].CreditID, err)
-		}
-		ends[i] = len(buf)
-	}
-	start := 0
-	for i := range cs {
-		docs[i] = Credit{ID: cs[i].CreditID, Source: buf[start:ends[i]:ends[i]]}
-		start = ends[i]
-	}
-	return docs, nil
 }

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/srgplatform/srg/modules/attribution/model"
 )
 
 // creditJSON is the credit document as encoding/json writes it from maps: the
@@ -75,9 +78,17 @@ func TestCreditAppendJSON(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			raw, err := c.c.appendJSON(nil, models)
+			raw, err := c.c.appendJSON(nil, models, nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// A cache of the values just written changes nothing.
+			cache := newFloatCache(2 * len(models.names))
+			for range 2 {
+				cached, err := c.c.appendJSON(nil, models, cache)
+				if err != nil || string(cached) != string(raw) {
+					t.Fatalf("with a cache: %s, %v; want %s", cached, err, raw)
+				}
 			}
 			if !json.Valid(raw) {
 				t.Fatalf("invalid JSON: %s", raw)
@@ -115,12 +126,27 @@ func TestCreditAppendJSONRejectsNonFinite(t *testing.T) {
 		{OpportunityAmount: math.NaN(), Amounts: []float64{1}, Fractions: []float64{1}},
 		{OpportunityAmount: 1, Amounts: []float64{math.Inf(1)}, Fractions: []float64{1}},
 	} {
-		if _, err := c.appendJSON(nil, models); !errors.Is(err, errNotFinite) {
+		if _, err := c.appendJSON(nil, models, nil); !errors.Is(err, errNotFinite) {
 			t.Errorf("amount %v, credit %v: err = %v, want errNotFinite", c.OpportunityAmount, c.Amounts, err)
 		}
-		if _, err := encodeCredits([]credit{c}, models); !errors.Is(err, errNotFinite) {
-			t.Errorf("encodeCredits: err = %v", err)
-		}
+	}
+}
+
+// An opportunity whose amount is not a number fails its run with an error naming
+// the credit, rather than writing an invalid document.
+func TestCreditEncoderRejectsNonFiniteAmount(t *testing.T) {
+	m, err := model.ByName(model.NameLinear, DefaultSettings().params())
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc := &creditEncoder{tenant: "acme", models: []model.Model{m}, names: newCreditModels([]string{m.Name()}, []int{m.Version()})}
+	o := &opportunity{ID: "hubspot:o1", Amount: math.NaN()}
+	err = enc.add(o, []*touch{{EventID: "t1", Channel: "Email"}})
+	if !errors.Is(err, errNotFinite) || !strings.Contains(err.Error(), creditID(o.ID, "t1")) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(enc.take()) != 0 {
+		t.Fatal("a document was kept")
 	}
 }
 

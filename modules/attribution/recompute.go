@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/srgplatform/srg/app/db"
-	"github.com/srgplatform/srg/modules/attribution/model"
 )
 
 // PeopleSource lists people with touchpoints received since a time; app/search
@@ -198,8 +197,8 @@ type run struct {
 	tenant       string
 	st           *Settings
 	settingsHash string
-	models       []model.Model
-	creditModels creditModels
+	// encoder computes and encodes the credits; only prepare uses it.
+	encoder *creditEncoder
 	// everyone is a full run's read of every touch by person; nil in an
 	// incremental run, whose batches read their own.
 	everyone map[string][]*touch
@@ -268,7 +267,7 @@ func (r *run) recompute(ctx context.Context, opps []*opportunity) error {
 }
 
 // prepare reads the batch's touchpoints in one pass (or takes them from a full
-// run's read), and computes and encodes the credits of the opportunities whose
+// run's read), and computes and encodes (as JSON) the credits of the opportunities whose
 // journey hash changed.
 func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, error) {
 	t0 := time.Now()
@@ -283,6 +282,7 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	r.res.Read += time.Since(t0)
 
 	t0 = time.Now()
+	encoded0 := r.encoder.encodeTime
 	ids := make([]string, len(opps))
 	for i, o := range opps {
 		ids[i] = o.ID
@@ -296,7 +296,6 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 		prev[row.OpportunityID] = row.JourneyHash
 	}
 	p := &prepared{before: make(map[string]bool, len(rows))}
-	var computed []credit
 	for _, o := range opps {
 		touches := journeys[o.ID]
 		h := journeyHash(r.settingsHash, o, touches)
@@ -313,17 +312,16 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 		p.changed = append(p.changed, o)
 		p.hashes = append(p.hashes, h)
 		p.counts = append(p.counts, len(touches))
-		computed = append(computed, credits(r.tenant, r.settingsHash, r.models, o, touches, r.at)...)
+		if err := r.encoder.add(o, touches); err != nil {
+			return nil, err
+		}
 	}
-	r.res.Compute += time.Since(t0)
+	p.docs = r.encoder.take()
+	encoded := r.encoder.encodeTime - encoded0
+	r.res.Compute += time.Since(t0) - encoded
+	r.res.Encode += encoded
 	r.res.Changed += len(p.changed)
-	if len(p.changed) == 0 {
-		return p, nil
-	}
-	t0 = time.Now()
-	p.docs, err = encodeCredits(computed, r.creditModels)
-	r.res.Encode += time.Since(t0)
-	return p, err
+	return p, nil
 }
 
 // commit writes a prepared batch's credits, deletes its opportunities' credits

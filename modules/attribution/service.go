@@ -100,7 +100,8 @@ type Result struct {
 	Deleted       int           `json:"deleted_credits"`
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
-	// Encode is the time spent encoding credit documents to JSON.
+	// Encode is the part of the compute time spent encoding credit documents
+	// (JSON), not counted in Compute.
 	Encode time.Duration `json:"encode_ns"`
 	Write  time.Duration `json:"write_ns"`
 	// Learn is the time the data-driven models took to learn their channel weights
@@ -195,8 +196,9 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	for i, m := range models {
 		names[i], versions[i] = m.Name(), m.Version()
 	}
-	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, models: models,
-		creditModels: newCreditModels(names, versions), everyone: everyone, at: start, res: &res}
+	enc := &creditEncoder{tenant: tenant, settingsHash: settingsHash, models: models, names: newCreditModels(names, versions), at: start}
+	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, encoder: enc,
+		everyone: everyone, at: start, res: &res}
 	if err := r.recomputeAll(ctx, opps); err != nil {
 		return res, err
 	}
