@@ -67,21 +67,84 @@ func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opp
 	return assemble(opps, byPerson, lookback, at), nil
 }
 
-// readEveryone reads, in one pass, the counting touches of every identified person
-// over the time the opportunities' journeys and the learning of non-converting
-// journeys (the lookback before now) span, by person.
-func (s *Service) readEveryone(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time) (map[string][]*touch, error) {
+// loadEveryone loads the opportunities and reads, in one pass, the counting
+// touches of every identified person over the time their journeys and the
+// learning of non-converting journeys (the lookback before now) span, by person:
+// a full run's reads. Postgres and Elasticsearch work at once: the scan starts
+// from bounds a cheap query gives, and touches outside the exact span are dropped
+// once the opportunities are known.
+func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant string, st *Settings, at time.Time) ([]*opportunity, map[string][]*touch, error) {
 	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
-	_, from, to := journeyScope(opps, lookback, at)
+	from, to, err := s.spanBounds(ctx, tenantID, lookback, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	var opps []*opportunity
+	byPerson := map[string][]*touch{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		opps, err = loadOpportunities(gctx, s.db, tenantID, nil, st.AccountBased)
+		return err
+	})
+	g.Go(func() error {
+		return s.store.IdentifiedTouchpointsBetween(gctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	from, to = everyoneSpan(opps, lookback, at)
+	for p, ts := range byPerson {
+		kept := slices.DeleteFunc(ts, func(t *touch) bool { return t.OccurredAt.Before(from) || !t.OccurredAt.Before(to) })
+		if len(kept) == 0 {
+			delete(byPerson, p)
+		} else {
+			byPerson[p] = kept
+		}
+	}
+	return opps, byPerson, nil
+}
+
+// spanBounds bounds everyoneSpan before the opportunities are loaded: from the
+// lookback before the earliest opportunity or person (a lead), to the day after
+// the latest close date, the latest lead's identification, or now.
+func (s *Service) spanBounds(ctx context.Context, tenantID int64, lookback time.Duration, at time.Time) (from, to time.Time, err error) {
+	var firstOpp, firstPerson, lastPerson, lastClose *time.Time
+	err = s.db.WithContext(ctx).Raw(`SELECT
+		(SELECT least(min(created_date), min(synced_at)) FROM crm_opportunities WHERE tenant_id = @tenant AND NOT deleted),
+		(SELECT min(created_at) FROM people WHERE tenant_id = @tenant),
+		(SELECT max(created_at) FROM people WHERE tenant_id = @tenant),
+		(SELECT max(close_date) FROM crm_opportunities WHERE tenant_id = @tenant AND NOT deleted)`,
+		map[string]any{"tenant": tenantID}).Row().Scan(&firstOpp, &firstPerson, &lastPerson, &lastClose)
+	if err != nil {
+		return from, to, fmt.Errorf("attribution: journey bounds: %w", err)
+	}
+	from, to = at.Add(-lookback), at
+	for _, t := range []*time.Time{firstOpp, firstPerson} {
+		if t != nil && t.Add(-lookback).Before(from) {
+			from = t.Add(-lookback)
+		}
+	}
+	if lastPerson != nil && lastPerson.Add(time.Second).After(to) {
+		to = lastPerson.Add(time.Second)
+	}
+	if lastClose != nil && lastClose.Add(24*time.Hour).After(to) {
+		to = lastClose.Add(24 * time.Hour)
+	}
+	return from, to, nil
+}
+
+// everyoneSpan is the time the opportunities' journeys and the learning of
+// non-converting journeys (the lookback before now) span.
+func everyoneSpan(opps []*opportunity, lookback time.Duration, at time.Time) (from, to time.Time) {
+	_, from, to = journeyScope(opps, lookback, at)
 	if from.IsZero() || at.Add(-lookback).Before(from) {
 		from = at.Add(-lookback)
 	}
 	if to.Before(at) {
 		to = at
 	}
-	byPerson := map[string][]*touch{}
-	err := s.store.IdentifiedTouchpointsBetween(ctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
-	return byPerson, err
+	return from, to
 }
 
 // journeyScope is the people and the time range the opportunities' journeys span.

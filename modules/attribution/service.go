@@ -153,16 +153,16 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	}
 	res := Result{Full: since == nil}
 	t0 := time.Now()
-	opps, err := loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
-	if err != nil {
-		return res, err
-	}
 	// A full run reads every identified touchpoint once, for learning and crediting.
+	var opps []*opportunity
 	var everyone map[string][]*touch
 	if since == nil {
-		if everyone, err = s.readEveryone(ctx, tenant, &st, opps, start); err != nil {
-			return res, err
-		}
+		opps, everyone, err = s.loadEveryone(ctx, tenantID, tenant, &st, start)
+	} else {
+		opps, err = loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
+	}
+	if err != nil {
+		return res, err
 	}
 	res.Read += time.Since(t0)
 	if dd := dataDrivenNames(st); len(dd) > 0 && since == nil {
