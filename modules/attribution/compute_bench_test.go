@@ -77,3 +77,31 @@ func BenchmarkCompute(b *testing.B) {
 		b.ReportMetric(float64(docs), "docs/op")
 	}
 }
+
+// BenchmarkFitWeights times the learning of a full run: Markov and Shapley over
+// every journey of the synthetic tenant, with their bootstrap intervals.
+func BenchmarkFitWeights(b *testing.B) {
+	opps, byPerson, at := benchTenant(100_000)
+	lookback := 90 * 24 * time.Hour
+	var converting, nulls [][]string
+	var values []float64
+	for i, o := range opps {
+		seq := channelsOf(o.journey(byPerson, lookback, at))
+		if len(seq) == 0 {
+			continue
+		}
+		// Every fourth journey stands for a person who did not convert.
+		if i%4 == 3 {
+			nulls = append(nulls, seq)
+		} else {
+			converting, values = append(converting, seq), append(values, o.Amount)
+		}
+	}
+	s := pathSet(converting, values, nulls)
+	b.ResetTimer()
+	for range b.N {
+		if _, err := fitWeights([]string{NameMarkov, NameShapley}, 1, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
