@@ -197,13 +197,29 @@ func (o *opportunity) journey(byPerson map[string][]*touch, lookback time.Durati
 	return touches
 }
 
-// touchesOf reads the counting touches of people in [from, to), by person.
+// touchesOf reads the counting touches of people in [from, to), by person. The
+// people are read in parts (two at least, 10,000 people at most), two at a time,
+// so both of a small node's search threads fetch.
 func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time) (map[string][]*touch, error) {
+	size := min(10000, max(1, (len(people)+1)/2))
+	var parts []map[string][]*touch
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := 0; i < len(people); i += size {
+		part := map[string][]*touch{}
+		parts = append(parts, part)
+		g.Go(func() error {
+			return s.store.PeopleTouchpoints(gctx, tenant, people[i:min(i+size, len(people))], from, to, touchFields, newTouchDecoder(st).into(part))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// The parts hold different people.
 	byPerson := map[string][]*touch{}
-	collect := newTouchDecoder(st).into(byPerson)
-	for i := 0; i < len(people); i += 10000 {
-		if err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, collect); err != nil {
-			return nil, err
+	for _, part := range parts {
+		for p, ts := range part {
+			byPerson[p] = ts
 		}
 	}
 	return byPerson, nil
