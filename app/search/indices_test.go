@@ -128,8 +128,16 @@ func TestPauseRefresh(t *testing.T) {
 			if got := interval(); got != "-1" {
 				t.Fatalf("paused: refresh_interval %q", got)
 			}
+			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "paused-" + restore, Source: []byte(`{"credit_id":"paused-` + restore + `"}`)}
+			if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
+				t.Fatalf("index while paused: %v %v", err, errs)
+			}
 			if restore == "resume" {
 				err = resume(ctx)
+				// What was written while paused is searchable once resume returns.
+				if n, cerr := c.Count(ctx, "acme", search.Credits, map[string]string{"credit_id": "paused-resume"}); cerr != nil || n != 1 {
+					t.Fatalf("after resume: %d documents found, %v", n, cerr)
+				}
 			} else {
 				err = c.EnsureTenant(ctx, "acme")
 			}
