@@ -39,6 +39,7 @@ type recomputeResult struct {
 	Credits       int           `json:"credits"`
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
+	Encode        time.Duration `json:"encode_ns"`
 	Write         time.Duration `json:"write_ns"`
 	Learn         time.Duration `json:"learn_ns"`
 }
@@ -81,6 +82,7 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	fmt.Fprintf(o.Out, "attribution_journeys_per_s=%.0f\n", float64(full.Opportunities)/fullTook.Seconds())
 	fmt.Fprintf(o.Out, "attribution_read_seconds=%.2f\n", full.Read.Seconds())
 	fmt.Fprintf(o.Out, "attribution_compute_seconds=%.2f\n", full.Compute.Seconds())
+	fmt.Fprintf(o.Out, "attribution_encode_seconds=%.2f\n", full.Encode.Seconds())
 	fmt.Fprintf(o.Out, "attribution_write_seconds=%.2f\n", full.Write.Seconds())
 	fmt.Fprintf(o.Out, "attribution_learn_seconds=%.2f\n", full.Learn.Seconds())
 	fmt.Fprintf(o.Out, "attribution_full_seconds=%.2f\n", fullTook.Seconds())
@@ -178,11 +180,21 @@ func (g *synthTenant) copyRows(ctx context.Context, conn *pgx.Conn, tenantID int
 
 // indexTouchpoints generates every opportunity's touchpoints and creates them in
 // the tenant's index with BulkCreate, workers requests at a time, in bulks of about
-// 3 MB; then it refreshes the index. It returns how many it created.
-func (g *synthTenant) indexTouchpoints(ctx context.Context, es *search.Client, workers int) (int64, error) {
+// 3 MB, the index's scheduled refreshes paused; then it refreshes the index. It
+// returns how many it created.
+func (g *synthTenant) indexTouchpoints(ctx context.Context, es *search.Client, workers int) (n int64, err error) {
 	if err := es.Wait(ctx); err != nil {
 		return 0, err
 	}
+	resume, err := es.PauseRefresh(ctx, "bench", search.Touchpoints)
+	if err != nil {
+		return 0, err
+	}
+	defer func() {
+		if rerr := resume(context.WithoutCancel(ctx)); err == nil {
+			err = rerr
+		}
+	}()
 	const oppsPerBulk = 500
 	var next, created atomic.Int64
 	var firstErr error

@@ -156,3 +156,35 @@ func (c *Client) Mapping(ctx context.Context, tenant, kind string) (map[string]a
 func isAlreadyExists(err error) bool {
 	return strings.Contains(err.Error(), "resource_already_exists_exception")
 }
+
+// PauseRefresh stops a tenant's index of the given kind from making writes
+// searchable on its own (refresh_interval -1), the way Elasticsearch advises for a
+// bulk load: it then writes larger segments and merges less. resume puts the
+// mapping file's interval back and refreshes the index, so the load is searchable
+// when it returns and the loader, not the next writer, pays for the refresh.
+// Should resume never run, EnsureTenant, which every start and every recompute
+// runs, puts the interval back too.
+func (c *Client) PauseRefresh(ctx context.Context, tenant, kind string) (resume func(context.Context) error, err error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	m, err := loadMapping(kind)
+	if err != nil {
+		return nil, err
+	}
+	name := c.IndexName(tenant, kind)
+	if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": map[string]any{"refresh_interval": "-1"}}).Do(ctx); err != nil {
+		return nil, fmt.Errorf("search: pause refresh of %s: %w", name, err)
+	}
+	return func(ctx context.Context) error {
+		// nil restores Elasticsearch's default when the mapping file sets none.
+		if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": map[string]any{"refresh_interval": m.Settings["refresh_interval"]}}).Do(ctx); err != nil {
+			return fmt.Errorf("search: resume refresh of %s: %w", name, err)
+		}
+		if _, err := es.Refresh(name).Do(ctx); err != nil {
+			return fmt.Errorf("search: refresh %s: %w", name, err)
+		}
+		return nil
+	}, nil
+}

@@ -2,6 +2,7 @@ package search_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,5 +88,68 @@ func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	linear, _ := credit["properties"].(map[string]any)["linear"].(map[string]any)
 	if linear["type"] != "double" {
 		t.Fatalf("credit.linear mapped as %v", linear)
+	}
+}
+
+// PauseRefresh stops scheduled refreshes of the index; resume, or failing that the
+// next EnsureTenant, puts the mapping file's interval back.
+func TestPauseRefresh(t *testing.T) {
+	ctx := context.Background()
+	cfg := apptest.Config(t)
+	c := apptest.Search(t, cfg)
+	if err := c.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	interval := func() string {
+		t.Helper()
+		res, err := http.Get(strings.TrimRight(cfg.Elasticsearch.URL, "/") + "/" + c.IndexName("acme", search.Credits) + "/_settings/index.refresh_interval")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]struct {
+			Settings struct {
+				Index struct {
+					RefreshInterval string `json:"refresh_interval"`
+				} `json:"index"`
+			} `json:"settings"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
+			t.Fatal(err)
+		}
+		return body[c.IndexName("acme", search.Credits)].Settings.Index.RefreshInterval
+	}
+	for _, restore := range []string{"resume", "ensure"} {
+		t.Run(restore, func(t *testing.T) {
+			resume, err := c.PauseRefresh(ctx, "acme", search.Credits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := interval(); got != "-1" {
+				t.Fatalf("paused: refresh_interval %q", got)
+			}
+			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "paused-" + restore, Source: []byte(`{"credit_id":"paused-` + restore + `"}`)}
+			if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
+				t.Fatalf("index while paused: %v %v", err, errs)
+			}
+			if restore == "resume" {
+				err = resume(ctx)
+				// What was written while paused is searchable once resume returns.
+				if n, cerr := c.Count(ctx, "acme", search.Credits, map[string]string{"credit_id": "paused-resume"}); cerr != nil || n != 1 {
+					t.Fatalf("after resume: %d documents found, %v", n, cerr)
+				}
+			} else {
+				err = c.EnsureTenant(ctx, "acme")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := interval(); got != "5s" {
+				t.Fatalf("after %s: refresh_interval %q, want the mapping file's 5s", restore, got)
+			}
+		})
+	}
+	if _, err := c.PauseRefresh(ctx, "nobody", search.Credits); err == nil {
+		t.Fatal("paused the refresh of a missing index")
 	}
 }

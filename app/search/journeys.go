@@ -11,6 +11,7 @@ import (
 	gojson "github.com/goccy/go-json"
 
 	"github.com/olivere/elastic/v7"
+	"golang.org/x/sync/errgroup"
 )
 
 // PeopleTouchpoints calls fn with every touchpoint (only the given source fields) of
@@ -161,32 +162,109 @@ func (c *Client) IdentifiedTouchpointsBetween(ctx context.Context, tenant string
 			"must_not": []any{map[string]any{"term": map[string]any{"is_bot": true}}},
 		}},
 	}
-	return eachPIT(ctx, es, c.IndexName(tenant, Touchpoints), body, "touchpoints", func(source, _ gojson.RawMessage) error {
+	return eachPITSliced(ctx, es, c.IndexName(tenant, Touchpoints), body, "touchpoints", readSlices, func(source gojson.RawMessage) error {
 		return fn(json.RawMessage(source))
 	})
+}
+
+// readSlices is how many slices of a point in time a full read reads at once: two
+// keep both search threads of a small node busy.
+var readSlices = 2
+
+// eachPITSliced reads like eachPIT, the point in time cut into n slices read at
+// once, and calls fn with each hit's source, from one goroutine at a time.
+func eachPITSliced(ctx context.Context, es *elastic.Client, index string, body map[string]any, what string, n int, fn func(source gojson.RawMessage) error) error {
+	if n <= 1 {
+		return eachPIT(ctx, es, index, body, what, func(source, _ gojson.RawMessage) error { return fn(source) })
+	}
+	pit, err := openPIT(ctx, es, index)
+	if err != nil || pit == "" {
+		return err
+	}
+	defer es.ClosePointInTime(pit).Do(context.WithoutCancel(ctx))
+	g, gctx := errgroup.WithContext(ctx)
+	pages := make(chan []pitHit, n)
+	for slice := range n {
+		g.Go(func() error {
+			return readPIT(gctx, es, pit, body, what, map[string]any{"id": slice, "max": n}, func(hits []pitHit) error {
+				select {
+				case pages <- hits:
+					return nil
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			})
+		})
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.Wait(); close(pages) }()
+	var fnErr error
+	for hits := range pages {
+		for _, h := range hits {
+			if fnErr != nil {
+				break
+			}
+			fnErr = fn(h.Source)
+		}
+	}
+	if err := <-done; fnErr == nil && err != nil {
+		return err
+	}
+	return fnErr
 }
 
 // eachPIT reads a search (body: query, sort, _source) over a point in time of the
 // index, a page at a time with search_after, and calls fn with each hit's source
 // and sort values. A missing index has no hits.
 func eachPIT(ctx context.Context, es *elastic.Client, index string, body map[string]any, what string, fn func(source, sort gojson.RawMessage) error) error {
+	pit, err := openPIT(ctx, es, index)
+	if err != nil || pit == "" {
+		return err
+	}
+	defer es.ClosePointInTime(pit).Do(context.WithoutCancel(ctx))
+	return readPIT(ctx, es, pit, body, what, nil, func(hits []pitHit) error {
+		for _, h := range hits {
+			if err := fn(h.Source, h.Sort); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// openPIT opens a point in time of the index: "" when the index is missing.
+func openPIT(ctx context.Context, es *elastic.Client, index string) (string, error) {
 	pit, err := es.OpenPointInTime(index).KeepAlive("5m").Do(ctx)
 	if err != nil {
 		if elastic.IsNotFound(err) {
-			return nil
+			return "", nil
 		}
-		return fmt.Errorf("%w: open point in time on %s: %v", ErrUnavailable, index, withRootCause(err))
+		return "", fmt.Errorf("%w: open point in time on %s: %v", ErrUnavailable, index, withRootCause(err))
 	}
-	defer es.ClosePointInTime(pit.Id).Do(context.WithoutCancel(ctx))
-	page := make(map[string]any, len(body)+4)
+	return pit.Id, nil
+}
+
+// pitHit is a hit of a point-in-time search: its source and sort values.
+type pitHit struct {
+	Source gojson.RawMessage `json:"_source"`
+	Sort   gojson.RawMessage `json:"sort"`
+}
+
+// readPIT reads a search over the point in time (one slice of it when slice is
+// set: its id and max) a page at a time, and hands each page's hits to page.
+func readPIT(ctx context.Context, es *elastic.Client, pitID string, body map[string]any, what string, slice map[string]any, page func([]pitHit) error) error {
+	req := make(map[string]any, len(body)+5)
 	for k, v := range body {
-		page[k] = v
+		req[k] = v
 	}
-	page["size"] = pageSize
-	page["pit"] = map[string]any{"id": pit.Id, "keep_alive": "5m"}
-	page["track_total_hits"] = false
+	req["size"] = pageSize
+	req["pit"] = map[string]any{"id": pitID, "keep_alive": "5m"}
+	req["track_total_hits"] = false
+	if slice != nil {
+		req["slice"] = slice
+	}
 	for {
-		res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "POST", Path: "/_search", Body: page,
+		res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "POST", Path: "/_search", Body: req,
 			Params: url.Values{"filter_path": {"pit_id,hits.hits._source,hits.hits.sort"}}})
 		if err != nil {
 			return fmt.Errorf("%w: read %s: %v", ErrUnavailable, what, withRootCause(err))
@@ -194,26 +272,21 @@ func eachPIT(ctx context.Context, es *elastic.Client, index string, body map[str
 		var hits struct {
 			PitID string `json:"pit_id"`
 			Hits  struct {
-				Hits []struct {
-					Source gojson.RawMessage `json:"_source"`
-					Sort   gojson.RawMessage `json:"sort"`
-				} `json:"hits"`
+				Hits []pitHit `json:"hits"`
 			} `json:"hits"`
 		}
 		if err := gojson.Unmarshal(res.Body, &hits); err != nil {
 			return fmt.Errorf("%w: read %s: %v", ErrUnavailable, what, err)
 		}
-		for _, h := range hits.Hits.Hits {
-			if err := fn(h.Source, h.Sort); err != nil {
-				return err
-			}
+		if err := page(hits.Hits.Hits); err != nil {
+			return err
 		}
 		if len(hits.Hits.Hits) < pageSize {
 			return nil
 		}
-		page["search_after"] = json.RawMessage(hits.Hits.Hits[len(hits.Hits.Hits)-1].Sort)
+		req["search_after"] = json.RawMessage(hits.Hits.Hits[len(hits.Hits.Hits)-1].Sort)
 		if hits.PitID != "" {
-			page["pit"] = map[string]any{"id": hits.PitID, "keep_alive": "5m"}
+			req["pit"] = map[string]any{"id": hits.PitID, "keep_alive": "5m"}
 		}
 	}
 }

@@ -3,6 +3,7 @@ package search_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -58,6 +59,18 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 	slices.Sort(got)
 	if err != nil || !slices.Equal(got, wantTouches[2:13]) {
 		t.Fatalf("touchpoints between = %v, %v; want %v", got, err, wantTouches[2:13])
+	}
+	// The slices are read at once; a callback's error ends the read and is returned.
+	stop := errors.New("stop")
+	calls := 0
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start, start.Add(time.Hour), []string{"event_id"}, func(json.RawMessage) error {
+		if calls++; calls == 3 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || calls != 3 {
+		t.Fatalf("read ended by its callback: err %v after %d calls", err, calls)
 	}
 	credits, err := c.CreditIDs(ctx, "acme", []string{"o0", "o1"})
 	if err != nil || !slices.Equal(credits, wantCredits) {

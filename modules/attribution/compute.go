@@ -4,9 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/srgplatform/srg/modules/attribution/model"
@@ -44,36 +44,6 @@ func (s *Settings) counts(t *touch) bool {
 		return false
 	}
 	return !slices.Contains(s.ExcludeChannels, t.Channel)
-}
-
-// credit is one credit document: what every model gave one touchpoint of one
-// opportunity. One document per (opportunity, touchpoint) rather than per model keeps
-// the index a model-count times smaller; reports sum credit.<model>.
-type credit struct {
-	CreditID          string             `json:"credit_id"`
-	Tenant            string             `json:"tenant"`
-	SettingsHash      string             `json:"settings_hash"`
-	OpportunityID     string             `json:"opportunity_id"`
-	TouchpointID      string             `json:"touchpoint_id"`
-	PersonID          string             `json:"person_id,omitempty"`
-	AccountID         string             `json:"account_id,omitempty"`
-	Kind              string             `json:"kind"`
-	Currency          string             `json:"currency,omitempty"`
-	OpportunityAmount float64            `json:"opportunity_amount"`
-	Channel           string             `json:"channel"`
-	ChannelRule       string             `json:"channel_rule,omitempty"`
-	Campaign          string             `json:"campaign,omitempty"`
-	Source            string             `json:"source,omitempty"`
-	Medium            string             `json:"medium,omitempty"`
-	Content           string             `json:"content,omitempty"`
-	LandingPage       string             `json:"landing_page,omitempty"`
-	TouchedAt         time.Time          `json:"touched_at"`
-	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
-	ClosedAt          *time.Time         `json:"closed_at,omitempty"`
-	ComputedAt        time.Time          `json:"computed_at"`
-	Credit            map[string]float64 `json:"credit"`
-	Fractions         map[string]float64 `json:"fractions"`
-	ModelVersions     map[string]string  `json:"model_versions"`
 }
 
 // journeyOf marks the milestones of the opportunity's touches, already in order
@@ -135,47 +105,81 @@ func journeyHash(settingsHash string, o *opportunity, touches []*touch) string {
 	return hex.EncodeToString(h.Sum(nil)[:12])
 }
 
-// credits computes every model's credits for one opportunity: one document per
-// touch that at least one model credited, holding every model's share of it.
-func credits(tenant string, settingsHash string, models []model.Model, o *opportunity, touches []*touch, at time.Time) []credit {
+// creditEncoder computes every model's credits for opportunities and encodes them
+// as documents: one per touch that at least one model credited, holding every
+// model's share of it. The documents' sources share large byte chunks, which hold
+// no pointers for the garbage collector to follow; the scratch space is reused.
+type creditEncoder struct {
+	tenant, settingsHash string
+	models               []model.Model
+	names                creditModels
+	at                   time.Time
+	docs                 []Credit
+	chunk                []byte
+	shares               []float64
+	fractions, amounts   []float64
+	c                    credit
+	floats               *floatCache
+	// encodeTime adds up the time spent encoding.
+	encodeTime time.Duration
+}
+
+// chunkSize is the size of the byte chunks documents are encoded into.
+const chunkSize = 1 << 20
+
+// add appends the credit documents of one opportunity's journey.
+func (e *creditEncoder) add(o *opportunity, touches []*touch) error {
 	if len(touches) == 0 {
 		return nil
 	}
 	j := journeyOf(o, touches)
-	out := make([]credit, len(touches))
-	versions := make(map[string]string, len(models))
-	for _, m := range models {
-		versions[m.Name()] = strconv.Itoa(m.Version())
+	n := len(e.models)
+	if need := 2 * n * len(touches); cap(e.shares) < need {
+		e.shares = make([]float64, need)
 	}
-	for i, t := range touches {
-		out[i] = credit{
-			CreditID: creditID(o.ID, t.EventID), Tenant: tenant, SettingsHash: settingsHash, OpportunityID: o.ID,
-			TouchpointID: t.EventID, PersonID: t.PersonID, AccountID: t.AccountID, Kind: o.kind(), Currency: o.Currency,
-			OpportunityAmount: o.Amount, Channel: t.Channel, ChannelRule: t.ChannelRule, Campaign: t.UTMCampaign,
-			Source: t.UTMSource, Medium: t.UTMMedium, Content: t.UTMContent, LandingPage: landing(t),
-			TouchedAt: t.OccurredAt, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: at,
-			Credit: map[string]float64{}, Fractions: map[string]float64{}, ModelVersions: versions,
-		}
-	}
-	fractions := make([]float64, len(touches))
-	amounts := make([]float64, len(touches))
-	for _, m := range models {
-		fractions = m.Weights(j, fractions)
-		amounts = model.Credit(o.Amount, fractions, amounts)
+	shares := e.shares[:2*n*len(touches)]
+	for k, m := range e.models {
+		e.fractions = m.Weights(j, e.fractions)
+		e.amounts = model.Credit(o.Amount, e.fractions, e.amounts)
 		for i := range touches {
-			if fractions[i] != 0 {
-				out[i].Credit[m.Name()] = amounts[i]
-				out[i].Fractions[m.Name()] = fractions[i]
-			}
+			shares[2*i*n+k] = e.amounts[i]
+			shares[(2*i+1)*n+k] = e.fractions[i]
 		}
 	}
-	kept := out[:0]
-	for _, c := range out {
-		if len(c.Fractions) > 0 {
-			kept = append(kept, c)
-		}
+	t0 := time.Now()
+	defer func() { e.encodeTime += time.Since(t0) }()
+	if e.floats == nil {
+		e.floats = newFloatCache(2 * n)
 	}
-	return kept
+	c := &e.c
+	*c = credit{Tenant: e.tenant, SettingsHash: e.settingsHash, OpportunityID: o.ID, Kind: o.kind(), Currency: o.Currency,
+		OpportunityAmount: o.Amount, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: e.at}
+	for i, t := range touches {
+		c.Amounts, c.Fractions = shares[2*i*n:(2*i+1)*n], shares[(2*i+1)*n:(2*i+2)*n]
+		if !slices.ContainsFunc(c.Fractions, func(f float64) bool { return f != 0 }) {
+			continue
+		}
+		c.CreditID, c.TouchpointID, c.PersonID, c.AccountID = creditID(o.ID, t.EventID), t.EventID, t.PersonID, t.AccountID
+		c.Channel, c.ChannelRule, c.Campaign, c.Source, c.Medium = t.Channel, t.ChannelRule, t.UTMCampaign, t.UTMSource, t.UTMMedium
+		c.Content, c.LandingPage, c.TouchedAt = t.UTMContent, landing(t), t.OccurredAt
+		if cap(e.chunk)-len(e.chunk) < 8192 {
+			e.chunk = make([]byte, 0, chunkSize)
+		}
+		start := len(e.chunk)
+		var err error
+		if e.chunk, err = c.appendJSON(e.chunk, e.names, e.floats); err != nil {
+			return fmt.Errorf("attribution: credit %s: %w", c.CreditID, err)
+		}
+		e.docs = append(e.docs, Credit{ID: c.CreditID, Source: e.chunk[start:len(e.chunk):len(e.chunk)]})
+	}
+	return nil
+}
+
+// take returns the documents encoded so far and starts a new list.
+func (e *creditEncoder) take() []Credit {
+	docs := e.docs
+	e.docs = nil
+	return docs
 }
 
 func landing(t *touch) string {

@@ -6,12 +6,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/db"
@@ -146,18 +148,38 @@ func fitWeights(names []string, order int, s *paths.Set) ([]ChannelWeight, error
 		if err != nil {
 			return nil, fmt.Errorf("attribution: %s: %w", name, err)
 		}
-		samples := make([][]float64, len(s.Channels))
+		// The resamples are drawn in order from one seeded source, then fitted on
+		// every core: the intervals do not depend on how the fits were scheduled.
 		rng := rand.New(rand.NewPCG(bootstrapSeed, uint64(len(name))))
-		for range bootstrapRounds {
-			re := &paths.Set{Channels: s.Channels, HasValue: s.HasValue, HasNull: s.HasNull, Paths: make([]paths.Path, len(s.Paths))}
-			for i := range re.Paths {
-				re.Paths[i] = s.Paths[rng.IntN(len(s.Paths))]
+		draws := make([][]int32, bootstrapRounds)
+		for r := range draws {
+			draws[r] = make([]int32, len(s.Paths))
+			for i := range draws[r] {
+				draws[r][i] = int32(rng.IntN(len(s.Paths)))
 			}
-			re.Rows = len(re.Paths)
-			sh, err := shares(name, re, order)
-			if err != nil {
-				return nil, fmt.Errorf("attribution: %s bootstrap: %w", name, err)
-			}
+		}
+		fits := make([][]float64, bootstrapRounds)
+		var g errgroup.Group
+		g.SetLimit(runtime.GOMAXPROCS(0))
+		for r, draw := range draws {
+			g.Go(func() error {
+				re := &paths.Set{Channels: s.Channels, HasValue: s.HasValue, HasNull: s.HasNull, Paths: make([]paths.Path, len(draw)), Rows: len(draw)}
+				for i, k := range draw {
+					re.Paths[i] = s.Paths[k]
+				}
+				sh, err := shares(name, re, order)
+				if err != nil {
+					return fmt.Errorf("attribution: %s bootstrap: %w", name, err)
+				}
+				fits[r] = sh
+				return nil
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return nil, err
+		}
+		samples := make([][]float64, len(s.Channels))
+		for _, sh := range fits {
 			for c, v := range sh {
 				samples[c] = append(samples[c], v)
 			}

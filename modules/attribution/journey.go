@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/srgplatform/srg/app/db"
 )
 
 // opportunity is an opportunity to attribute, from the CRM mirror.
@@ -103,7 +105,13 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 	if len(out) == 0 {
 		return out, nil
 	}
-	if err := linkPeople(ctx, db, tenantID, byID, accountBased); err != nil {
+	// A full load links every opportunity; an incremental one only those it
+	// loaded, a small share of the tenant.
+	var only []oppRow
+	if since != nil {
+		only = rows
+	}
+	if err := linkPeople(ctx, db, tenantID, byID, accountBased, only); err != nil {
 		return nil, err
 	}
 	leads, err := loadLeads(ctx, db, tenantID, since)
@@ -165,19 +173,33 @@ func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Tim
 }
 
 // linkPeople finds the tracked people of each opportunity: its contacts (by email),
-// the leads converted into it, and with accountBased everyone at its company.
-func linkPeople(ctx context.Context, db *gorm.DB, tenantID int64, byID map[string]*opportunity, accountBased bool) error {
+// the leads converted into it, and with accountBased everyone at its company. With
+// only set, it links only those opportunities.
+func linkPeople(ctx context.Context, gdb *gorm.DB, tenantID int64, byID map[string]*opportunity, accountBased bool, only []oppRow) error {
+	args := map[string]any{"tenant": tenantID}
+	in := func(source, id string) string { return "" }
+	if only != nil {
+		sources, ids := make([]string, len(only)), make([]string, len(only))
+		for i, r := range only {
+			sources[i], ids[i] = r.Source, r.ExternalID
+		}
+		args["sources"], args["ids"] = db.StringArray(sources), db.StringArray(ids)
+		in = func(source, id string) string {
+			return ` AND (` + source + `, ` + id + `) IN (SELECT * FROM unnest(CAST(@sources AS text[]), CAST(@ids AS text[])))`
+		}
+	}
 	q := `
 		SELECT r.source || ':' || r.opportunity_external_id AS opp, p.id::text AS person
 		FROM crm_opportunity_contacts r
 		JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact'
 			AND c.external_id = r.contact_external_id AND NOT c.deleted AND c.email <> ''
 		JOIN people p ON p.tenant_id = r.tenant_id AND lower(p.email) = lower(c.email)
-		WHERE r.tenant_id = @tenant AND NOT r.deleted
+		WHERE r.tenant_id = @tenant AND NOT r.deleted` + in("r.source", "r.opportunity_external_id") + `
 		UNION
 		SELECT l.source || ':' || l.converted_opportunity_id, p.id::text
 		FROM crm_contacts l JOIN people p ON p.tenant_id = l.tenant_id AND lower(p.email) = lower(l.email)
-		WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''`
+		WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''` +
+		in("l.source", "l.converted_opportunity_id")
 	if accountBased {
 		q += `
 		UNION
@@ -186,9 +208,9 @@ func linkPeople(ctx context.Context, db *gorm.DB, tenantID int64, byID map[strin
 		JOIN crm_accounts a ON a.tenant_id = o.tenant_id AND a.source = o.source AND a.external_id = o.account_external_id AND a.domain <> ''
 		JOIN accounts acc ON acc.tenant_id = o.tenant_id AND acc.domain = lower(a.domain)
 		JOIN people p ON p.account_id = acc.id
-		WHERE o.tenant_id = @tenant`
+		WHERE o.tenant_id = @tenant` + in("o.source", "o.external_id")
 	}
-	rows, err := db.WithContext(ctx).Raw(q+` ORDER BY 1, 2`, map[string]any{"tenant": tenantID}).Rows()
+	rows, err := gdb.WithContext(ctx).Raw(q+` ORDER BY 1, 2`, args).Rows()
 	if err != nil {
 		return fmt.Errorf("attribution: link people: %w", err)
 	}

@@ -12,7 +12,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/srgplatform/srg/app/db"
-	"github.com/srgplatform/srg/modules/attribution/model"
 )
 
 // PeopleSource lists people with touchpoints received since a time; app/search
@@ -68,21 +67,84 @@ func (s *Service) journeys(ctx context.Context, tenant string, st *Settings, opp
 	return assemble(opps, byPerson, lookback, at), nil
 }
 
-// readEveryone reads, in one pass, the counting touches of every identified person
-// over the time the opportunities' journeys and the learning of non-converting
-// journeys (the lookback before now) span, by person.
-func (s *Service) readEveryone(ctx context.Context, tenant string, st *Settings, opps []*opportunity, at time.Time) (map[string][]*touch, error) {
+// loadEveryone loads the opportunities and reads, in one pass, the counting
+// touches of every identified person over the time their journeys and the
+// learning of non-converting journeys (the lookback before now) span, by person:
+// a full run's reads. Postgres and Elasticsearch work at once: the scan starts
+// from bounds a cheap query gives, and touches outside the exact span are dropped
+// once the opportunities are known.
+func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant string, st *Settings, at time.Time) ([]*opportunity, map[string][]*touch, error) {
 	lookback := time.Duration(st.LookbackDays) * 24 * time.Hour
-	_, from, to := journeyScope(opps, lookback, at)
+	from, to, err := s.spanBounds(ctx, tenantID, lookback, at)
+	if err != nil {
+		return nil, nil, err
+	}
+	var opps []*opportunity
+	byPerson := map[string][]*touch{}
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		var err error
+		opps, err = loadOpportunities(gctx, s.db, tenantID, nil, st.AccountBased)
+		return err
+	})
+	g.Go(func() error {
+		return s.store.IdentifiedTouchpointsBetween(gctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
+	})
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	from, to = everyoneSpan(opps, lookback, at)
+	for p, ts := range byPerson {
+		kept := slices.DeleteFunc(ts, func(t *touch) bool { return t.OccurredAt.Before(from) || !t.OccurredAt.Before(to) })
+		if len(kept) == 0 {
+			delete(byPerson, p)
+		} else {
+			byPerson[p] = kept
+		}
+	}
+	return opps, byPerson, nil
+}
+
+// spanBounds bounds everyoneSpan before the opportunities are loaded: from the
+// lookback before the earliest opportunity or person (a lead), to the day after
+// the latest close date, the latest lead's identification, or now.
+func (s *Service) spanBounds(ctx context.Context, tenantID int64, lookback time.Duration, at time.Time) (from, to time.Time, err error) {
+	var firstOpp, firstPerson, lastPerson, lastClose *time.Time
+	err = s.db.WithContext(ctx).Raw(`SELECT
+		(SELECT least(min(created_date), min(synced_at)) FROM crm_opportunities WHERE tenant_id = @tenant AND NOT deleted),
+		(SELECT min(created_at) FROM people WHERE tenant_id = @tenant),
+		(SELECT max(created_at) FROM people WHERE tenant_id = @tenant),
+		(SELECT max(close_date) FROM crm_opportunities WHERE tenant_id = @tenant AND NOT deleted)`,
+		map[string]any{"tenant": tenantID}).Row().Scan(&firstOpp, &firstPerson, &lastPerson, &lastClose)
+	if err != nil {
+		return from, to, fmt.Errorf("attribution: journey bounds: %w", err)
+	}
+	from, to = at.Add(-lookback), at
+	for _, t := range []*time.Time{firstOpp, firstPerson} {
+		if t != nil && t.Add(-lookback).Before(from) {
+			from = t.Add(-lookback)
+		}
+	}
+	if lastPerson != nil && lastPerson.Add(time.Second).After(to) {
+		to = lastPerson.Add(time.Second)
+	}
+	if lastClose != nil && lastClose.Add(24*time.Hour).After(to) {
+		to = lastClose.Add(24 * time.Hour)
+	}
+	return from, to, nil
+}
+
+// everyoneSpan is the time the opportunities' journeys and the learning of
+// non-converting journeys (the lookback before now) span.
+func everyoneSpan(opps []*opportunity, lookback time.Duration, at time.Time) (from, to time.Time) {
+	_, from, to = journeyScope(opps, lookback, at)
 	if from.IsZero() || at.Add(-lookback).Before(from) {
 		from = at.Add(-lookback)
 	}
 	if to.Before(at) {
 		to = at
 	}
-	byPerson := map[string][]*touch{}
-	err := s.store.IdentifiedTouchpointsBetween(ctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
-	return byPerson, err
+	return from, to
 }
 
 // journeyScope is the people and the time range the opportunities' journeys span.
@@ -135,13 +197,29 @@ func (o *opportunity) journey(byPerson map[string][]*touch, lookback time.Durati
 	return touches
 }
 
-// touchesOf reads the counting touches of people in [from, to), by person.
+// touchesOf reads the counting touches of people in [from, to), by person. The
+// people are read in parts (two at least, 10,000 people at most), two at a time,
+// so both of a small node's search threads fetch.
 func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, people []string, from, to time.Time) (map[string][]*touch, error) {
+	size := min(10000, max(1, (len(people)+1)/2))
+	var parts []map[string][]*touch
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	for i := 0; i < len(people); i += size {
+		part := map[string][]*touch{}
+		parts = append(parts, part)
+		g.Go(func() error {
+			return s.store.PeopleTouchpoints(gctx, tenant, people[i:min(i+size, len(people))], from, to, touchFields, newTouchDecoder(st).into(part))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	// The parts hold different people.
 	byPerson := map[string][]*touch{}
-	collect := newTouchDecoder(st).into(byPerson)
-	for i := 0; i < len(people); i += 10000 {
-		if err := s.store.PeopleTouchpoints(ctx, tenant, people[i:min(i+10000, len(people))], from, to, touchFields, collect); err != nil {
-			return nil, err
+	for _, part := range parts {
+		for p, ts := range part {
+			byPerson[p] = ts
 		}
 	}
 	return byPerson, nil
@@ -191,120 +269,203 @@ func (d *touchDecoder) decode(doc json.RawMessage) (*touch, error) {
 	return t, nil
 }
 
-// recomputeBatch reads the batch's touchpoints in one pass (or takes them from a full
-// run's read), and writes credits for
-// the opportunities whose journey hash changed.
-func (s *Service) recomputeBatch(ctx context.Context, tenantID int64, tenant string, st *Settings, settingsHash string, models []model.Model, opps []*opportunity, everyone map[string][]*touch, at time.Time, res *Result) error {
+// run is what every batch of one recompute shares.
+type run struct {
+	s            *Service
+	tenantID     int64
+	tenant       string
+	st           *Settings
+	settingsHash string
+	// encoder computes and encodes the credits; only prepare uses it.
+	encoder *creditEncoder
+	// everyone is a full run's read of every touch by person; nil in an
+	// incremental run, whose batches read their own.
+	everyone map[string][]*touch
+	at       time.Time
+	res      *Result
+}
+
+// prepared is a batch computed and encoded, ready to write.
+type prepared struct {
+	changed []*opportunity
+	hashes  []string
+	counts  []int
+	// before holds the opportunities that had been computed before.
+	before map[string]bool
+	docs   []Credit
+}
+
+// recomputeAll recomputes the opportunities; a full run pauses the credit index's
+// scheduled refreshes while it writes (Elasticsearch's advice for bulk loads),
+// and resumes them whatever happens.
+func (r *run) recomputeAll(ctx context.Context, opps []*opportunity) (err error) {
+	if p, ok := r.s.store.(RefreshPauser); ok && r.everyone != nil {
+		resume, err := p.PauseRefresh(ctx, r.tenant, "credits")
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if rerr := resume(context.WithoutCancel(ctx)); err == nil {
+				err = rerr
+			}
+		}()
+	}
+	return r.recompute(ctx, opps)
+}
+
+// recompute runs the batches of opps through two stages at once: while one batch's
+// credits are written, the next is read, computed and encoded, so Elasticsearch
+// always has work.
+func (r *run) recompute(ctx context.Context, opps []*opportunity) error {
+	g, gctx := errgroup.WithContext(ctx)
+	ready := make(chan *prepared, 1)
+	g.Go(func() error {
+		defer close(ready)
+		for i := 0; i < len(opps); i += r.s.batch {
+			p, err := r.prepare(gctx, opps[i:min(i+r.s.batch, len(opps))])
+			if err != nil {
+				return err
+			}
+			select {
+			case ready <- p:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for p := range ready {
+			if err := r.commit(gctx, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return g.Wait()
+}
+
+// prepare reads the batch's touchpoints in one pass (or takes them from a full
+// run's read), and computes and encodes (as JSON) the credits of the opportunities whose
+// journey hash changed.
+func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, error) {
 	t0 := time.Now()
+	st := r.st
 	var journeys map[string][]*touch
 	var err error
-	if everyone != nil {
-		journeys = assemble(opps, everyone, time.Duration(st.LookbackDays)*24*time.Hour, at)
-	} else if journeys, err = s.journeys(ctx, tenant, st, opps, at); err != nil {
-		return err
+	if r.everyone != nil {
+		journeys = assemble(opps, r.everyone, time.Duration(st.LookbackDays)*24*time.Hour, r.at)
+	} else if journeys, err = r.s.journeys(ctx, r.tenant, st, opps, r.at); err != nil {
+		return nil, err
 	}
-	res.Read += time.Since(t0)
+	r.res.Read += time.Since(t0)
 
 	t0 = time.Now()
-	var ids []string
-	var hashes []string
-	for _, o := range opps {
-		ids = append(ids, o.ID)
+	encoded0 := r.encoder.encodeTime
+	ids := make([]string, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
 	}
-	prev := map[string]string{}
+	prev := make(map[string]string, len(opps))
 	var rows []struct{ OpportunityID, JourneyHash string }
-	if err := s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, tenantID, ids).Scan(&rows).Error; err != nil {
-		return fmt.Errorf("attribution: read state: %w", err)
+	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: read state: %w", err)
 	}
-	for _, r := range rows {
-		prev[r.OpportunityID] = r.JourneyHash
+	for _, row := range rows {
+		prev[row.OpportunityID] = row.JourneyHash
 	}
-	var computed []credit
-	var changed []*opportunity
-	var counts []int
+	p := &prepared{before: make(map[string]bool, len(rows))}
 	for _, o := range opps {
 		touches := journeys[o.ID]
-		h := journeyHash(settingsHash, o, touches)
+		h := journeyHash(r.settingsHash, o, touches)
 		if o.Deleted {
 			h = "deleted"
 		}
-		if prev[o.ID] == h {
+		old, before := prev[o.ID]
+		if before && old == h {
 			continue
 		}
-		changed = append(changed, o)
-		hashes = append(hashes, h)
-		counts = append(counts, len(touches))
-		computed = append(computed, credits(tenant, settingsHash, models, o, touches, at)...)
+		if before {
+			p.before[o.ID] = true
+		}
+		p.changed = append(p.changed, o)
+		p.hashes = append(p.hashes, h)
+		p.counts = append(p.counts, len(touches))
+		if err := r.encoder.add(o, touches); err != nil {
+			return nil, err
+		}
 	}
-	res.Compute += time.Since(t0)
-	res.Changed += len(changed)
-	if len(changed) == 0 {
+	p.docs = r.encoder.take()
+	encoded := r.encoder.encodeTime - encoded0
+	r.res.Compute += time.Since(t0) - encoded
+	r.res.Encode += encoded
+	r.res.Changed += len(p.changed)
+	return p, nil
+}
+
+// commit writes a prepared batch's credits, deletes its opportunities' credits
+// that no longer apply, and saves their journey hashes.
+func (r *run) commit(ctx context.Context, p *prepared) error {
+	if len(p.changed) == 0 {
 		return nil
 	}
-
-	t0 = time.Now()
-	docs := make([]Credit, len(computed))
-	for i := range computed {
-		raw, err := gojson.Marshal(&computed[i])
-		if err != nil {
-			return fmt.Errorf("attribution: credit: %w", err)
-		}
-		docs[i] = Credit{ID: computed[i].CreditID, Source: raw}
-	}
+	t0 := time.Now()
+	docs := p.docs
 	// Two bulk requests at a time keep both of a small node's write threads busy.
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(2)
 	for i := 0; i < len(docs); i += 2500 {
 		chunk := docs[i:min(i+2500, len(docs))]
-		g.Go(func() error { return s.store.WriteCredits(gctx, tenant, chunk) })
+		g.Go(func() error { return r.s.store.WriteCredits(gctx, r.tenant, chunk) })
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	res.Credits += len(docs)
+	r.res.Credits += len(docs)
 	// Only opportunities computed before can have credits this run did not rewrite.
-	var changedIDs, recomputed []string
-	for _, o := range changed {
-		changedIDs = append(changedIDs, o.ID)
-		if _, before := prev[o.ID]; before {
+	changedIDs := make([]string, len(p.changed))
+	var recomputed []string
+	for i, o := range p.changed {
+		changedIDs[i] = o.ID
+		if p.before[o.ID] {
 			recomputed = append(recomputed, o.ID)
 		}
 	}
 	// Credits of these opportunities that this run did not write are stale. Ids are
 	// stable, so a credit rewritten but not yet searchable is found under its id and
 	// kept.
-	var existing []string
 	if len(recomputed) > 0 {
-		if existing, err = s.store.CreditIDs(ctx, tenant, recomputed); err != nil {
+		existing, err := r.s.store.CreditIDs(ctx, r.tenant, recomputed)
+		if err != nil {
 			return err
 		}
-	}
-	written := make(map[string]bool, len(docs))
-	for _, d := range docs {
-		written[d.ID] = true
-	}
-	var stale []string
-	for _, id := range existing {
-		if !written[id] {
-			stale = append(stale, id)
+		written := make(map[string]bool, len(docs))
+		for _, d := range docs {
+			written[d.ID] = true
 		}
-	}
-	if len(stale) > 0 {
-		if err := s.store.DeleteCredits(ctx, tenant, stale); err != nil {
-			return err
+		var stale []string
+		for _, id := range existing {
+			if !written[id] {
+				stale = append(stale, id)
+			}
 		}
+		if len(stale) > 0 {
+			if err := r.s.store.DeleteCredits(ctx, r.tenant, stale); err != nil {
+				return err
+			}
+		}
+		r.res.Deleted += len(stale)
 	}
-	res.Deleted += len(stale)
-	res.Write += time.Since(t0)
-	touchCounts := make([]string, len(counts))
-	for i, n := range counts {
+	r.res.Write += time.Since(t0)
+	touchCounts := make([]string, len(p.counts))
+	for i, n := range p.counts {
 		touchCounts[i] = strconv.Itoa(n)
 	}
-	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at)
+	if err := r.s.db.WithContext(ctx).Exec(`INSERT INTO attribution_state (tenant_id, opportunity_id, journey_hash, touchpoints, computed_at)
 		SELECT ?, o, h, n::int, ? FROM unnest(?::text[], ?::text[], ?::text[]) AS u(o, h, n)
 		ON CONFLICT (tenant_id, opportunity_id) DO UPDATE SET journey_hash = EXCLUDED.journey_hash,
 		touchpoints = EXCLUDED.touchpoints, computed_at = EXCLUDED.computed_at`,
-		tenantID, at, db.StringArray(changedIDs), db.StringArray(hashes), db.StringArray(touchCounts)).Error; err != nil {
+		r.tenantID, r.at, db.StringArray(changedIDs), db.StringArray(p.hashes), db.StringArray(touchCounts)).Error; err != nil {
 		return fmt.Errorf("attribution: save state: %w", err)
 	}
 	return nil

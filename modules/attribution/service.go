@@ -27,6 +27,12 @@ type Store interface {
 	DeleteCredits(ctx context.Context, tenant string, ids []string) error
 }
 
+// RefreshPauser is implemented by a Store that can stop making writes searchable
+// on its own while a full run writes every credit (app/search does).
+type RefreshPauser interface {
+	PauseRefresh(ctx context.Context, tenant, kind string) (resume func(context.Context) error, err error)
+}
+
 // Credit is a credit document ready to index: its id and JSON source.
 type Credit struct {
 	ID     string
@@ -94,7 +100,10 @@ type Result struct {
 	Deleted       int           `json:"deleted_credits"`
 	Read          time.Duration `json:"read_ns"`
 	Compute       time.Duration `json:"compute_ns"`
-	Write         time.Duration `json:"write_ns"`
+	// Encode is the part of the compute time spent encoding credit documents
+	// (JSON), not counted in Compute.
+	Encode time.Duration `json:"encode_ns"`
+	Write  time.Duration `json:"write_ns"`
 	// Learn is the time the data-driven models took to learn their channel weights
 	// (reading every journey again included).
 	Learn time.Duration `json:"learn_ns"`
@@ -144,16 +153,16 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	}
 	res := Result{Full: since == nil}
 	t0 := time.Now()
-	opps, err := loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
-	if err != nil {
-		return res, err
-	}
 	// A full run reads every identified touchpoint once, for learning and crediting.
+	var opps []*opportunity
 	var everyone map[string][]*touch
 	if since == nil {
-		if everyone, err = s.readEveryone(ctx, tenant, &st, opps, start); err != nil {
-			return res, err
-		}
+		opps, everyone, err = s.loadEveryone(ctx, tenantID, tenant, &st, start)
+	} else {
+		opps, err = loadOpportunities(ctx, s.db, tenantID, since, st.AccountBased)
+	}
+	if err != nil {
+		return res, err
 	}
 	res.Read += time.Since(t0)
 	if dd := dataDrivenNames(st); len(dd) > 0 && since == nil {
@@ -182,10 +191,16 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		res.Opportunities = len(opps)
 		res.Read += time.Since(t0)
 	}
-	for i := 0; i < len(opps); i += s.batch {
-		if err := s.recomputeBatch(ctx, tenantID, tenant, &st, settingsHash, models, opps[i:min(i+s.batch, len(opps))], everyone, start, &res); err != nil {
-			return res, err
-		}
+	names := make([]string, len(models))
+	versions := make([]int, len(models))
+	for i, m := range models {
+		names[i], versions[i] = m.Name(), m.Version()
+	}
+	enc := &creditEncoder{tenant: tenant, settingsHash: settingsHash, models: models, names: newCreditModels(names, versions), at: start}
+	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, encoder: enc,
+		everyone: everyone, at: start, res: &res}
+	if err := r.recomputeAll(ctx, opps); err != nil {
+		return res, err
 	}
 	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_runs (tenant_id, last_started) VALUES (?, ?)
 		ON CONFLICT (tenant_id) DO UPDATE SET last_started = EXCLUDED.last_started`, tenantID, start).Error; err != nil {
