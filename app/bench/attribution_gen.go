@@ -230,6 +230,9 @@ func (s *touchSession) append(buf []byte, r *rand.Rand, kind string, at time.Tim
 	buf = at.UTC().AppendFormat(buf, time.RFC3339Nano)
 	buf = append(buf, `","received_at":"`...)
 	buf = at.Add(2*time.Second).UTC().AppendFormat(buf, time.RFC3339Nano)
+	// The ingester stamps updated_at when it indexes a touchpoint.
+	buf = append(buf, `","updated_at":"`...)
+	buf = at.Add(3*time.Second).UTC().AppendFormat(buf, time.RFC3339Nano)
 	buf = append(buf, '"')
 	buf = append(buf, `,"visitor_id":"v`...)
 	buf = strconv.AppendInt(buf, s.c.personID, 36)

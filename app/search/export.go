@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strconv"
 	"time"
@@ -71,7 +72,7 @@ func (c *Client) ChangedTouchpoints(ctx context.Context, tenant string, afterAt 
 // their received_at (or occurred_at) as it, so that an export from a date (a
 // backfill) finds them as it finds every later document. (Update by query would do
 // it in one request, but the reindex module is not part of every distribution.)
-func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string) error {
+func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string, log *slog.Logger) error {
 	missing := elastic.NewBoolQuery().MustNot(elastic.NewExistsQuery("updated_at"))
 	fields := elastic.NewFetchSourceContext(true).Include("received_at", "occurred_at")
 	var after []any
@@ -118,6 +119,7 @@ func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string) error
 		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
 	}
 	if stamped > 0 {
+		log.Info("touchpoints indexed before they carried updated_at were given their received_at", "index", index, "touchpoints", stamped)
 		if _, err := es.Refresh(index).Do(ctx); err != nil {
 			return fmt.Errorf("%w: refresh %s: %v", ErrUnavailable, index, err)
 		}

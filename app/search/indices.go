@@ -116,7 +116,7 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 	if health.TimedOut {
 		return fmt.Errorf("search: the indices of %s are %s after 30s", tenant, health.Status)
 	}
-	return stampUpdatedAt(ctx, es, c.IndexName(tenant, Touchpoints))
+	return stampUpdatedAt(ctx, es, c.IndexName(tenant, Touchpoints), c.log)
 }
 
 // DropTenant deletes a tenant's indices and templates (used by tests and tenant removal).
