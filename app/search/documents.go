@@ -138,37 +138,55 @@ func (c *Client) SetVisitorIdentity(ctx context.Context, tenant, visitorID, pers
 		Filter(elastic.NewTermQuery("visitor_id", visitorID)).
 		Should(elastic.NewBoolQuery().MustNot(elastic.NewTermQuery("person_id", personID)), wantAccount).
 		MinimumNumberShouldMatch(1)
+	// updated_at tells warehouse exports that the document changed.
+	return updateMatching(ctx, es, index, query, elastic.NewFetchSourceContext(false), "visitor touchpoints", func(*elastic.SearchHit) (map[string]any, error) {
+		return map[string]any{"person_id": personID, "account_id": account, "updated_at": time.Now().UTC().Format(time.RFC3339Nano)}, nil
+	})
+}
+
+// updateMatching applies a partial update to every document of index that query
+// matches, a thousand at a time in event_id order: doc gives a hit's update (nil:
+// none). It returns how many documents it updated; a missing index has none. what
+// names the documents in errors.
+func updateMatching(ctx context.Context, es *elastic.Client, index string, query elastic.Query, source *elastic.FetchSourceContext,
+	what string, doc func(*elastic.SearchHit) (map[string]any, error)) (int, error) {
 	updated := 0
 	var after []any
 	for {
-		// updated_at tells warehouse exports that the document changed.
-		now := time.Now().UTC().Format(time.RFC3339Nano)
-		svc := es.Search(index).Query(query).Size(1000).Sort("event_id", true).FetchSource(false)
+		svc := es.Search(index).Query(query).Size(1000).Sort("event_id", true).FetchSourceContext(source)
 		if after != nil {
 			svc = svc.SearchAfter(after...)
 		}
 		res, err := svc.Do(ctx)
+		if elastic.IsNotFound(err) {
+			return updated, nil
+		}
 		if err != nil {
-			if elastic.IsNotFound(err) {
-				return updated, nil
-			}
-			return updated, fmt.Errorf("%w: search visitor touchpoints: %v", ErrUnavailable, err)
+			return updated, fmt.Errorf("%w: search %s: %v", ErrUnavailable, what, err)
 		}
 		if len(res.Hits.Hits) == 0 {
 			return updated, nil
 		}
 		bulk := es.Bulk()
 		for _, h := range res.Hits.Hits {
-			bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"person_id": personID, "account_id": account, "updated_at": now}))
+			d, err := doc(h)
+			if err != nil {
+				return updated, err
+			}
+			if d != nil {
+				bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(d))
+			}
 		}
-		br, err := bulk.Do(ctx)
-		if err != nil {
-			return updated, fmt.Errorf("%w: update visitor touchpoints: %v", ErrUnavailable, err)
+		if n := bulk.NumberOfActions(); n > 0 {
+			br, err := bulk.Do(ctx)
+			if err != nil {
+				return updated, fmt.Errorf("%w: update %s: %v", ErrUnavailable, what, err)
+			}
+			if failed := br.Failed(); len(failed) > 0 {
+				return updated, errors.New("search: update " + what + ": " + failed[0].Error.Reason)
+			}
+			updated += n
 		}
-		if failed := br.Failed(); len(failed) > 0 {
-			return updated, errors.New("search: update visitor touchpoints: " + failed[0].Error.Reason)
-		}
-		updated += len(res.Hits.Hits)
 		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
 	}
 }

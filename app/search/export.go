@@ -1,9 +1,9 @@
 package search
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -75,48 +75,22 @@ func (c *Client) ChangedTouchpoints(ctx context.Context, tenant string, afterAt 
 func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string, log *slog.Logger) error {
 	missing := elastic.NewBoolQuery().MustNot(elastic.NewExistsQuery("updated_at"))
 	fields := elastic.NewFetchSourceContext(true).Include("received_at", "occurred_at")
-	var after []any
-	stamped := 0
-	for {
-		svc := es.Search(index).Query(missing).Size(1000).Sort("event_id", true).FetchSourceContext(fields)
-		if after != nil {
-			svc = svc.SearchAfter(after...)
+	stamped, err := updateMatching(ctx, es, index, missing, fields, "touchpoints without updated_at", func(h *elastic.SearchHit) (map[string]any, error) {
+		var d struct {
+			ReceivedAt *string `json:"received_at"`
+			OccurredAt *string `json:"occurred_at"`
 		}
-		res, err := svc.Do(ctx)
-		if err != nil {
-			return fmt.Errorf("%w: search touchpoints without updated_at: %v", ErrUnavailable, err)
+		if err := json.Unmarshal(h.Source, &d); err != nil {
+			return nil, fmt.Errorf("search: touchpoint %s: %w", h.Id, err)
 		}
-		if len(res.Hits.Hits) == 0 {
-			break
+		at := cmp.Or(d.ReceivedAt, d.OccurredAt)
+		if at == nil {
+			return nil, nil
 		}
-		bulk := es.Bulk()
-		for _, h := range res.Hits.Hits {
-			var d struct {
-				ReceivedAt *string `json:"received_at"`
-				OccurredAt *string `json:"occurred_at"`
-			}
-			if err := json.Unmarshal(h.Source, &d); err != nil {
-				return fmt.Errorf("search: touchpoint %s: %w", h.Id, err)
-			}
-			at := d.ReceivedAt
-			if at == nil {
-				at = d.OccurredAt
-			}
-			if at != nil {
-				bulk.Add(elastic.NewBulkUpdateRequest().Index(index).Id(h.Id).Doc(map[string]any{"updated_at": *at}))
-			}
-		}
-		if n := bulk.NumberOfActions(); n > 0 {
-			br, err := bulk.Do(ctx)
-			if err != nil {
-				return fmt.Errorf("%w: give touchpoints updated_at: %v", ErrUnavailable, err)
-			}
-			if failed := br.Failed(); len(failed) > 0 {
-				return errors.New("search: give touchpoints updated_at: " + failed[0].Error.Reason)
-			}
-			stamped += n
-		}
-		after = res.Hits.Hits[len(res.Hits.Hits)-1].Sort
+		return map[string]any{"updated_at": *at}, nil
+	})
+	if err != nil {
+		return err
 	}
 	if stamped > 0 {
 		log.Info("touchpoints indexed before they carried updated_at were given their received_at", "index", index, "touchpoints", stamped)

@@ -200,17 +200,15 @@ type modelValue struct {
 // each model's amount, fraction and version in objects keyed by model) as rows of
 // the credits dataset, one per model.
 type creditDecoder struct {
-	d                                   *docDecoder
-	base                                []any
-	model, version, fraction, amount    int
-	credit, fractions, versions         []modelValue
-	creditKey, fractionsKey, versionKey []byte
+	d                                *docDecoder
+	base                             []any
+	model, version, fraction, amount int
+	credit, fractions, versions      []modelValue
 }
 
 func newCreditDecoder() *creditDecoder {
 	ds := DatasetByName(Credits)
-	c := &creditDecoder{d: newDocDecoder(ds.Columns), base: make([]any, len(ds.Columns)),
-		creditKey: []byte("credit"), fractionsKey: []byte("fractions"), versionKey: []byte("model_versions")}
+	c := &creditDecoder{d: newDocDecoder(ds.Columns), base: make([]any, len(ds.Columns))}
 	c.model, c.version, c.fraction, c.amount = c.d.index["model"], c.d.index["model_version"], c.d.index["fraction"], c.d.index["amount"]
 	// These columns come from the per-model objects, never from a top-level field.
 	for _, name := range []string{"model", "model_version", "fraction", "amount"} {
@@ -243,14 +241,16 @@ func find(es []modelValue, model []byte) *fastjson.Value {
 func (c *creditDecoder) rows(out [][]any, raw []byte) ([][]any, error) {
 	c.credit, c.fractions, c.versions = c.credit[:0], c.fractions[:0], c.versions[:0]
 	err := c.d.parse(raw, c.base, func(key []byte, v *fastjson.Value) error {
+		if v.Type() == fastjson.TypeNull {
+			return nil
+		}
 		var err error
-		switch {
-		case v.Type() == fastjson.TypeNull:
-		case bytes.Equal(key, c.creditKey):
+		switch string(key) {
+		case "credit":
 			c.credit, err = entries(c.credit, v)
-		case bytes.Equal(key, c.fractionsKey):
+		case "fractions":
 			c.fractions, err = entries(c.fractions, v)
-		case bytes.Equal(key, c.versionKey):
+		case "model_versions":
 			c.versions, err = entries(c.versions, v)
 		}
 		if err != nil {
