@@ -33,6 +33,8 @@ type UsersPage struct {
 type PasswordReset struct {
 	Email    string
 	Password string
+	// HasPhone is false when the password alone cannot let them in yet.
+	HasPhone bool
 }
 
 // notices are the messages a change redirects to the page with (?done=...).
@@ -145,7 +147,7 @@ func (p *Pages) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Reset = &PasswordReset{Email: member.Email, Password: password}
+	v.Reset = &PasswordReset{Email: member.Email, Password: password, HasPhone: member.HasPhone}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Render(http.StatusOK, "tenants/users", v)
 }

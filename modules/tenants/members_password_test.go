@@ -43,12 +43,25 @@ func TestResetPasswordPage(t *testing.T) {
 		step("foreign user", "owner", u("gviewer@globex.test"), 404),
 		step("user id not a number", "owner", users+"/me/password-reset", 400, "a user id is a positive whole number"),
 	})
+	apptest.System(p.db).Exec(`UPDATE users SET phone = '' WHERE email = 'marketer@acme.test'`)
 	rec := apptest.DoAs(p.e, "owner", "POST", u("marketer@acme.test"), form())
 	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("reset page: %d, Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
 	}
-	if page := apptest.DoAs(p.e, "owner", "GET", users, nil).Body.String(); strings.Contains(page, "temporary-of-") {
+	if !strings.Contains(rec.Body.String(), `id="reset-no-phone"`) {
+		t.Error("resetting a member without a phone does not warn that they cannot sign in")
+	}
+	page := apptest.DoAs(p.e, "owner", "GET", users, nil).Body.String()
+	if strings.Contains(page, "temporary-of-") {
 		t.Fatal("the users page shows a temporary password again")
+	}
+	if !strings.Contains(page, fmt.Sprintf(`id="no-phone-%d"`, p.users["marketer@acme.test"])) {
+		t.Error("the users page does not mark a member without a phone")
+	}
+	apptest.System(p.db).Exec(`UPDATE users SET phone = '+15555550100' WHERE email = 'marketer@acme.test'`)
+	rec = apptest.DoAs(p.e, "owner", "POST", u("marketer@acme.test"), form())
+	if strings.Contains(rec.Body.String(), "reset-no-phone") || strings.Contains(rec.Body.String(), fmt.Sprintf(`id="no-phone-%d"`, p.users["marketer@acme.test"])) {
+		t.Error("a member with a phone is said to have none")
 	}
 	reset := apptest.IDs(t, p.db, `SELECT email, must_change_password::int FROM users WHERE email IN ('analyst@acme.test', 'marketer@acme.test', 'owner@acme.test', 'both@x.test')`)
 	if reset["analyst@acme.test"] != 1 || reset["marketer@acme.test"] != 1 || reset["owner@acme.test"] != 0 || reset["both@x.test"] != 0 {
@@ -56,7 +69,8 @@ func TestResetPasswordPage(t *testing.T) {
 	}
 	var logged []string
 	apptest.System(p.db).Raw(`SELECT target || ' ' || actor FROM audit_log WHERE action = 'member.password_reset' AND tenant_id = ? ORDER BY id`, p.ids["acme"]).Scan(&logged)
-	want := fmt.Sprintf("analyst@acme.test user:%d|marketer@acme.test user:%d", p.users["admin@acme.test"], p.users["owner@acme.test"])
+	owner := p.users["owner@acme.test"]
+	want := fmt.Sprintf("analyst@acme.test user:%d|marketer@acme.test user:%d|marketer@acme.test user:%d", p.users["admin@acme.test"], owner, owner)
 	if strings.Join(logged, "|") != want {
 		t.Errorf("audited %q, want %q", strings.Join(logged, "|"), want)
 	}

@@ -31,6 +31,9 @@ type Member struct {
 	Name   string    `json:"name"`
 	Role   string    `json:"role"`
 	Since  time.Time `json:"since"`
+	// HasPhone says whether sign-in codes can reach them: without a phone nobody can
+	// finish signing in with a password.
+	HasPhone bool `json:"has_phone"`
 }
 
 // Membership is a tenant a user belongs to, for switching between tenants.

@@ -9,7 +9,7 @@ import (
 	"github.com/srgplatform/srg/app/errs"
 )
 
-const memberColumns = `m.user_id, u.email, u.name, m.role, m.created_at AS since
+const memberColumns = `m.user_id, u.email, u.name, m.role, m.created_at AS since, u.phone <> '' AS has_phone
 	FROM tenant_members m JOIN users u ON u.id = m.user_id`
 
 func membersOf(ctx context.Context, tx *gorm.DB, tenantID int64) ([]Member, error) {
