@@ -118,10 +118,10 @@ func checkBatch(body []byte, tb *typedBatch) (string, int, error) {
 // valid: the common case. What is wrong with an invalid one is explained by
 // decodeBatchSlowly, with the standard library's slower, per-event pass.
 func decodeValid(body []byte, tb *typedBatch, opts ...fastjson.DecodeOptionFunc) bool {
-	dec := fastjson.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.DecodeWithOption(tb, opts...); err != nil || dec.More() || tb.V != protocolVersion || tb.Site == "" ||
-		len(tb.Events) == 0 || len(tb.Events) > MaxEvents {
+	// Unmarshal rather than a Decoder: on a body already in memory it is about four
+	// times faster, and it refuses data after the object as the Decoder's More did.
+	if err := fastjson.UnmarshalWithOption(body, tb, append(opts, disallowUnknownFields)...); err != nil ||
+		tb.V != protocolVersion || tb.Site == "" || len(tb.Events) == 0 || len(tb.Events) > MaxEvents {
 		return false
 	}
 	for i := range tb.Events {
@@ -131,6 +131,19 @@ func decodeValid(body []byte, tb *typedBatch, opts ...fastjson.DecodeOptionFunc)
 	}
 	return true
 }
+
+// disallowUnknownFields is go-json's Decoder.DisallowUnknownFields as an option of
+// Unmarshal, which has none: the flag is read off a Decoder it was set on.
+var disallowUnknownFields = func() fastjson.DecodeOptionFunc {
+	dec := fastjson.NewDecoder(strings.NewReader("{}"))
+	dec.DisallowUnknownFields()
+	flags := (&fastjson.DecodeOption{}).Flags
+	var empty struct{}
+	if err := dec.DecodeWithOption(&empty, func(o *fastjson.DecodeOption) { flags = o.Flags }); err != nil {
+		panic("tracking: go-json decoder options: " + err.Error())
+	}
+	return func(o *fastjson.DecodeOption) { o.Flags |= flags }
+}()
 
 func decodeBatchSlowly(body []byte) (string, []Event, error) {
 	var b Batch
