@@ -182,19 +182,25 @@ func (s *Service) Backfill(ctx context.Context, limit int) (int, error) {
 	var failures []error
 	for _, d := range list {
 		_, err := s.updater.SetVisitorIdentity(ctx, d.TenantSlug, d.VisitorID, strconv.FormatInt(d.PersonID, 10), idString(d.AccountID))
+		var book *gorm.DB
 		switch {
 		case err != nil:
 			backoff := time.Duration(1<<min(d.Attempts, 10)) * 5 * time.Second
-			s.db.WithContext(ctx).Exec(`UPDATE identity_backfills SET attempts = attempts + 1, last_error = ?, run_after = now() + ? * interval '1 second' WHERE id = ?`,
+			book = s.db.WithContext(ctx).Exec(`UPDATE identity_backfills SET attempts = attempts + 1, last_error = ?, run_after = now() + ? * interval '1 second' WHERE id = ?`,
 				err.Error(), backoff.Seconds(), d.ID)
 			failures = append(failures, err)
 		case d.Pass == 1:
-			s.db.WithContext(ctx).Exec(`UPDATE identity_backfills SET pass = 2, attempts = 0, last_error = '', run_after = now() + ? * interval '1 second' WHERE id = ?`,
+			book = s.db.WithContext(ctx).Exec(`UPDATE identity_backfills SET pass = 2, attempts = 0, last_error = '', run_after = now() + ? * interval '1 second' WHERE id = ?`,
 				s.delay.Seconds(), d.ID)
 			done++
 		default:
-			s.db.WithContext(ctx).Exec(`DELETE FROM identity_backfills WHERE id = ?`, d.ID)
+			book = s.db.WithContext(ctx).Exec(`DELETE FROM identity_backfills WHERE id = ?`, d.ID)
 			done++
+		}
+		// A lost bookkeeping write only makes the (idempotent) update run again, but
+		// it must not go unnoticed.
+		if book.Error != nil {
+			failures = append(failures, fmt.Errorf("identity: backfill %d bookkeeping: %w", d.ID, book.Error))
 		}
 	}
 	if len(failures) > 0 {
