@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -24,13 +25,28 @@ func TestAuditLogIsIsolated(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Mia belongs to alpha; Bo to beta only.
+	members := apptest.IDs(t, gdb, `WITH u AS (INSERT INTO users (email, name) VALUES ('mia@alpha.test', 'Mia'), ('bo@beta.test', 'Bo') RETURNING id, email)
+		SELECT email, id FROM u`)
+	sys := apptest.System(gdb)
+	if err := sys.Exec(`INSERT INTO tenant_members (tenant_id, user_id, role) VALUES (?, ?, 'viewer'), (?, ?, 'viewer')`,
+		a, members["mia@alpha.test"], b, members["bo@beta.test"]).Error; err != nil {
+		t.Fatal(err)
+	}
+	mia, bo := fmt.Sprintf("user:%d", members["mia@alpha.test"]), fmt.Sprintf("user:%d", members["bo@beta.test"])
 	// Outside a transaction Record scopes itself: each entry to its tenant, or to
-	// the system scope for none, whatever the caller's context.
+	// the system scope for none, whatever the caller's context. Entries of no tenant
+	// that concern a member (as actor, or by email as target) are read with the
+	// member's tenants.
 	for _, e := range []audit.Entry{
 		{TenantID: &a, Actor: "test", Action: "a.one"},
 		{TenantID: &a, Actor: "test", Action: "a.two"},
 		{TenantID: &b, Actor: "test", Action: "b.one"},
 		{Actor: "test", Action: "login.failed"},
+		{Actor: mia, Action: "login.succeeded", Target: "mia@alpha.test"},
+		{Actor: "anonymous", Action: "login.password_failed", Target: "MIA@alpha.test"},
+		{Actor: bo, Action: "phone.changed", Target: "bo@beta.test"},
+		{Actor: "anonymous", Action: "login.password_failed", Target: "nobody@alpha.test"},
 	} {
 		if err := audit.Record(ctx, gdb, e); err != nil {
 			t.Fatalf("record %s: %v", e.Action, err)
@@ -44,11 +60,12 @@ func TestAuditLogIsIsolated(t *testing.T) {
 			tenant int64
 			want   string
 		}{
-			{"a's own", db.WithTenant(ctx, a), a, "a.two,a.one"},
+			{"a's own and its member's", db.WithTenant(ctx, a), a, "login.password_failed,login.succeeded,a.two,a.one"},
+			{"b's own and its member's", db.WithTenant(ctx, b), b, "phone.changed,b.one"},
 			{"a asks for b's", db.WithTenant(ctx, a), b, ""},
 			{"no scope", ctx, a, ""},
 			{"a's request narrowed to b", db.WithTenant(db.WithTenant(ctx, a), b), b, ""},
-			{"system", db.WithSystem(ctx), b, "b.one"},
+			{"system", db.WithSystem(ctx), b, "phone.changed,b.one"},
 		} {
 			entries, _, err := audit.List(tc.ctx, gdb, tc.tenant, 0, audit.MaxPage)
 			if err != nil {
@@ -61,6 +78,16 @@ func TestAuditLogIsIsolated(t *testing.T) {
 			if strings.Join(got, ",") != tc.want {
 				t.Errorf("%s: %q, want %q", tc.name, strings.Join(got, ","), tc.want)
 			}
+		}
+	})
+
+	t.Run("entries of no tenant under a tenant's scope", func(t *testing.T) {
+		// The row-level policy itself, not only List's filter: a query that asks for
+		// every entry of no tenant sees only those of the tenant's members.
+		var got []string
+		gdb.WithContext(db.WithTenant(ctx, a)).Raw(`SELECT action FROM audit_log WHERE tenant_id IS NULL ORDER BY id`).Scan(&got)
+		if strings.Join(got, ",") != "login.succeeded,login.password_failed" {
+			t.Errorf("alpha sees %q of the entries of no tenant", strings.Join(got, ","))
 		}
 	})
 

@@ -23,7 +23,8 @@ type Logged struct {
 // MaxPage is the most entries one List call returns.
 const MaxPage = 200
 
-// List returns a tenant's entries newest first, at most limit (1..MaxPage) of them,
+// List returns a tenant's entries newest first (with the entries of no tenant, such
+// as sign-ins, that concern its members), at most limit (1..MaxPage) of them,
 // starting after the entry with id before (0: from the newest). more reports whether
 // older entries remain; the next page starts before the last entry returned.
 func List(ctx context.Context, tx *gorm.DB, tenantID, before int64, limit int) (entries []Logged, more bool, err error) {
@@ -36,8 +37,11 @@ func ListActions(ctx context.Context, tx *gorm.DB, tenantID int64, prefix string
 	if limit < 1 || limit > MaxPage {
 		return nil, false, fmt.Errorf("audit: list: limit %d out of 1..%d", limit, MaxPage)
 	}
-	q := `SELECT id, at, actor, action, target, remote_addr, details FROM audit_log WHERE tenant_id = ?`
-	args := []any{tenantID}
+	q := `SELECT id, at, actor, action, target, remote_addr, details FROM audit_log
+		WHERE (tenant_id = ? OR tenant_id IS NULL AND EXISTS (
+			SELECT FROM tenant_members m JOIN users u ON u.id = m.user_id
+			WHERE m.tenant_id = ? AND (audit_log.actor = 'user:' || m.user_id OR lower(audit_log.target) = lower(u.email))))`
+	args := []any{tenantID, tenantID}
 	if prefix != "" {
 		q += ` AND starts_with(action, ?)`
 		args = append(args, prefix)
