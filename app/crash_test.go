@@ -91,7 +91,9 @@ func TestSIGKILLLosesNoAcknowledgedEvent(t *testing.T) {
 	}
 
 	start()
-	waitFor(t, "every acknowledged event indexed after the restart", func() bool {
+	// Restarting replays the spool into Elasticsearch: on a loaded machine that has
+	// taken over a minute.
+	waitWithin(t, 3*time.Minute, "every acknowledged event indexed after the restart", func() bool {
 		return countIDs(t, cfg.Elasticsearch.URL, index, acked) == int64(len(acked))
 	})
 	sent := c.n.Load()

@@ -72,10 +72,17 @@ func readiness(t *testing.T, base string) (int, app.Readiness) {
 // reach a state and asserts nothing about how fast.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	waitWithin(t, 60*time.Second, what, cond)
+}
+
+// waitWithin is waitFor with its own patience, for conditions whose time grows with
+// the machine's load.
+func waitWithin(t *testing.T, patience time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(patience)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting for %s", what)
+			t.Fatalf("gave up waiting %s for %s", patience, what)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
