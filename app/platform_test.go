@@ -284,6 +284,7 @@ func TestPagesAndErrors(t *testing.T) {
 		{"home page, not signed in: the sign-in page", "/", "text/html", 200, "Sign in to SRG", "text/html"},
 		{"healthz", "/healthz", "", 200, `"status":"ok"`, "application/json"},
 		{"metrics", "/metrics", "", 200, "go_sql_max_open_connections", "text/plain"},
+		{"spool write times", "/metrics", "", 200, "srg_tracking_spool_write_seconds_bucket", "text/plain"},
 		{"missing page as HTML", "/no/such/page", "text/html", 404, "Back to the start page", "text/html"},
 		{"missing page as JSON", "/no/such/page", "application/json", 404, `"error":"Not Found"`, "application/json"},
 		{"unknown asset", "/static/abc/none.css", "", 404, "", ""},

@@ -150,6 +150,10 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 		for _, at := range latencyShares {
 			name := fmt.Sprintf("srg_%dev", events)
 			suffix := fmt.Sprintf("_at_%dpct", at.pct)
+			before, err := readWriteTimes(ctx, srvAddr)
+			if err != nil {
+				return err
+			}
 			s, err := r.step(ctx, name+suffix, srvAddr, events, at.share*maxRPS[events], d)
 			if err != nil {
 				return err
@@ -157,6 +161,9 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 			r.figure(name+"_p50_ms"+suffix, float64(s.Latency.Percentile(50))/1000, 3)
 			r.figure(name+"_p99_ms"+suffix, float64(s.Latency.Percentile(99))/1000, 3)
 			r.figure(name+"_rps"+suffix, s.RPS(), 1)
+			if err := r.spoolWrites(ctx, name, suffix, before); err != nil {
+				return err
+			}
 			if err := r.settle(ctx); err != nil {
 				return err
 			}
@@ -284,6 +291,24 @@ func (r *ingestRun) step(ctx context.Context, name, addr string, events int, rat
 		return res, fmt.Errorf("bench: step %s: no request was acknowledged (%s)", name, res.FirstErr)
 	}
 	return res, nil
+}
+
+// spoolWrites prints what the spool's writes and fsyncs took during a step, from the
+// server's histogram: every 204 waits for one or two of them, so a slow disk shows
+// here apart from the server's own work. The p99 is the upper bound of its bucket.
+func (r *ingestRun) spoolWrites(ctx context.Context, name, suffix string, before writeTimes) error {
+	after, err := readWriteTimes(ctx, r.srv.addr)
+	if err != nil {
+		return err
+	}
+	step, err := after.since(before)
+	if err != nil {
+		return err
+	}
+	r.figure(name+"_spool_write_p99_bound_ms"+suffix, step.upperBound(99)*1000, 1)
+	r.figure(name+"_spool_writes_over_10ms_pct"+suffix, step.over(0.01)*100, 2)
+	r.figure(name+"_spool_writes_over_100ms_pct"+suffix, step.over(0.1)*100, 2)
+	return nil
 }
 
 // settle waits until the index holds every event acknowledged so far, so that the

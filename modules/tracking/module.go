@@ -85,7 +85,8 @@ func New(d Deps) (*Module, error) {
 			return nil, fmt.Errorf("tracking.geoip_db: %w", err)
 		}
 	}
-	spool, err := OpenSpool(d.Config.SpoolDir, int64(d.Config.SpoolMaxMB)<<20)
+	met := newMetrics(d.Registry)
+	spool, err := OpenSpool(d.Config.SpoolDir, int64(d.Config.SpoolMaxMB)<<20, func(d time.Duration) { met.spoolWrite.Observe(d.Seconds()) })
 	if err != nil {
 		geo.Close()
 		return nil, err
@@ -102,7 +103,7 @@ func New(d Deps) (*Module, error) {
 		trusted:    trusted,
 		ipLimit:    newKeyedLimiter(float64(d.Config.RateLimitPerIP), 2*d.Config.RateLimitPerIP),
 		siteLimit:  newKeyedLimiter(float64(d.Config.RateLimitPerSite), 2*d.Config.RateLimitPerSite),
-		metrics:    newMetrics(d.Registry),
+		metrics:    met,
 		script:     d.Script,
 		scriptETag: `"` + hex.EncodeToString(sum[:8]) + `"`,
 
@@ -257,6 +258,9 @@ func (m *Module) storedIP(ip netip.Addr) netip.Addr {
 	return ip
 }
 
+// SpoolWriteBuckets bound the spool write times of srg_tracking_spool_write_seconds.
+var SpoolWriteBuckets = []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+
 type metrics struct {
 	accepted       prometheus.Counter
 	rejected       *prometheus.CounterVec
@@ -265,6 +269,7 @@ type metrics struct {
 	ingestRejected prometheus.Counter
 	spoolRecords   prometheus.Gauge
 	spoolBytes     prometheus.Gauge
+	spoolWrite     prometheus.Histogram
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -276,9 +281,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		ingestRejected: prometheus.NewCounter(prometheus.CounterOpts{Name: "srg_tracking_events_rejected_total", Help: "Events Elasticsearch refused, kept in tracking_rejects."}),
 		spoolRecords:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_records", Help: "Accepted collect requests in the spool, not yet indexed."}),
 		spoolBytes:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_bytes", Help: "Approximate size of the spool."}),
+		spoolWrite: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "srg_tracking_spool_write_seconds",
+			Help:    "Time of each spool write with its fsync, which the collect requests that arrived meanwhile wait for before their 204.",
+			Buckets: SpoolWriteBuckets}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.accepted, m.rejected, m.indexed, m.ingestErrors, m.ingestRejected, m.spoolRecords, m.spoolBytes)
+		reg.MustRegister(m.accepted, m.rejected, m.indexed, m.ingestErrors, m.ingestRejected, m.spoolRecords, m.spoolBytes, m.spoolWrite)
 	}
 	return m
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tidwall/wal"
 )
@@ -26,7 +27,8 @@ var errSpoolClosed = errors.New("tracking: spool closed")
 type Spool struct {
 	log      *wal.Log
 	maxBytes int64
-	bytes    atomic.Int64 // approximate bytes held: written minus acknowledged
+	observe  func(time.Duration) // told how long each write and fsync took
+	bytes    atomic.Int64        // approximate bytes held: written minus acknowledged
 
 	writes chan *spoolWrite
 	free   sync.Pool // of *spoolWrite, each with its channel
@@ -52,8 +54,9 @@ type spoolWrite struct {
 }
 
 // OpenSpool opens (or creates) the spool in dir. Records left by an earlier process,
-// acknowledged to clients but not yet indexed, are handed out again first.
-func OpenSpool(dir string, maxBytes int64) (*Spool, error) {
+// acknowledged to clients but not yet indexed, are handed out again first. observe,
+// when not nil, is told how long each group's write and fsync took.
+func OpenSpool(dir string, maxBytes int64, observe func(time.Duration)) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("tracking: spool dir: %w", err)
 	}
@@ -68,7 +71,7 @@ func OpenSpool(dir string, maxBytes int64) (*Spool, error) {
 		l.Close()
 		return nil, fmt.Errorf("tracking: spool: %w", err)
 	}
-	s := &Spool{log: l, maxBytes: maxBytes, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first, truncated: first}
+	s := &Spool{log: l, maxBytes: maxBytes, observe: observe, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first, truncated: first}
 	s.acked.Store(first - 1)
 	s.bytes.Store(dirSize(dir))
 	s.wg.Add(1)
@@ -164,8 +167,12 @@ func (s *Spool) writer() {
 				}
 				size += g.size
 			}
+			start := time.Now()
 			if err = s.log.WriteBatch(&batch); err == nil {
 				s.bytes.Add(size)
+			}
+			if s.observe != nil {
+				s.observe(time.Since(start))
 			}
 		}
 		for _, g := range group {

@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+	"time"
 )
 
 func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, 1<<20)
+	s, err := OpenSpool(dir, 1<<20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,7 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 }
 
 func TestSpoolRefusesWhenFull(t *testing.T) {
-	s, err := OpenSpool(t.TempDir(), 1000)
+	s, err := OpenSpool(t.TempDir(), 1000, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,8 +106,25 @@ func TestSpoolRefusesWhenFull(t *testing.T) {
 	}
 }
 
+func TestSpoolReportsEachWrite(t *testing.T) {
+	var took []time.Duration
+	s, err := OpenSpool(t.TempDir(), 1<<20, func(d time.Duration) { took = append(took, d) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"a", "b", "c"} {
+		if err := s.Append(context.Background(), [][]byte{[]byte(r)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close() // the writer has returned: took is complete
+	if len(took) != 3 || slices.Min(took) <= 0 {
+		t.Fatalf("writes reported: %v, want 3 durations", took)
+	}
+}
+
 func TestSpoolClosedRefusesAppends(t *testing.T) {
-	s, _ := OpenSpool(t.TempDir(), 1<<20)
+	s, _ := OpenSpool(t.TempDir(), 1<<20, nil)
 	s.Close()
 	if err := s.Append(context.Background(), [][]byte{[]byte("x")}); err == nil {
 		t.Fatal("append after close succeeded")
@@ -116,7 +135,7 @@ func TestSpoolClosedRefusesAppends(t *testing.T) {
 // but are never handed out again, counted, or replayed after a clean close.
 func TestSpoolAckedRecordsAreNotHandedOutAgain(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, 1<<20)
+	s, err := OpenSpool(dir, 1<<20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +174,7 @@ func reopenSpool(t *testing.T, s *Spool, dir string) *Spool {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenSpool(dir, 1<<20)
+	s, err := OpenSpool(dir, 1<<20, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
