@@ -281,8 +281,11 @@ type run struct {
 	// everyone is a full run's read of every touch by person; nil in an
 	// incremental run, whose batches read their own.
 	everyone map[string][]*touch
-	at       time.Time
-	res      *Result
+	// rewrite writes every opportunity's credits, whatever its journey hash: the
+	// credit index holds none.
+	rewrite bool
+	at      time.Time
+	res     *Result
 }
 
 // prepared is a batch computed and encoded, ready to write.
@@ -295,18 +298,18 @@ type prepared struct {
 	docs   []Credit
 }
 
-// recomputeAll recomputes the opportunities; a full run pauses the credit index's
-// scheduled refreshes while it writes (Elasticsearch's advice for bulk loads),
-// and resumes them whatever happens.
+// recomputeAll recomputes the opportunities; a full run sets the credit index up
+// for a bulk load while it writes (Elasticsearch's advice), and sets it back
+// whatever happens.
 func (r *run) recomputeAll(ctx context.Context, opps []*opportunity) (err error) {
-	if p, ok := r.s.store.(RefreshPauser); ok && r.everyone != nil {
-		resume, err := p.PauseRefresh(ctx, r.tenant, "credits")
+	if l, ok := r.s.store.(BulkLoader); ok && r.everyone != nil {
+		done, err := l.BulkLoad(ctx, r.tenant, "credits")
 		if err != nil {
 			return err
 		}
 		defer func() {
-			if rerr := resume(context.WithoutCancel(ctx)); err == nil {
-				err = rerr
+			if derr := done(context.WithoutCancel(ctx)); err == nil {
+				err = derr
 			}
 		}()
 	}
@@ -362,19 +365,11 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 
 	t0 = time.Now()
 	encoded0 := r.encoder.encodeTime
-	ids := make([]string, len(opps))
-	for i, o := range opps {
-		ids[i] = o.ID
+	prev, err := r.journeyHashes(ctx, opps)
+	if err != nil {
+		return nil, err
 	}
-	prev := make(map[string]string, len(opps))
-	var rows []struct{ OpportunityID, JourneyHash string }
-	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("attribution: read state: %w", err)
-	}
-	for _, row := range rows {
-		prev[row.OpportunityID] = row.JourneyHash
-	}
-	p := &prepared{before: make(map[string]bool, len(rows))}
+	p := &prepared{before: make(map[string]bool, len(prev))}
 	for _, o := range opps {
 		touches := journeys[o.ID]
 		h := journeyHash(r.settingsHash, o, touches)
@@ -401,6 +396,27 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	r.res.Encode += encoded
 	r.res.Changed += len(p.changed)
 	return p, nil
+}
+
+// journeyHashes are the journey hashes the opportunities' credits were last
+// computed from, by opportunity id: none when the run rewrites every credit.
+func (r *run) journeyHashes(ctx context.Context, opps []*opportunity) (map[string]string, error) {
+	prev := make(map[string]string, len(opps))
+	if r.rewrite {
+		return prev, nil
+	}
+	ids := make([]string, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
+	}
+	var rows []struct{ OpportunityID, JourneyHash string }
+	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: read state: %w", err)
+	}
+	for _, row := range rows {
+		prev[row.OpportunityID] = row.JourneyHash
+	}
+	return prev, nil
 }
 
 // commit writes a prepared batch's credits, deletes its opportunities' credits

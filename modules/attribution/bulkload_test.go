@@ -1,0 +1,92 @@
+package attribution_test
+
+import (
+	"context"
+	"errors"
+	"maps"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/srgplatform/srg/app/apptest"
+	"github.com/srgplatform/srg/app/search"
+	"github.com/srgplatform/srg/modules/attribution"
+)
+
+// A credit index created after the last run (an upgrade rebuilt it empty) makes
+// the next run a full one that writes every opportunity's credits again, though
+// no journey changed.
+func TestRecomputeAfterCreditIndexRebuilt(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || !res.Full || res.Changed != 2 {
+		t.Fatalf("first recompute = %+v, %v", res, err)
+	}
+	want := e.credits(t)
+	req, _ := http.NewRequest(http.MethodDelete, strings.TrimRight(e.cfg.Elasticsearch.URL, "/")+"/"+e.es.IndexName("acme", search.Credits), nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("delete the credit index: %v %v", res.Status, err)
+	}
+	res.Body.Close()
+	if err := e.es.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := e.svc.Recompute(ctx, e.tenant, "acme", false)
+	if err != nil || !again.Full || again.Changed != 2 || again.Deleted != 0 {
+		t.Fatalf("recompute over the rebuilt index = %+v, %v", again, err)
+	}
+	if got := e.credits(t); !maps.EqualFunc(got, want, maps.Equal) {
+		t.Fatalf("credits after the rebuild = %v, want %v", got, want)
+	}
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Full || res.Changed != 0 {
+		t.Fatalf("the next recompute = %+v, %v", res, err)
+	}
+}
+
+// watchedWrites is the store noting the credit index's settings at each write,
+// and failing the writes when fail is set.
+type watchedWrites struct {
+	store
+	fail bool
+	seen *[]map[string]string
+}
+
+func (w watchedWrites) WriteCredits(ctx context.Context, tenant string, credits []attribution.Credit) error {
+	got, err := w.IndexSettings(ctx, tenant, search.Credits, "refresh_interval", "translog.durability")
+	if err != nil {
+		return err
+	}
+	*w.seen = append(*w.seen, got)
+	if w.fail {
+		return errors.New("disk full")
+	}
+	return w.store.WriteCredits(ctx, tenant, credits)
+}
+
+// A full run writes with the credit index in bulk-load mode and puts it back, also
+// when writing fails.
+func TestFullRecomputeBulkLoads(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	names := []string{"refresh_interval", "translog.durability"}
+	resting, err := e.es.IndexSettings(ctx, "acme", search.Credits, names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loading := map[string]string{"refresh_interval": "-1", "translog.durability": "async"}
+	// The failed run saves no state, so the next one has everything to write.
+	for _, fail := range []bool{true, false} {
+		var seen []map[string]string
+		svc := attribution.NewService(e.db, watchedWrites{store: store{e.es}, fail: fail, seen: &seen}, apptest.Logger(t))
+		if _, err := svc.Recompute(ctx, e.tenant, "acme", true); (err != nil) != fail {
+			t.Fatalf("recompute (failing writes: %t): %v", fail, err)
+		}
+		if len(seen) == 0 || !maps.Equal(seen[0], loading) {
+			t.Fatalf("failing writes %t: settings while writing %v, want %v", fail, seen, loading)
+		}
+		if got, err := e.es.IndexSettings(ctx, "acme", search.Credits, names...); err != nil || !maps.Equal(got, resting) {
+			t.Fatalf("failing writes %t: after the run %v (%v), want %v", fail, got, err, resting)
+		}
+	}
+}
