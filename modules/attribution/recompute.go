@@ -398,6 +398,30 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	return p, nil
 }
 
+// Bulk requests: bulkWriters at a time keep both write threads of a small node
+// busy; a batch's credits are cut into as many bulks of about the same size, or a
+// multiple of it, so that no thread idles while the other writes the batch's last
+// bulk, each at most maxBulkBytes (Elasticsearch advises a few MB to a few tens).
+const (
+	bulkWriters  = 2
+	maxBulkBytes = 10 << 20
+)
+
+// bulks cuts docs into the bulk requests that write them, all at once.
+func bulks(docs []Credit) [][]Credit {
+	size := 0
+	for _, d := range docs {
+		size += len(d.Source) + len(d.ID)
+	}
+	n := bulkWriters * max(1, (size+bulkWriters*maxBulkBytes-1)/(bulkWriters*maxBulkBytes))
+	n = min(n, len(docs))
+	out := make([][]Credit, 0, n)
+	for i := range n {
+		out = append(out, docs[i*len(docs)/n:(i+1)*len(docs)/n])
+	}
+	return out
+}
+
 // journeyHashes are the journey hashes the opportunities' credits were last
 // computed from, by opportunity id: none when the run rewrites every credit.
 func (r *run) journeyHashes(ctx context.Context, opps []*opportunity) (map[string]string, error) {
@@ -427,11 +451,9 @@ func (r *run) commit(ctx context.Context, p *prepared) error {
 	}
 	t0 := time.Now()
 	docs := p.docs
-	// Two bulk requests at a time keep both of a small node's write threads busy.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
-	for i := 0; i < len(docs); i += 2500 {
-		chunk := docs[i:min(i+2500, len(docs))]
+	g.SetLimit(bulkWriters)
+	for _, chunk := range bulks(docs) {
 		g.Go(func() error { return r.s.store.WriteCredits(gctx, r.tenant, chunk) })
 	}
 	if err := g.Wait(); err != nil {
