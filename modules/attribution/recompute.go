@@ -94,6 +94,12 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 		return nil, nil, err
 	}
 	from, to = everyoneSpan(opps, lookback, at)
+	trimToSpan(byPerson, from, to)
+	return opps, byPerson, nil
+}
+
+// trimToSpan drops the touches outside [from, to), and the people left with none.
+func trimToSpan(byPerson map[string][]*touch, from, to time.Time) {
 	for p, ts := range byPerson {
 		kept := slices.DeleteFunc(ts, func(t *touch) bool { return t.OccurredAt.Before(from) || !t.OccurredAt.Before(to) })
 		if len(kept) == 0 {
@@ -102,7 +108,6 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 			byPerson[p] = kept
 		}
 	}
-	return opps, byPerson, nil
 }
 
 // spanBounds bounds everyoneSpan before the opportunities are loaded: from the
