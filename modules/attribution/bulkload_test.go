@@ -90,3 +90,29 @@ func TestFullRecomputeBulkLoads(t *testing.T) {
 		}
 	}
 }
+
+// An incremental run finds a lead conversion whose person got an opportunity
+// through a new contact role of a contact synced long ago, the opportunity
+// alone synced since: the lead's credits go.
+func TestIncrementalRecomputeFormerLeadByNewRole(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || !res.Full {
+		t.Fatalf("first recompute = %+v, %v", res, err)
+	}
+	if got := e.credits(t); got["linear"]["b1"] != 1 {
+		t.Fatalf("Bob's lead conversion: %v", got["linear"])
+	}
+	e.exec(t, `INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email, synced_at) VALUES (?, 'hubspot', 'contact', 'c2', 'bob@else.com', '2020-01-01')`, e.tenant)
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Full || res.Changed != 0 {
+		t.Fatalf("recompute after an old contact without a role = %+v, %v", res, err)
+	}
+	e.exec(t, `INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c2')`, e.tenant)
+	e.exec(t, `UPDATE crm_opportunities SET synced_at = now() WHERE external_id = 'o1'`)
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Full || res.Changed != 2 {
+		t.Fatalf("recompute after the new role = %+v, %v", res, err)
+	}
+	if got := e.credits(t); got["linear"]["b1"] != 1000.0/4 {
+		t.Fatalf("after Bob joined the opportunity: %v", got["linear"])
+	}
+}

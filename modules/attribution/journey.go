@@ -132,15 +132,31 @@ const linkedEmails = `WITH linked AS (
 			SELECT lower(l.email) FROM crm_contacts l
 			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> '')`
 
+// linkedEmail is the condition that an email (a column expression) belongs to a
+// person with an opportunity: a contact in a role of one, or a lead converted
+// into one. Looked up per person, for the few an incremental run considers.
+func linkedEmail(email string) string {
+	return `(EXISTS (SELECT 1 FROM crm_contacts c
+			JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
+				AND r.contact_external_id = c.external_id AND NOT r.deleted
+			WHERE c.tenant_id = @tenant AND c.kind = 'contact' AND NOT c.deleted AND c.email <> '' AND lower(c.email) = lower(` + email + `))
+		OR EXISTS (SELECT 1 FROM crm_contacts l
+			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''
+				AND lower(l.email) = lower(` + email + `)))`
+}
+
 // loadLeads are the lead conversions: people (identified since `since`, or all) who
-// are not linked to any opportunity.
+// are not linked to any opportunity, and, listed as deleted, former ones.
 func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]*opportunity, error) {
 	q := linkedEmails + `
 		SELECT p.id::text AS id, p.created_at FROM people p
 		WHERE p.tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
 	args := map[string]any{"tenant": tenantID}
 	if since != nil {
-		q += ` AND p.created_at >= @since`
+		// The few people identified since: each looked up, rather than every
+		// linked email listed.
+		q = `SELECT p.id::text AS id, p.created_at FROM people p
+		WHERE p.tenant_id = @tenant AND p.created_at >= @since AND NOT ` + linkedEmail("p.email")
 		args["since"] = *since
 	}
 	var rows []struct {
@@ -154,22 +170,47 @@ func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Tim
 	for i, r := range rows {
 		out[i] = &opportunity{ID: "lead:" + r.ID, Source: "srg", Amount: 1, Lead: true, CreatedAt: r.CreatedAt, People: []string{r.ID}}
 	}
-	// A lead who has since got an opportunity is no longer a lead conversion: list
-	// them as deleted so their credits go.
-	var gone []string
-	err := db.WithContext(ctx).Raw(linkedEmails+`
-		SELECT s.opportunity_id FROM attribution_state s
-		JOIN people p ON p.tenant_id = s.tenant_id AND 'lead:' || p.id::text = s.opportunity_id
-		WHERE s.tenant_id = @tenant AND s.opportunity_id LIKE 'lead:%' AND s.journey_hash <> 'deleted'
-			AND EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))
-		ORDER BY 1`, map[string]any{"tenant": tenantID}).Scan(&gone).Error
+	gone, err := formerLeads(ctx, db, tenantID, since)
 	if err != nil {
-		return nil, fmt.Errorf("attribution: former leads: %w", err)
+		return nil, err
 	}
 	for _, id := range gone {
 		out = append(out, &opportunity{ID: id, Source: "srg", Lead: true, Deleted: true})
 	}
 	return out, nil
+}
+
+// formerLeads are the lead conversions with credits whose person has since got
+// an opportunity, so their credits go. An incremental run looks only at the
+// people whose email a contact synced since `since` has, or a contact of an
+// opportunity synced since (a new contact role): only they can have got one.
+func formerLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]string, error) {
+	q := linkedEmails + `
+		SELECT s.opportunity_id FROM attribution_state s
+		JOIN people p ON p.tenant_id = s.tenant_id AND 'lead:' || p.id::text = s.opportunity_id
+		WHERE s.tenant_id = @tenant AND s.opportunity_id LIKE 'lead:%' AND s.journey_hash <> 'deleted'
+			AND EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
+	args := map[string]any{"tenant": tenantID}
+	if since != nil {
+		q = `WITH touched AS (
+			SELECT lower(c.email) AS email FROM crm_contacts c
+			WHERE c.tenant_id = @tenant AND c.synced_at >= @since AND c.email <> ''
+			UNION
+			SELECT lower(c.email) FROM crm_opportunities o
+			JOIN crm_opportunity_contacts r ON r.tenant_id = o.tenant_id AND r.source = o.source AND r.opportunity_external_id = o.external_id
+			JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact' AND c.external_id = r.contact_external_id
+			WHERE o.tenant_id = @tenant AND o.synced_at >= @since AND c.email <> '')
+		SELECT s.opportunity_id FROM touched t
+		JOIN people p ON p.tenant_id = @tenant AND lower(p.email) = t.email
+		JOIN attribution_state s ON s.tenant_id = @tenant AND s.opportunity_id = 'lead:' || p.id::text
+		WHERE s.journey_hash <> 'deleted' AND ` + linkedEmail("p.email")
+		args["since"] = *since
+	}
+	var gone []string
+	if err := db.WithContext(ctx).Raw(q+` ORDER BY 1`, args).Scan(&gone).Error; err != nil {
+		return nil, fmt.Errorf("attribution: former leads: %w", err)
+	}
+	return gone, nil
 }
 
 // linkPeople finds the tracked people of each opportunity: its contacts (by email),
