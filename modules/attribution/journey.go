@@ -86,22 +86,7 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 	if err := db.WithContext(ctx).Raw(q+` ORDER BY source, external_id`, args...).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("attribution: load opportunities: %w", err)
 	}
-	byID := make(map[string]*opportunity, len(rows))
-	out := make([]*opportunity, 0, len(rows))
-	for _, r := range rows {
-		o := &opportunity{ID: r.Source + ":" + r.ExternalID, Source: r.Source, Currency: r.Currency, IsWon: r.IsWon,
-			IsClosed: r.IsClosed || r.IsWon, Deleted: r.Deleted, CloseDate: r.CloseDate}
-		if r.Amount != nil {
-			o.Amount = *r.Amount
-		}
-		if r.CreatedDate != nil {
-			o.CreatedAt = *r.CreatedDate
-		} else {
-			o.CreatedAt = r.SyncedAt
-		}
-		byID[o.ID] = o
-		out = append(out, o)
-	}
+	out, byID := opportunitiesOf(rows)
 	if len(out) == 0 {
 		return out, nil
 	}
@@ -119,6 +104,79 @@ func loadOpportunities(ctx context.Context, db *gorm.DB, tenantID int64, since *
 		return nil, err
 	}
 	return append(out, leads...), nil
+}
+
+// opportunitiesOf turns mirror rows into opportunities, also by id.
+func opportunitiesOf(rows []oppRow) ([]*opportunity, map[string]*opportunity) {
+	byID := make(map[string]*opportunity, len(rows))
+	out := make([]*opportunity, 0, len(rows))
+	for _, r := range rows {
+		o := &opportunity{ID: r.Source + ":" + r.ExternalID, Source: r.Source, Currency: r.Currency, IsWon: r.IsWon,
+			IsClosed: r.IsClosed || r.IsWon, Deleted: r.Deleted, CloseDate: r.CloseDate}
+		if r.Amount != nil {
+			o.Amount = *r.Amount
+		}
+		if r.CreatedDate != nil {
+			o.CreatedAt = *r.CreatedDate
+		} else {
+			o.CreatedAt = r.SyncedAt
+		}
+		byID[o.ID] = o
+		out = append(out, o)
+	}
+	return out, byID
+}
+
+// loadPeoplesOpportunities reads the opportunities (deleted ones left out) the
+// people are linked to, as linkPeople links them, each with all its people, and
+// the lead conversions among the people.
+func loadPeoplesOpportunities(ctx context.Context, gdb *gorm.DB, tenantID int64, people []string, accountBased bool) ([]*opportunity, error) {
+	args := map[string]any{"tenant": tenantID, "people": db.StringArray(people)}
+	const ofPeople = `p.tenant_id = @tenant AND p.id = ANY(CAST(CAST(@people AS text[]) AS bigint[]))`
+	keys := `
+		SELECT r.source, r.opportunity_external_id FROM people p
+		JOIN crm_contacts c ON c.tenant_id = p.tenant_id AND c.kind = 'contact' AND NOT c.deleted AND c.email <> '' AND lower(c.email) = lower(p.email)
+		JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source AND r.contact_external_id = c.external_id AND NOT r.deleted
+		WHERE ` + ofPeople + `
+		UNION
+		SELECT l.source, l.converted_opportunity_id FROM people p
+		JOIN crm_contacts l ON l.tenant_id = p.tenant_id AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> ''
+			AND l.email <> '' AND lower(l.email) = lower(p.email)
+		WHERE ` + ofPeople
+	if accountBased {
+		keys += `
+		UNION
+		SELECT o.source, o.external_id FROM people p
+		JOIN accounts acc ON acc.id = p.account_id
+		JOIN crm_accounts a ON a.tenant_id = p.tenant_id AND a.domain <> '' AND lower(a.domain) = acc.domain
+		JOIN crm_opportunities o ON o.tenant_id = a.tenant_id AND o.source = a.source AND o.account_external_id = a.external_id
+		WHERE ` + ofPeople
+	}
+	var rows []oppRow
+	err := gdb.WithContext(ctx).Raw(`SELECT source, external_id, amount::float8 AS amount, currency, is_won, is_closed, deleted, created_date, close_date, synced_at
+		FROM crm_opportunities WHERE tenant_id = @tenant AND NOT deleted AND (source, external_id) IN (`+keys+`)
+		ORDER BY source, external_id`, args).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("attribution: load the people's opportunities: %w", err)
+	}
+	out, byID := opportunitiesOf(rows)
+	if len(rows) > 0 {
+		if err := linkPeople(ctx, gdb, tenantID, byID, accountBased, rows); err != nil {
+			return nil, err
+		}
+	}
+	var leads []struct {
+		ID        string
+		CreatedAt time.Time
+	}
+	if err := gdb.WithContext(ctx).Raw(`SELECT p.id::text AS id, p.created_at FROM people p
+		WHERE `+ofPeople+` AND NOT `+linkedEmail("p.email")+` ORDER BY p.id`, args).Scan(&leads).Error; err != nil {
+		return nil, fmt.Errorf("attribution: load the people's lead conversions: %w", err)
+	}
+	for _, r := range leads {
+		out = append(out, &opportunity{ID: "lead:" + r.ID, Source: "srg", Amount: 1, Lead: true, CreatedAt: r.CreatedAt, People: []string{r.ID}})
+	}
+	return out, nil
 }
 
 // linkedEmails are the emails of people with an opportunity, as one set: an

@@ -31,28 +31,15 @@ func (s *Service) opportunitiesWithNewTouches(ctx context.Context, tenantID int6
 	if err != nil || len(people) == 0 {
 		return nil, err
 	}
-	touched := make(map[string]bool, len(people))
-	for _, p := range people {
-		touched[p] = true
-	}
 	seen := make(map[string]bool, len(have))
 	for _, o := range have {
 		seen[o.ID] = true
 	}
-	all, err := loadOpportunities(ctx, s.db, tenantID, nil, st.AccountBased)
+	theirs, err := loadPeoplesOpportunities(ctx, s.db, tenantID, people, st.AccountBased)
 	if err != nil {
 		return nil, err
 	}
-	var out []*opportunity
-	for _, o := range all {
-		if seen[o.ID] {
-			continue
-		}
-		if slices.ContainsFunc(o.People, func(p string) bool { return touched[p] }) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(theirs, func(o *opportunity) bool { return seen[o.ID] }), nil
 }
 
 // journeys reads the opportunities' touchpoints in one pass over their people and

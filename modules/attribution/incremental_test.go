@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/search"
@@ -114,5 +115,50 @@ func TestIncrementalRecomputeFormerLeadByNewRole(t *testing.T) {
 	}
 	if got := e.credits(t); got["linear"]["b1"] != 1000.0/4 {
 		t.Fatalf("after Bob joined the opportunity: %v", got["linear"])
+	}
+}
+
+// Touchpoints received since the last run bring their people's opportunities and
+// lead conversions into an incremental run (and, as it looks back a minute for
+// late ones, those of the run before), and nothing else changes.
+func TestIncrementalRecomputeNewTouches(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || !res.Full {
+		t.Fatalf("first recompute = %+v, %v", res, err)
+	}
+	var ann, bob string
+	e.scan(t, &ann, `SELECT id::text FROM people WHERE email = 'ann@acme.com'`)
+	e.scan(t, &bob, `SELECT id::text FROM people WHERE email = 'bob@else.com'`)
+	now := time.Now().UTC().Format(time.RFC3339Nano)
+	late := func(id, person, at string) search.Doc {
+		return search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: id, Source: []byte(`{"event_id":"` + id + `","tenant":"acme","type":"pageview",` +
+			`"session_start":true,"channel":"Email","person_id":"` + person + `","occurred_at":"` + at + `","received_at":"` + now + `","is_bot":false}`)}
+	}
+	for _, c := range []struct {
+		name    string
+		docs    []search.Doc
+		changed int
+		credit  string
+	}{
+		{"Ann's late touch", []search.Doc{late("t5", ann, "2026-03-16T08:00:00Z")}, 1, "t5"},
+		{"Bob's late touch", []search.Doc{late("b2", bob, "2026-03-02T09:00:00Z")}, 1, "b2"},
+		{"an unknown person's touch", []search.Doc{late("x1", "999999", "2026-03-02T09:00:00Z")}, 0, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if errs, err := e.es.BulkCreate(ctx, c.docs); err != nil || errs[0] != nil {
+				t.Fatalf("index: %v %v", err, errs)
+			}
+			if err := e.es.Refresh(ctx, "acme", search.Touchpoints); err != nil {
+				t.Fatal(err)
+			}
+			res, err := e.svc.Recompute(ctx, e.tenant, "acme", false)
+			if err != nil || res.Full || res.Changed != c.changed {
+				t.Fatalf("recompute = %+v, %v", res, err)
+			}
+			if got := e.credits(t); c.credit != "" && got["linear"][c.credit] == 0 {
+				t.Fatalf("%s not credited: %v", c.credit, got["linear"])
+			}
+		})
 	}
 }
