@@ -169,8 +169,8 @@ func loadPeoplesOpportunities(ctx context.Context, gdb *gorm.DB, tenantID int64,
 		ID        string
 		CreatedAt time.Time
 	}
-	if err := gdb.WithContext(ctx).Raw(`SELECT p.id::text AS id, p.created_at FROM people p
-		WHERE `+ofPeople+` AND NOT `+linkedEmail("p.email")+` ORDER BY p.id`, args).Scan(&leads).Error; err != nil {
+	if err := gdb.WithContext(ctx).Raw(`WITH cand AS MATERIALIZED (SELECT p.id, p.created_at, lower(p.email) AS email FROM people p
+		WHERE `+ofPeople+`), `+linkedAmong+leadsAmong, args).Scan(&leads).Error; err != nil {
 		return nil, fmt.Errorf("attribution: load the people's lead conversions: %w", err)
 	}
 	for _, r := range leads {
@@ -190,18 +190,27 @@ const linkedEmails = `WITH linked AS (
 			SELECT lower(l.email) FROM crm_contacts l
 			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> '')`
 
-// linkedEmail is the condition that an email (a column expression) belongs to a
-// person with an opportunity: a contact in a role of one, or a lead converted
-// into one. Looked up per person, for the few an incremental run considers.
-func linkedEmail(email string) string {
-	return `(EXISTS (SELECT 1 FROM crm_contacts c
+// linkedAmong is linkedEmails restricted to the emails of a few candidates (a
+// CTE named cand with an email column, lower-cased). The candidates' emails are
+// matched as a set: row-level security keeps Postgres from looking lower(email)
+// up in an index from a correlated subquery, which then scans the contacts once
+// per person.
+const linkedAmong = `linked AS MATERIALIZED (
+			SELECT lower(c.email) AS email FROM crm_contacts c
 			JOIN crm_opportunity_contacts r ON r.tenant_id = c.tenant_id AND r.source = c.source
 				AND r.contact_external_id = c.external_id AND NOT r.deleted
-			WHERE c.tenant_id = @tenant AND c.kind = 'contact' AND NOT c.deleted AND c.email <> '' AND lower(c.email) = lower(` + email + `))
-		OR EXISTS (SELECT 1 FROM crm_contacts l
+			WHERE c.tenant_id = @tenant AND c.kind = 'contact' AND NOT c.deleted AND c.email <> ''
+				AND lower(c.email) IN (SELECT email FROM cand)
+			UNION
+			SELECT lower(l.email) FROM crm_contacts l
 			WHERE l.tenant_id = @tenant AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''
-				AND lower(l.email) = lower(` + email + `)))`
-}
+				AND lower(l.email) IN (SELECT email FROM cand))`
+
+// leadsAmong selects, from the candidates, the lead conversions: id and
+// created_at of those not linked to an opportunity.
+const leadsAmong = `
+		SELECT p.id::text AS id, p.created_at FROM cand p
+		WHERE NOT EXISTS (SELECT 1 FROM linked WHERE linked.email = p.email) ORDER BY p.id`
 
 // loadLeads are the lead conversions: people (identified since `since`, or all) who
 // are not linked to any opportunity, and, listed as deleted, former ones.
@@ -210,18 +219,18 @@ func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Tim
 		SELECT p.id::text AS id, p.created_at FROM people p
 		WHERE p.tenant_id = @tenant AND NOT EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
 	args := map[string]any{"tenant": tenantID}
+	q += ` ORDER BY p.id`
 	if since != nil {
-		// The few people identified since: each looked up, rather than every
-		// linked email listed.
-		q = `SELECT p.id::text AS id, p.created_at FROM people p
-		WHERE p.tenant_id = @tenant AND p.created_at >= @since AND NOT ` + linkedEmail("p.email")
+		// The few people identified since, rather than every linked email.
+		q = `WITH cand AS MATERIALIZED (SELECT p.id, p.created_at, lower(p.email) AS email FROM people p
+			WHERE p.tenant_id = @tenant AND p.created_at >= @since), ` + linkedAmong + leadsAmong
 		args["since"] = *since
 	}
 	var rows []struct {
 		ID        string
 		CreatedAt time.Time
 	}
-	if err := db.WithContext(ctx).Raw(q+` ORDER BY p.id`, args).Scan(&rows).Error; err != nil {
+	if err := db.WithContext(ctx).Raw(q, args).Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("attribution: load leads: %w", err)
 	}
 	out := make([]*opportunity, len(rows))
@@ -257,11 +266,12 @@ func formerLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.T
 			SELECT lower(c.email) FROM crm_opportunities o
 			JOIN crm_opportunity_contacts r ON r.tenant_id = o.tenant_id AND r.source = o.source AND r.opportunity_external_id = o.external_id
 			JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact' AND c.external_id = r.contact_external_id
-			WHERE o.tenant_id = @tenant AND o.synced_at >= @since AND c.email <> '')
-		SELECT s.opportunity_id FROM touched t
-		JOIN people p ON p.tenant_id = @tenant AND lower(p.email) = t.email
+			WHERE o.tenant_id = @tenant AND o.synced_at >= @since AND c.email <> ''),
+		cand AS MATERIALIZED (SELECT p.id, lower(p.email) AS email FROM people p
+			WHERE p.tenant_id = @tenant AND lower(p.email) IN (SELECT email FROM touched)), ` + linkedAmong + `
+		SELECT s.opportunity_id FROM cand p
 		JOIN attribution_state s ON s.tenant_id = @tenant AND s.opportunity_id = 'lead:' || p.id::text
-		WHERE s.journey_hash <> 'deleted' AND ` + linkedEmail("p.email")
+		WHERE s.journey_hash <> 'deleted' AND EXISTS (SELECT 1 FROM linked WHERE linked.email = p.email)`
 		args["since"] = *since
 	}
 	var gone []string
