@@ -65,13 +65,7 @@ func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	c := apptest.Search(t, cfg)
 	v1 := `{"mappings":{"dynamic":"strict","properties":{"credit_id":{"type":"keyword"},"model":{"type":"keyword"},
 		"fraction":{"type":"double"},"amount":{"type":"scaled_float","scaling_factor":1000000},"touched_at":{"type":"date"}}}}`
-	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(cfg.Elasticsearch.URL, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(v1))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("create v1 index: %v %v", res.Status, err)
-	}
-	res.Body.Close()
+	createCreditsIndex(t, cfg.Elasticsearch.URL, c, v1)
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatalf("ensure over v1: %v", err)
 	}
@@ -161,13 +155,7 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 	v2 := `{"mappings":{"dynamic":"strict","_meta":{"srg_kind":"credits","srg_mapping_version":2},"properties":{
 		"credit_id":{"type":"keyword"},"opportunity_id":{"type":"keyword"},"touchpoint_id":{"type":"keyword"},"landing_page":{"type":"keyword"},
 		"touched_at":{"type":"date"},"credit":{"type":"object","dynamic":true}}}}`
-	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(cfg.Elasticsearch.URL, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(v2))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("create v2 index: %v %v", res.Status, err)
-	}
-	res.Body.Close()
+	createCreditsIndex(t, cfg.Elasticsearch.URL, c, v2)
 	old := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "old", Source: []byte(`{"credit_id":"old","opportunity_id":"o1","credit":{"linear":1}}`)}
 	if errs, err := c.BulkIndex(ctx, []search.Doc{old}); err != nil || errs[0] != nil {
 		t.Fatalf("index v2 credit: %v %v", err, errs)
@@ -215,5 +203,21 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 	}
 	if n, err := c.Count(ctx, "acme", search.Credits, map[string]string{"opportunity_id": "o1"}); err != nil || n != 1 {
 		t.Fatalf("after ensuring again: %d documents, %v", n, err)
+	}
+}
+
+// createCreditsIndex creates acme's credits index as an earlier release did, with
+// the given body.
+func createCreditsIndex(t *testing.T, url string, c *search.Client, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(url, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("create the credits index: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("create the credits index: %s", res.Status)
 	}
 }
