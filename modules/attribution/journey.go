@@ -248,9 +248,10 @@ func loadLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Tim
 }
 
 // formerLeads are the lead conversions with credits whose person has since got
-// an opportunity, so their credits go. An incremental run looks only at the
-// people whose email a contact synced since `since` has, or a contact of an
-// opportunity synced since (a new contact role): only they can have got one.
+// an opportunity, so their credits go. An incremental run looks only at what can
+// have linked a person since `since`: a contact synced since that is in a role,
+// a contact in a role of an opportunity synced since (a new role), or a lead
+// synced since that was converted into an opportunity.
 func formerLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.Time) ([]string, error) {
 	q := linkedEmails + `
 		SELECT s.opportunity_id FROM attribution_state s
@@ -259,19 +260,26 @@ func formerLeads(ctx context.Context, db *gorm.DB, tenantID int64, since *time.T
 			AND EXISTS (SELECT 1 FROM linked WHERE linked.email = lower(p.email))`
 	args := map[string]any{"tenant": tenantID}
 	if since != nil {
-		q = `WITH touched AS (
+		// Joins on lower(email) hash: under row-level security Postgres cannot look
+		// lower(email) up in an index.
+		q = `WITH newly AS MATERIALIZED (
 			SELECT lower(c.email) AS email FROM crm_contacts c
-			WHERE c.tenant_id = @tenant AND c.synced_at >= @since AND c.email <> ''
+			WHERE c.tenant_id = @tenant AND c.synced_at >= @since AND c.kind = 'contact' AND NOT c.deleted AND c.email <> ''
+				AND EXISTS (SELECT 1 FROM crm_opportunity_contacts r WHERE r.tenant_id = c.tenant_id AND r.source = c.source
+					AND r.contact_external_id = c.external_id AND NOT r.deleted)
 			UNION
 			SELECT lower(c.email) FROM crm_opportunities o
-			JOIN crm_opportunity_contacts r ON r.tenant_id = o.tenant_id AND r.source = o.source AND r.opportunity_external_id = o.external_id
+			JOIN crm_opportunity_contacts r ON r.tenant_id = o.tenant_id AND r.source = o.source AND r.opportunity_external_id = o.external_id AND NOT r.deleted
 			JOIN crm_contacts c ON c.tenant_id = r.tenant_id AND c.source = r.source AND c.kind = 'contact' AND c.external_id = r.contact_external_id
-			WHERE o.tenant_id = @tenant AND o.synced_at >= @since AND c.email <> ''),
-		cand AS MATERIALIZED (SELECT p.id, lower(p.email) AS email FROM people p
-			WHERE p.tenant_id = @tenant AND lower(p.email) IN (SELECT email FROM touched)), ` + linkedAmong + `
-		SELECT s.opportunity_id FROM cand p
-		JOIN attribution_state s ON s.tenant_id = @tenant AND s.opportunity_id = 'lead:' || p.id::text
-		WHERE s.journey_hash <> 'deleted' AND EXISTS (SELECT 1 FROM linked WHERE linked.email = p.email)`
+			WHERE o.tenant_id = @tenant AND o.synced_at >= @since AND NOT c.deleted AND c.email <> ''
+			UNION
+			SELECT lower(l.email) FROM crm_contacts l
+			WHERE l.tenant_id = @tenant AND l.synced_at >= @since AND l.kind = 'lead' AND l.converted AND l.converted_opportunity_id <> '' AND l.email <> ''),
+		cand AS MATERIALIZED (SELECT 'lead:' || p.id::text AS lead FROM people p
+			WHERE p.tenant_id = @tenant AND lower(p.email) IN (SELECT email FROM newly))
+		SELECT s.opportunity_id FROM cand
+		JOIN attribution_state s ON s.tenant_id = @tenant AND s.opportunity_id = cand.lead
+		WHERE s.journey_hash <> 'deleted'`
 		args["since"] = *since
 	}
 	var gone []string
