@@ -180,18 +180,18 @@ func (g *synthTenant) copyRows(ctx context.Context, conn *pgx.Conn, tenantID int
 
 // indexTouchpoints generates every opportunity's touchpoints and creates them in
 // the tenant's index with BulkCreate, workers requests at a time, in bulks of about
-// 3 MB, the index's scheduled refreshes paused; then it refreshes the index. It
+// 3 MB, the index in bulk-load mode; then it refreshes the index. It
 // returns how many it created.
 func (g *synthTenant) indexTouchpoints(ctx context.Context, es *search.Client, workers int) (n int64, err error) {
 	if err := es.Wait(ctx); err != nil {
 		return 0, err
 	}
-	resume, err := es.PauseRefresh(ctx, "bench", search.Touchpoints)
+	done, err := es.BulkLoad(ctx, "bench", search.Touchpoints)
 	if err != nil {
 		return 0, err
 	}
 	defer func() {
-		if rerr := resume(context.WithoutCancel(ctx)); err == nil {
+		if rerr := done(context.WithoutCancel(ctx)); err == nil {
 			err = rerr
 		}
 	}()

@@ -5,8 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"path"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/olivere/elastic/v7"
 
@@ -31,6 +34,12 @@ func (c *Client) IndexName(tenant, kind string) string {
 
 type mappingFile struct {
 	Version int `json:"version"`
+	// Rebuild says the index holds derived data (credits, which a full recompute
+	// writes again): an index of an older version is deleted and created afresh
+	// with the new mapping, rather than updated in place, so a version may change
+	// how a field is indexed, which Elasticsearch cannot change in place (and the
+	// reindex module is not part of every distribution).
+	Rebuild bool `json:"rebuild"`
 	// Settings are dynamic index settings (refresh interval...), applied to new and
 	// existing indices.
 	Settings map[string]any `json:"settings"`
@@ -51,7 +60,10 @@ func loadMapping(kind string) (mappingFile, error) {
 }
 
 // EnsureTenant creates (or brings up to date) the index templates and the indices of
-// one tenant. It is idempotent; mapping changes must be additive.
+// one tenant. It is idempotent. Mapping changes must be additive, except for a
+// kind whose mapping file says rebuild: its index, when of an older version, is
+// deleted and created again empty (IndexCreatedAt then tells its writer to write
+// everything again).
 func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 	if !config.SlugPattern.MatchString(tenant) {
 		return fmt.Errorf("search: %q is not a valid tenant slug", tenant)
@@ -92,6 +104,19 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 		if err != nil {
 			return fmt.Errorf("search: check index %s: %w", name, err)
 		}
+		if exists && m.Rebuild {
+			live, err := liveMappingVersion(ctx, es, name)
+			if err != nil {
+				return err
+			}
+			if live < m.Version {
+				c.log.Info("index of an older mapping version rebuilt empty", "index", name, "version", live, "new_version", m.Version)
+				if _, err := es.DeleteIndex(name).Do(ctx); err != nil && !elastic.IsNotFound(err) {
+					return fmt.Errorf("search: delete index %s of mapping version %d: %w", name, live, err)
+				}
+				exists = false
+			}
+		}
 		if !exists {
 			if _, err := es.CreateIndex(name).Do(ctx); err != nil && !isAlreadyExists(err) {
 				return fmt.Errorf("search: create index %s: %w", name, err)
@@ -101,10 +126,13 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 		if _, err := es.PutMapping().Index(name).BodyJson(m.Mappings).Do(ctx); err != nil {
 			return fmt.Errorf("search: update mapping of %s: %w", name, err)
 		}
-		if len(m.Settings) > 0 {
-			if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": m.Settings}).Do(ctx); err != nil {
-				return fmt.Errorf("search: update settings of %s: %w", name, err)
-			}
+		// The mapping file's settings, and those a bulk load that never ended left.
+		resting := restingSettings(m)
+		for k, v := range m.Settings {
+			resting[k] = v
+		}
+		if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": resting}).Do(ctx); err != nil {
+			return fmt.Errorf("search: update settings of %s: %w", name, err)
 		}
 	}
 	// An index another caller is still creating exists before its primary shards do,
@@ -137,6 +165,91 @@ func (c *Client) DropTenant(ctx context.Context, tenant string) error {
 	return nil
 }
 
+// liveMappingVersion is the mapping version an index was created or last updated
+// with (0 for an index older than versioned mappings).
+func liveMappingVersion(ctx context.Context, es *elastic.Client, name string) (int, error) {
+	res, err := es.GetMapping().Index(name).Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("search: get mapping %s: %w", name, err)
+	}
+	var live struct {
+		Mappings struct {
+			Meta struct {
+				Version int `json:"srg_mapping_version"`
+			} `json:"_meta"`
+		} `json:"mappings"`
+	}
+	raw, err := json.Marshal(res[name])
+	if err == nil {
+		err = json.Unmarshal(raw, &live)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("search: mapping of %s: %w", name, err)
+	}
+	return live.Mappings.Meta.Version, nil
+}
+
+// IndexCreatedAt is when a tenant's index of the given kind was created (the zero
+// time when it does not exist): a writer of derived data that finds it created
+// after its last run writes everything again.
+func (c *Client) IndexCreatedAt(ctx context.Context, tenant, kind string) (time.Time, error) {
+	es, err := c.client()
+	if err != nil {
+		return time.Time{}, err
+	}
+	name := c.IndexName(tenant, kind)
+	res, err := es.IndexGetSettings(name).Name("index.creation_date").Do(ctx)
+	if elastic.IsNotFound(err) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("search: settings of %s: %w", name, err)
+	}
+	idx, ok := res[name]
+	if !ok {
+		return time.Time{}, nil
+	}
+	index, _ := idx.Settings["index"].(map[string]any)
+	ms, err := strconv.ParseInt(fmt.Sprint(index["creation_date"]), 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("search: creation date of %s: %v", name, index["creation_date"])
+	}
+	return time.UnixMilli(ms).UTC(), nil
+}
+
+// IndexSettings returns the named settings of a tenant's index ("refresh_interval",
+// "translog.durability"...), flat, with Elasticsearch's defaults for those not
+// set: for inspection and tests.
+func (c *Client) IndexSettings(ctx context.Context, tenant, kind string, names ...string) (map[string]string, error) {
+	es, err := c.client()
+	if err != nil {
+		return nil, err
+	}
+	name := c.IndexName(tenant, kind)
+	res, err := es.PerformRequest(ctx, elastic.PerformRequestOptions{Method: "GET", Path: "/" + name + "/_settings",
+		Params: url.Values{"flat_settings": {"true"}, "include_defaults": {"true"}}})
+	if err != nil {
+		return nil, fmt.Errorf("search: settings of %s: %w", name, err)
+	}
+	var body map[string]struct {
+		Settings, Defaults map[string]any
+	}
+	if err := json.Unmarshal(res.Body, &body); err != nil {
+		return nil, fmt.Errorf("search: settings of %s: %w", name, err)
+	}
+	out := make(map[string]string, len(names))
+	for _, n := range names {
+		v, ok := body[name].Settings["index."+n]
+		if !ok {
+			v, ok = body[name].Defaults["index."+n]
+		}
+		if ok {
+			out[n] = fmt.Sprint(v)
+		}
+	}
+	return out, nil
+}
+
 // Mapping returns the live mapping of a tenant's index, for inspection and tests.
 func (c *Client) Mapping(ctx context.Context, tenant, kind string) (map[string]any, error) {
 	es, err := c.client()
@@ -157,14 +270,29 @@ func isAlreadyExists(err error) bool {
 	return strings.Contains(err.Error(), "resource_already_exists_exception")
 }
 
-// PauseRefresh stops a tenant's index of the given kind from making writes
-// searchable on its own (refresh_interval -1), the way Elasticsearch advises for a
-// bulk load: it then writes larger segments and merges less. resume puts the
-// mapping file's interval back and refreshes the index, so the load is searchable
-// when it returns and the loader, not the next writer, pays for the refresh.
-// Should resume never run, EnsureTenant, which every start and every recompute
-// runs, puts the interval back too.
-func (c *Client) PauseRefresh(ctx context.Context, tenant, kind string) (resume func(context.Context) error, err error) {
+// bulkLoadSettings are the index settings a bulk load runs with, as Elasticsearch
+// advises for one: no scheduled refresh (larger segments, fewer merges), and the
+// translog synced to disk every few seconds rather than before each bulk request
+// is answered (a crash loses at most those seconds of writes, which a derived
+// index's writer writes again: its run did not finish).
+var bulkLoadSettings = map[string]any{"refresh_interval": "-1", "translog.durability": "async", "translog.sync_interval": "10s"}
+
+// restingSettings are the settings of an index that no bulk load is writing: the
+// mapping file's (a nil value restores Elasticsearch's default).
+func restingSettings(m mappingFile) map[string]any {
+	out := make(map[string]any, len(bulkLoadSettings))
+	for k := range bulkLoadSettings {
+		out[k] = m.Settings[k]
+	}
+	return out
+}
+
+// BulkLoad puts a tenant's index of the given kind in bulk-load mode
+// (bulkLoadSettings). done puts the mapping file's settings back and refreshes
+// the index, so the load is searchable when it returns and the loader, not the
+// next writer, pays for the refresh. Should done never run, EnsureTenant, which
+// every start and every recompute runs, puts them back too.
+func (c *Client) BulkLoad(ctx context.Context, tenant, kind string) (done func(context.Context) error, err error) {
 	es, err := c.client()
 	if err != nil {
 		return nil, err
@@ -174,13 +302,12 @@ func (c *Client) PauseRefresh(ctx context.Context, tenant, kind string) (resume 
 		return nil, err
 	}
 	name := c.IndexName(tenant, kind)
-	if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": map[string]any{"refresh_interval": "-1"}}).Do(ctx); err != nil {
-		return nil, fmt.Errorf("search: pause refresh of %s: %w", name, err)
+	if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": bulkLoadSettings}).Do(ctx); err != nil {
+		return nil, fmt.Errorf("search: start bulk load of %s: %w", name, err)
 	}
 	return func(ctx context.Context) error {
-		// nil restores Elasticsearch's default when the mapping file sets none.
-		if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": map[string]any{"refresh_interval": m.Settings["refresh_interval"]}}).Do(ctx); err != nil {
-			return fmt.Errorf("search: resume refresh of %s: %w", name, err)
+		if _, err := es.IndexPutSettings(name).BodyJson(map[string]any{"index": restingSettings(m)}).Do(ctx); err != nil {
+			return fmt.Errorf("search: end bulk load of %s: %w", name, err)
 		}
 		if _, err := es.Refresh(name).Do(ctx); err != nil {
 			return fmt.Errorf("search: refresh %s: %w", name, err)

@@ -2,10 +2,11 @@ package search_test
 
 import (
 	"context"
-	"encoding/json"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/search"
@@ -56,21 +57,15 @@ func TestEnsureTenantRejectsUnsafeSlugs(t *testing.T) {
 }
 
 // An index created by an earlier release (credits mapping v1: one document per model)
-// takes the current mapping, and a per-model credit field is mapped as an aggregatable
-// number on first use.
+// is rebuilt with the current mapping, and a per-model credit field is mapped as an
+// aggregatable number on first use.
 func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	ctx := context.Background()
 	cfg := apptest.Config(t)
 	c := apptest.Search(t, cfg)
 	v1 := `{"mappings":{"dynamic":"strict","properties":{"credit_id":{"type":"keyword"},"model":{"type":"keyword"},
 		"fraction":{"type":"double"},"amount":{"type":"scaled_float","scaling_factor":1000000},"touched_at":{"type":"date"}}}}`
-	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(cfg.Elasticsearch.URL, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(v1))
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("create v1 index: %v %v", res.Status, err)
-	}
-	res.Body.Close()
+	createCreditsIndex(t, cfg.Elasticsearch.URL, c, v1)
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatalf("ensure over v1: %v", err)
 	}
@@ -91,52 +86,45 @@ func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	}
 }
 
-// PauseRefresh stops scheduled refreshes of the index; resume, or failing that the
-// next EnsureTenant, puts the mapping file's interval back.
-func TestPauseRefresh(t *testing.T) {
+// BulkLoad sets the index up for a bulk load; done, or failing that the next
+// EnsureTenant, puts the mapping file's settings back.
+func TestBulkLoad(t *testing.T) {
 	ctx := context.Background()
 	cfg := apptest.Config(t)
 	c := apptest.Search(t, cfg)
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)
 	}
-	interval := func() string {
+	settings := func() map[string]string {
 		t.Helper()
-		res, err := http.Get(strings.TrimRight(cfg.Elasticsearch.URL, "/") + "/" + c.IndexName("acme", search.Credits) + "/_settings/index.refresh_interval")
+		got, err := c.IndexSettings(ctx, "acme", search.Credits, "refresh_interval", "translog.durability", "translog.sync_interval")
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer res.Body.Close()
-		var body map[string]struct {
-			Settings struct {
-				Index struct {
-					RefreshInterval string `json:"refresh_interval"`
-				} `json:"index"`
-			} `json:"settings"`
-		}
-		if err := json.NewDecoder(res.Body).Decode(&body); err != nil {
-			t.Fatal(err)
-		}
-		return body[c.IndexName("acme", search.Credits)].Settings.Index.RefreshInterval
+		return got
 	}
-	for _, restore := range []string{"resume", "ensure"} {
-		t.Run(restore, func(t *testing.T) {
-			resume, err := c.PauseRefresh(ctx, "acme", search.Credits)
+	resting := settings()
+	if want := map[string]string{"refresh_interval": "5s", "translog.durability": "REQUEST", "translog.sync_interval": "5s"}; !maps.Equal(resting, want) {
+		t.Fatalf("before the load: %v, want %v", resting, want)
+	}
+	for _, end := range []string{"done", "ensure"} {
+		t.Run(end, func(t *testing.T) {
+			done, err := c.BulkLoad(ctx, "acme", search.Credits)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := interval(); got != "-1" {
-				t.Fatalf("paused: refresh_interval %q", got)
+			if got, want := settings(), map[string]string{"refresh_interval": "-1", "translog.durability": "async", "translog.sync_interval": "10s"}; !maps.Equal(got, want) {
+				t.Fatalf("loading: %v, want %v", got, want)
 			}
-			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "paused-" + restore, Source: []byte(`{"credit_id":"paused-` + restore + `"}`)}
+			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "loaded-" + end, Source: []byte(`{"credit_id":"loaded-` + end + `","opportunity_id":"loaded-` + end + `"}`)}
 			if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
-				t.Fatalf("index while paused: %v %v", err, errs)
+				t.Fatalf("index while loading: %v %v", err, errs)
 			}
-			if restore == "resume" {
-				err = resume(ctx)
-				// What was written while paused is searchable once resume returns.
-				if n, cerr := c.Count(ctx, "acme", search.Credits, map[string]string{"credit_id": "paused-resume"}); cerr != nil || n != 1 {
-					t.Fatalf("after resume: %d documents found, %v", n, cerr)
+			if end == "done" {
+				err = done(ctx)
+				// What was written during the load is searchable once done returns.
+				if n, cerr := c.Count(ctx, "acme", search.Credits, map[string]string{"opportunity_id": "loaded-done"}); cerr != nil || n != 1 {
+					t.Fatalf("after done: %d documents found, %v", n, cerr)
 				}
 			} else {
 				err = c.EnsureTenant(ctx, "acme")
@@ -144,12 +132,92 @@ func TestPauseRefresh(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := interval(); got != "5s" {
-				t.Fatalf("after %s: refresh_interval %q, want the mapping file's 5s", restore, got)
+			if got := settings(); !maps.Equal(got, resting) {
+				t.Fatalf("after %s: %v, want the mapping file's %v", end, got, resting)
 			}
 		})
 	}
-	if _, err := c.PauseRefresh(ctx, "nobody", search.Credits); err == nil {
-		t.Fatal("paused the refresh of a missing index")
+	if _, err := c.BulkLoad(ctx, "nobody", search.Credits); err == nil {
+		t.Fatal("bulk load of a missing index started")
+	}
+}
+
+// A credits index of an older mapping version (v2 indexed every field) is rebuilt
+// empty with the current mapping, and IndexCreatedAt tells its writer so; an index
+// of the current version is left alone.
+func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
+	ctx := context.Background()
+	cfg := apptest.Config(t)
+	c := apptest.Search(t, cfg)
+	if at, err := c.IndexCreatedAt(ctx, "acme", search.Credits); err != nil || !at.IsZero() {
+		t.Fatalf("creation of a missing index = %v, %v", at, err)
+	}
+	v2 := `{"mappings":{"dynamic":"strict","_meta":{"srg_kind":"credits","srg_mapping_version":2},"properties":{
+		"credit_id":{"type":"keyword"},"opportunity_id":{"type":"keyword"},"touchpoint_id":{"type":"keyword"},"landing_page":{"type":"keyword"},
+		"touched_at":{"type":"date"},"credit":{"type":"object","dynamic":true}}}}`
+	createCreditsIndex(t, cfg.Elasticsearch.URL, c, v2)
+	old := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "old", Source: []byte(`{"credit_id":"old","opportunity_id":"o1","credit":{"linear":1}}`)}
+	if errs, err := c.BulkIndex(ctx, []search.Doc{old}); err != nil || errs[0] != nil {
+		t.Fatalf("index v2 credit: %v %v", err, errs)
+	}
+	before, err := c.IndexCreatedAt(ctx, "acme", search.Credits)
+	if err != nil || before.IsZero() || time.Since(before) > time.Minute {
+		t.Fatalf("creation of the v2 index = %v, %v", before, err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if err := c.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatalf("ensure over v2: %v", err)
+	}
+	rebuilt, err := c.IndexCreatedAt(ctx, "acme", search.Credits)
+	if err != nil || !rebuilt.After(before) {
+		t.Fatalf("creation after the rebuild = %v (before: %v), %v", rebuilt, before, err)
+	}
+	if n, err := c.Count(ctx, "acme", search.Credits, nil); err != nil || n != 0 {
+		t.Fatalf("rebuilt index holds %d documents, %v", n, err)
+	}
+	m, err := c.Mapping(ctx, "acme", search.Credits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, _ := m["properties"].(map[string]any)
+	for field, want := range map[string]any{"credit_id": false, "landing_page": false, "opportunity_id": nil} {
+		if f, _ := props[field].(map[string]any); f["index"] != want {
+			t.Errorf("%s: index = %v, want %v", field, f["index"], want)
+		}
+	}
+	if meta, _ := m["_meta"].(map[string]any); meta["srg_mapping_version"] != float64(3) {
+		t.Errorf("_meta = %v", m["_meta"])
+	}
+	// The current version is not rebuilt again: what was written stays.
+	if errs, err := c.BulkIndex(ctx, []search.Doc{old}); err != nil || errs[0] != nil {
+		t.Fatalf("index v3 credit: %v %v", err, errs)
+	}
+	if err := c.EnsureTenant(ctx, "acme"); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.IndexCreatedAt(ctx, "acme", search.Credits); err != nil || !again.Equal(rebuilt) {
+		t.Fatalf("creation after ensuring again = %v, want %v (%v)", again, rebuilt, err)
+	}
+	if err := c.Refresh(ctx, "acme", search.Credits); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := c.Count(ctx, "acme", search.Credits, map[string]string{"opportunity_id": "o1"}); err != nil || n != 1 {
+		t.Fatalf("after ensuring again: %d documents, %v", n, err)
+	}
+}
+
+// createCreditsIndex creates acme's credits index as an earlier release did, with
+// the given body.
+func createCreditsIndex(t *testing.T, url string, c *search.Client, body string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPut, strings.TrimRight(url, "/")+"/"+c.IndexName("acme", search.Credits), strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("create the credits index: %v", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("create the credits index: %s", res.Status)
 	}
 }

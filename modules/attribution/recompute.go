@@ -31,28 +31,15 @@ func (s *Service) opportunitiesWithNewTouches(ctx context.Context, tenantID int6
 	if err != nil || len(people) == 0 {
 		return nil, err
 	}
-	touched := make(map[string]bool, len(people))
-	for _, p := range people {
-		touched[p] = true
-	}
 	seen := make(map[string]bool, len(have))
 	for _, o := range have {
 		seen[o.ID] = true
 	}
-	all, err := loadOpportunities(ctx, s.db, tenantID, nil, st.AccountBased)
+	theirs, err := loadPeoplesOpportunities(ctx, s.db, tenantID, people, st.AccountBased)
 	if err != nil {
 		return nil, err
 	}
-	var out []*opportunity
-	for _, o := range all {
-		if seen[o.ID] {
-			continue
-		}
-		if slices.ContainsFunc(o.People, func(p string) bool { return touched[p] }) {
-			out = append(out, o)
-		}
-	}
-	return out, nil
+	return slices.DeleteFunc(theirs, func(o *opportunity) bool { return seen[o.ID] }), nil
 }
 
 // journeys reads the opportunities' touchpoints in one pass over their people and
@@ -94,6 +81,12 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 		return nil, nil, err
 	}
 	from, to = everyoneSpan(opps, lookback, at)
+	trimToSpan(byPerson, from, to)
+	return opps, byPerson, nil
+}
+
+// trimToSpan drops the touches outside [from, to), and the people left with none.
+func trimToSpan(byPerson map[string][]*touch, from, to time.Time) {
 	for p, ts := range byPerson {
 		kept := slices.DeleteFunc(ts, func(t *touch) bool { return t.OccurredAt.Before(from) || !t.OccurredAt.Before(to) })
 		if len(kept) == 0 {
@@ -102,7 +95,6 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 			byPerson[p] = kept
 		}
 	}
-	return opps, byPerson, nil
 }
 
 // spanBounds bounds everyoneSpan before the opportunities are loaded: from the
@@ -281,8 +273,11 @@ type run struct {
 	// everyone is a full run's read of every touch by person; nil in an
 	// incremental run, whose batches read their own.
 	everyone map[string][]*touch
-	at       time.Time
-	res      *Result
+	// rewrite writes every opportunity's credits, whatever its journey hash: the
+	// credit index holds none.
+	rewrite bool
+	at      time.Time
+	res     *Result
 }
 
 // prepared is a batch computed and encoded, ready to write.
@@ -295,18 +290,18 @@ type prepared struct {
 	docs   []Credit
 }
 
-// recomputeAll recomputes the opportunities; a full run pauses the credit index's
-// scheduled refreshes while it writes (Elasticsearch's advice for bulk loads),
-// and resumes them whatever happens.
+// recomputeAll recomputes the opportunities; a full run sets the credit index up
+// for a bulk load while it writes (Elasticsearch's advice), and sets it back
+// whatever happens.
 func (r *run) recomputeAll(ctx context.Context, opps []*opportunity) (err error) {
-	if p, ok := r.s.store.(RefreshPauser); ok && r.everyone != nil {
-		resume, err := p.PauseRefresh(ctx, r.tenant, "credits")
+	if l, ok := r.s.store.(BulkLoader); ok && r.everyone != nil {
+		done, err := l.BulkLoad(ctx, r.tenant, "credits")
 		if err != nil {
 			return err
 		}
 		defer func() {
-			if rerr := resume(context.WithoutCancel(ctx)); err == nil {
-				err = rerr
+			if derr := done(context.WithoutCancel(ctx)); err == nil {
+				err = derr
 			}
 		}()
 	}
@@ -362,19 +357,11 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 
 	t0 = time.Now()
 	encoded0 := r.encoder.encodeTime
-	ids := make([]string, len(opps))
-	for i, o := range opps {
-		ids[i] = o.ID
+	prev, err := r.journeyHashes(ctx, opps)
+	if err != nil {
+		return nil, err
 	}
-	prev := make(map[string]string, len(opps))
-	var rows []struct{ OpportunityID, JourneyHash string }
-	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("attribution: read state: %w", err)
-	}
-	for _, row := range rows {
-		prev[row.OpportunityID] = row.JourneyHash
-	}
-	p := &prepared{before: make(map[string]bool, len(rows))}
+	p := &prepared{before: make(map[string]bool, len(prev))}
 	for _, o := range opps {
 		touches := journeys[o.ID]
 		h := journeyHash(r.settingsHash, o, touches)
@@ -403,6 +390,51 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	return p, nil
 }
 
+// Bulk requests: bulkWriters at a time keep both write threads of a small node
+// busy; a batch's credits are cut into as many bulks of about the same size, or a
+// multiple of it, so that no thread idles while the other writes the batch's last
+// bulk, each at most maxBulkBytes (Elasticsearch advises a few MB to a few tens).
+const (
+	bulkWriters  = 2
+	maxBulkBytes = 10 << 20
+)
+
+// bulks cuts docs into the bulk requests that write them, all at once.
+func bulks(docs []Credit) [][]Credit {
+	size := 0
+	for _, d := range docs {
+		size += len(d.Source) + len(d.ID)
+	}
+	n := bulkWriters * max(1, (size+bulkWriters*maxBulkBytes-1)/(bulkWriters*maxBulkBytes))
+	n = min(n, len(docs))
+	out := make([][]Credit, 0, n)
+	for i := range n {
+		out = append(out, docs[i*len(docs)/n:(i+1)*len(docs)/n])
+	}
+	return out
+}
+
+// journeyHashes are the journey hashes the opportunities' credits were last
+// computed from, by opportunity id: none when the run rewrites every credit.
+func (r *run) journeyHashes(ctx context.Context, opps []*opportunity) (map[string]string, error) {
+	prev := make(map[string]string, len(opps))
+	if r.rewrite {
+		return prev, nil
+	}
+	ids := make([]string, len(opps))
+	for i, o := range opps {
+		ids[i] = o.ID
+	}
+	var rows []struct{ OpportunityID, JourneyHash string }
+	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ? AND opportunity_id IN ?`, r.tenantID, ids).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: read state: %w", err)
+	}
+	for _, row := range rows {
+		prev[row.OpportunityID] = row.JourneyHash
+	}
+	return prev, nil
+}
+
 // commit writes a prepared batch's credits, deletes its opportunities' credits
 // that no longer apply, and saves their journey hashes.
 func (r *run) commit(ctx context.Context, p *prepared) error {
@@ -411,11 +443,9 @@ func (r *run) commit(ctx context.Context, p *prepared) error {
 	}
 	t0 := time.Now()
 	docs := p.docs
-	// Two bulk requests at a time keep both of a small node's write threads busy.
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(2)
-	for i := 0; i < len(docs); i += 2500 {
-		chunk := docs[i:min(i+2500, len(docs))]
+	g.SetLimit(bulkWriters)
+	for _, chunk := range bulks(docs) {
 		g.Go(func() error { return r.s.store.WriteCredits(gctx, r.tenant, chunk) })
 	}
 	if err := g.Wait(); err != nil {

@@ -27,10 +27,18 @@ type Store interface {
 	DeleteCredits(ctx context.Context, tenant string, ids []string) error
 }
 
-// RefreshPauser is implemented by a Store that can stop making writes searchable
-// on its own while a full run writes every credit (app/search does).
-type RefreshPauser interface {
-	PauseRefresh(ctx context.Context, tenant, kind string) (resume func(context.Context) error, err error)
+// BulkLoader is implemented by a Store that can set the credit index up for a
+// bulk load (no scheduled refreshes, translog synced every few seconds) while a
+// full run writes every credit (app/search does).
+type BulkLoader interface {
+	BulkLoad(ctx context.Context, tenant, kind string) (done func(context.Context) error, err error)
+}
+
+// IndexAger is implemented by a Store that knows when a tenant's index was
+// created (app/search does): a credit index created after the last run (an
+// upgrade rebuilt it empty, or it was lost) makes the next run a full one.
+type IndexAger interface {
+	IndexCreatedAt(ctx context.Context, tenant, kind string) (time.Time, error)
 }
 
 // Credit is a credit document ready to index: its id and JSON source.
@@ -142,6 +150,18 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		t := last[0].Add(-time.Minute)
 		since = &t
 	}
+	// A credit index newer than the last run lacks its credits: every opportunity
+	// is written again, changed or not.
+	rewrite := false
+	if len(last) == 1 {
+		if rewrite, err = s.creditsRebuiltSince(ctx, tenant, last[0]); err != nil {
+			return Result{}, err
+		}
+		if rewrite {
+			s.log.Info("the credit index is newer than the last run: writing every opportunity's credits again", "tenant", tenant)
+			since = nil
+		}
+	}
 	var weights []ChannelWeight
 	if dd := dataDrivenNames(st); len(dd) > 0 && since != nil {
 		if weights, err = loadWeights(ctx, s.db, tenantID); err != nil {
@@ -198,7 +218,7 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	}
 	enc := &creditEncoder{tenant: tenant, settingsHash: settingsHash, models: models, names: newCreditModels(names, versions), at: start}
 	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, encoder: enc,
-		everyone: everyone, at: start, res: &res}
+		everyone: everyone, rewrite: rewrite, at: start, res: &res}
 	if err := r.recomputeAll(ctx, opps); err != nil {
 		return res, err
 	}
@@ -207,6 +227,20 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		return res, fmt.Errorf("attribution: record run: %w", err)
 	}
 	return res, nil
+}
+
+// creditsRebuiltSince reports whether the tenant's credit index was created after
+// the run that started at last, and so lacks credits that run wrote.
+func (s *Service) creditsRebuiltSince(ctx context.Context, tenant string, last time.Time) (bool, error) {
+	ager, ok := s.store.(IndexAger)
+	if !ok {
+		return false, nil
+	}
+	created, err := ager.IndexCreatedAt(ctx, tenant, "credits")
+	if err != nil {
+		return false, fmt.Errorf("attribution: credit index: %w", err)
+	}
+	return created.After(last), nil
 }
 
 func buildModels(st Settings, weights []ChannelWeight) ([]model.Model, error) {
