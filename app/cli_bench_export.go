@@ -184,15 +184,9 @@ type benchCredits struct{ g *bench.ExportTenant }
 
 func (b benchCredits) ChangedCredits(_ context.Context, _ int64, afterAt time.Time, afterID string, until time.Time, limit int) ([]warehouse.CreditChange, error) {
 	var out []warehouse.CreditChange
-	for i := max(0, b.g.OpportunityAt(afterAt)); i < b.g.Opportunities(); i++ {
-		id, at := b.g.ChangedOpportunity(i)
-		if at.After(until) || len(out) == limit {
-			break
-		}
-		if at.After(afterAt) || at.Equal(afterAt) && id > afterID {
-			out = append(out, warehouse.CreditChange{OpportunityID: id, ChangedAt: at})
-		}
-	}
+	b.g.ChangedOpportunities(afterAt, afterID, until, limit, func(id string, at time.Time) {
+		out = append(out, warehouse.CreditChange{OpportunityID: id, ChangedAt: at})
+	})
 	return out, nil
 }
 

@@ -104,6 +104,9 @@ type scope struct {
 	until    time.Time
 	pii      string
 	salt     []byte
+	// values, when not nil, asks the sources that decode documents for their rows
+	// as Parquet values (Batch.Values) and recycles them: the target writes files.
+	values valuePool
 }
 
 // email applies the PII mode: the address, its salted SHA-256 (hex) or nothing.
@@ -178,29 +181,29 @@ func tsp(t *time.Time) any {
 }
 
 func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) error) error {
-	b := &Batch{}
+	rows := s.rowsFor(DatasetByName(Touchpoints))
 	dec := newTouchpointDecoder()
+	var last time.Time
+	flush := func() error {
+		b := &Batch{Mark: Mark{At: last, ID: rows.lastString(0)}}
+		rows.take(b)
+		return fn(b)
+	}
 	err := src.index.ChangedTouchpoints(ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
-		row, err := dec.row(raw)
-		if err != nil {
+		if err := dec.row(raw, rows); err != nil {
 			return err
 		}
-		id, _ := row[0].(string)
-		b.Rows = append(b.Rows, row)
-		b.Mark = Mark{At: at, ID: id}
-		if len(b.Rows) == pageSize {
-			if err := fn(b); err != nil {
-				return err
-			}
-			b = &Batch{}
+		last = at
+		if rows.len() == pageSize {
+			return flush()
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	if len(b.Rows) > 0 {
-		return fn(b)
+	if rows.len() > 0 {
+		return flush()
 	}
 	return nil
 }
@@ -210,6 +213,7 @@ func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) er
 // removed).
 func (src sources) credits(ctx context.Context, s *scope, fn func(*Batch) error) error {
 	after := s.from
+	rows := s.rowsFor(DatasetByName(Credits))
 	dec := newCreditDecoder()
 	for {
 		changes, err := src.tables.ChangedCredits(ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
@@ -223,12 +227,12 @@ func (src sources) credits(ctx context.Context, s *scope, fn func(*Batch) error)
 			b.Deletes[i] = []any{c.OpportunityID}
 		}
 		err = src.index.CreditsOf(ctx, s.tenant, ids, func(raw json.RawMessage) error {
-			b.Rows, err = dec.rows(b.Rows, raw)
-			return err
+			return dec.rows(raw, rows)
 		})
 		if err != nil {
 			return err
 		}
+		rows.take(b)
 		last := changes[len(changes)-1]
 		after = Mark{At: last.ChangedAt, ID: last.OpportunityID}
 		b.Mark = after
