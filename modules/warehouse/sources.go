@@ -181,62 +181,55 @@ func tsp(t *time.Time) any {
 }
 
 func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) error) error {
-	rows := s.rowsFor(DatasetByName(Touchpoints))
-	dec := newTouchpointDecoder()
-	var last time.Time
-	flush := func() error {
-		b := &Batch{Mark: Mark{At: last, ID: rows.lastString(0)}}
-		rows.take(b)
-		return fn(b)
-	}
-	err := src.index.ChangedTouchpoints(ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
-		if err := dec.row(raw, rows); err != nil {
-			return err
-		}
-		last = at
-		if rows.len() == pageSize {
-			return flush()
+	p := startDecoding(ctx, s, DatasetByName(Touchpoints), func() decodeFunc { return newTouchpointDecoder().row }, true, fn)
+	err := src.index.ChangedTouchpoints(p.ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
+		p.add(raw)
+		p.job.batch.Mark.At = at
+		if p.job.len() == pageSize {
+			return p.submit()
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+	if err == nil && p.job.len() > 0 {
+		err = p.submit()
 	}
-	if rows.len() > 0 {
-		return flush()
-	}
-	return nil
+	return p.close(err)
 }
 
 // credits exports, for each opportunity whose credits changed, its whole current
 // set of credits, replacing the set exported before (none, when its credits were
 // removed).
 func (src sources) credits(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	p := startDecoding(ctx, s, DatasetByName(Credits), func() decodeFunc { return newCreditDecoder().rows }, false, fn)
+	return p.close(src.creditPages(p, s))
+}
+
+// creditPages reads the credits of a page of changed opportunities at a time.
+func (src sources) creditPages(p *docPipeline, s *scope) error {
 	after := s.from
-	rows := s.rowsFor(DatasetByName(Credits))
-	dec := newCreditDecoder()
 	for {
-		changes, err := src.tables.ChangedCredits(ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
+		changes, err := src.tables.ChangedCredits(p.ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
 		if err != nil || len(changes) == 0 {
 			return err
 		}
-		b := &Batch{Deletes: make([][]any, len(changes))}
+		b := p.job.batch
+		b.Deletes = make([][]any, len(changes))
 		ids := make([]string, len(changes))
 		for i, c := range changes {
 			ids[i] = c.OpportunityID
 			b.Deletes[i] = []any{c.OpportunityID}
 		}
-		err = src.index.CreditsOf(ctx, s.tenant, ids, func(raw json.RawMessage) error {
-			return dec.rows(raw, rows)
+		err = src.index.CreditsOf(p.ctx, s.tenant, ids, func(raw json.RawMessage) error {
+			p.add(raw)
+			return nil
 		})
 		if err != nil {
 			return err
 		}
-		rows.take(b)
 		last := changes[len(changes)-1]
 		after = Mark{At: last.ChangedAt, ID: last.OpportunityID}
 		b.Mark = after
-		if err := fn(b); err != nil {
+		if err := p.submit(); err != nil {
 			return err
 		}
 		if len(changes) < creditPage {
