@@ -42,10 +42,12 @@ type lastTime struct {
 }
 
 // rowSink receives a decoder's rows: reset starts a row with every column at its
-// zero, the typed setters set a column, emit ends the row. A string's bytes are
+// zero, again starts one as a copy of the row emitted last, the typed setters set
+// a column, emit ends the row. A string's bytes are
 // valid until the next parse only: a sink copies what it keeps.
 type rowSink interface {
 	reset()
+	again()
 	null(col int)
 	str(col int, b []byte)
 	int(col int, v int64)
@@ -287,7 +289,10 @@ func (c *creditDecoder) rows(raw []byte, s rowSink) error {
 		return fmt.Errorf("warehouse: credit: %w", err)
 	}
 	// Each model's row is the document's columns with the model's four set.
-	for _, e := range c.credit {
+	for i, e := range c.credit {
+		if i > 0 {
+			s.again()
+		}
 		setStr(s, c.model, e.model)
 		if err := c.d.value(c.amount, e.v, s); err != nil {
 			return fmt.Errorf("warehouse: credit: credit.%s: %w", e.model, err)

@@ -44,6 +44,7 @@ func newAnyRows(columns []Column) *anyRows {
 }
 
 func (r *anyRows) reset()                    { copy(r.row, r.zero) }
+func (r *anyRows) again()                    {}
 func (r *anyRows) null(col int)              { r.row[col] = nil }
 func (r *anyRows) int(col int, v int64)      { r.row[col] = v }
 func (r *anyRows) float(col int, v float64)  { r.row[col] = v }
@@ -90,7 +91,8 @@ func (r *anyRows) lastString(col int) string {
 // dataset's column order (Batch.Values), what the file targets write: decoding
 // straight into them boxes nothing and leaves parquet-go no rows to take apart.
 // Values carry their definition level only (each column's values go to that
-// column's writer); byte arrays point into arena or into immutable strings.
+// column's writer); byte arrays point into arena or into immutable strings. Row
+// i is cols[c][i] for i < n; the columns' slices run to their capacity.
 type valueBatch struct {
 	cols  [][]parquet.Value
 	arena []byte
@@ -124,11 +126,17 @@ func (p valuePool) put(b *valueBatch) {
 	}
 }
 
-func (b *valueBatch) reset() {
-	for i := range b.cols {
-		b.cols[i] = b.cols[i][:0]
+func (b *valueBatch) reset() { b.arena, b.n = b.arena[:0], 0 }
+
+// room makes row n exist in every column.
+func (b *valueBatch) room() {
+	if len(b.cols) > 0 && b.n < len(b.cols[0]) {
+		return
 	}
-	b.arena, b.n = b.arena[:0], 0
+	for i, c := range b.cols {
+		c = slices.Grow(c[:b.n], max(b.n, 256))
+		b.cols[i] = c[:cap(c)]
+	}
 }
 
 // Values of an optional column: definition level 1 is present, 0 null.
@@ -136,17 +144,17 @@ var nullValue = parquet.NullValue().Level(0, 0, 0)
 
 func present(v parquet.Value) parquet.Value { return v.Level(0, 1, 0) }
 
-// valueRows collects rows into value batches.
+// valueRows collects rows into value batches, setting the values of row n in
+// place.
 type valueRows struct {
 	columns []Column
 	zero    []parquet.Value
-	row     []parquet.Value
 	pool    valuePool
 	b       *valueBatch
 }
 
 func newValueRows(columns []Column, pool valuePool) *valueRows {
-	r := &valueRows{columns: columns, zero: make([]parquet.Value, len(columns)), row: make([]parquet.Value, len(columns)), pool: pool}
+	r := &valueRows{columns: columns, zero: make([]parquet.Value, len(columns)), pool: pool}
 	for i, c := range columns {
 		switch c.Type {
 		case Bool:
@@ -161,42 +169,51 @@ func newValueRows(columns []Column, pool valuePool) *valueRows {
 	return r
 }
 
-func (r *valueRows) reset()                   { copy(r.row, r.zero) }
-func (r *valueRows) null(col int)             { r.row[col] = nullValue }
-func (r *valueRows) int(col int, v int64)     { r.row[col] = present(parquet.Int64Value(v)) }
-func (r *valueRows) float(col int, v float64) { r.row[col] = present(parquet.DoubleValue(v)) }
-func (r *valueRows) bool(col int, v bool)     { r.row[col] = present(parquet.BooleanValue(v)) }
+func (r *valueRows) reset() {
+	r.b.room()
+	for i, v := range r.zero {
+		r.b.cols[i][r.b.n] = v
+	}
+}
+
+// again starts a row as a copy of the last.
+func (r *valueRows) again() {
+	r.b.room()
+	for _, c := range r.b.cols {
+		c[r.b.n] = c[r.b.n-1]
+	}
+}
+
+func (r *valueRows) set(col int, v parquet.Value) { r.b.cols[col][r.b.n] = v }
+func (r *valueRows) null(col int)                 { r.set(col, nullValue) }
+func (r *valueRows) int(col int, v int64)         { r.set(col, present(parquet.Int64Value(v))) }
+func (r *valueRows) float(col int, v float64)     { r.set(col, present(parquet.DoubleValue(v))) }
+func (r *valueRows) bool(col int, v bool)         { r.set(col, present(parquet.BooleanValue(v))) }
+func (r *valueRows) emit()                        { r.b.n++ }
 
 // str copies b into the batch's arena.
 func (r *valueRows) str(col int, b []byte) {
 	off := len(r.b.arena)
 	r.b.arena = append(r.b.arena, b...)
-	r.row[col] = present(parquet.ByteArrayValue(r.b.arena[off:len(r.b.arena):len(r.b.arena)]))
+	r.set(col, present(parquet.ByteArrayValue(r.b.arena[off:len(r.b.arena):len(r.b.arena)])))
 }
 
 // text sets an immutable string without copying it.
 func (r *valueRows) text(col int, s string) {
 	if s == "" {
-		r.row[col] = nullValue
+		r.null(col)
 		return
 	}
-	r.row[col] = present(parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s))))
+	r.set(col, present(parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(s), len(s)))))
 }
 
 // time sets a timestamp in microseconds, or a date in days.
 func (r *valueRows) time(col int, t time.Time) {
 	if r.columns[col].Type == Date {
-		r.row[col] = present(parquet.Int32Value(int32(t.Unix() / 86400)))
+		r.set(col, present(parquet.Int32Value(int32(t.Unix()/86400))))
 		return
 	}
-	r.row[col] = present(parquet.Int64Value(t.UnixMicro()))
-}
-
-func (r *valueRows) emit() {
-	for i, v := range r.row {
-		r.b.cols[i] = append(r.b.cols[i], v)
-	}
-	r.b.n++
+	r.set(col, present(parquet.Int64Value(t.UnixMicro())))
 }
 
 func (r *valueRows) len() int { return r.b.n }
