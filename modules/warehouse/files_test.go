@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
 
 	gocmp "github.com/google/go-cmp/cmp"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 
 	"github.com/srgplatform/srg/app/bench"
 )
@@ -92,6 +94,13 @@ func TestFilesOfDecodedValuesReadBack(t *testing.T) {
 					t.Fatal(err)
 				}
 				groups += len(f.RowGroups())
+				for _, c := range f.Metadata().RowGroups[0].Columns {
+					name := c.MetaData.PathInSchema[0]
+					dict := slices.Contains(c.MetaData.Encoding, format.RLEDictionary)
+					if want := slices.Contains(dictionaryColumns, name); dict != want {
+						t.Errorf("%s: column %s encodings %v, want dictionary: %v", key, name, c.MetaData.Encoding, want)
+					}
+				}
 			}
 			if diff := gocmp.Diff(want[name], got); diff != "" {
 				t.Errorf("rows read back (-documents +files):\n%s", diff)

