@@ -144,17 +144,18 @@ var nullValue = parquet.NullValue().Level(0, 0, 0)
 
 func present(v parquet.Value) parquet.Value { return v.Level(0, 1, 0) }
 
-// valueRows collects rows into value batches, setting the values of row n in
-// place.
+// valueRows collects rows into value batches: a row is built in row (one place in
+// memory) and stored into the batch's columns by emit.
 type valueRows struct {
 	columns []Column
 	zero    []parquet.Value
+	row     []parquet.Value
 	pool    valuePool
 	b       *valueBatch
 }
 
 func newValueRows(columns []Column, pool valuePool) *valueRows {
-	r := &valueRows{columns: columns, zero: make([]parquet.Value, len(columns)), pool: pool}
+	r := &valueRows{columns: columns, zero: make([]parquet.Value, len(columns)), row: make([]parquet.Value, len(columns)), pool: pool}
 	for i, c := range columns {
 		switch c.Type {
 		case Bool:
@@ -169,27 +170,25 @@ func newValueRows(columns []Column, pool valuePool) *valueRows {
 	return r
 }
 
-func (r *valueRows) reset() {
-	r.b.room()
-	for i, v := range r.zero {
-		r.b.cols[i][r.b.n] = v
-	}
-}
+func (r *valueRows) reset() { copy(r.row, r.zero) }
 
-// again starts a row as a copy of the last.
-func (r *valueRows) again() {
-	r.b.room()
-	for _, c := range r.b.cols {
-		c[r.b.n] = c[r.b.n-1]
-	}
-}
+// again starts a row as a copy of the last: row still holds it.
+func (r *valueRows) again() {}
 
-func (r *valueRows) set(col int, v parquet.Value) { r.b.cols[col][r.b.n] = v }
+func (r *valueRows) set(col int, v parquet.Value) { r.row[col] = v }
 func (r *valueRows) null(col int)                 { r.set(col, nullValue) }
 func (r *valueRows) int(col int, v int64)         { r.set(col, present(parquet.Int64Value(v))) }
 func (r *valueRows) float(col int, v float64)     { r.set(col, present(parquet.DoubleValue(v))) }
 func (r *valueRows) bool(col int, v bool)         { r.set(col, present(parquet.BooleanValue(v))) }
-func (r *valueRows) emit()                        { r.b.n++ }
+
+func (r *valueRows) emit() {
+	b := r.b
+	b.room()
+	for i, v := range r.row {
+		b.cols[i][b.n] = v
+	}
+	b.n++
+}
 
 // str copies b into the batch's arena.
 func (r *valueRows) str(col int, b []byte) {
