@@ -48,40 +48,34 @@ func TestDecodersMatchStructDecoding(t *testing.T) {
 	for _, sk := range sinks {
 		t.Run(sk.name, func(t *testing.T) {
 			dec, rows := newTouchpointDecoder(), sk.rows(touchpointColumns)
-			for _, doc := range touchpoints {
-				var d tpDoc
-				if err := json.Unmarshal([]byte(doc), &d); err != nil {
-					t.Fatal(err)
-				}
-				if err := dec.row([]byte(doc), rows); err != nil {
-					t.Fatalf("%s: %v", doc, err)
-				}
-				if diff := gocmp.Diff([][]any{d.row()}, taken(rows, touchpointColumns)); diff != "" {
-					t.Errorf("touchpoint %s (-struct +decoder):\n%s", doc, diff)
-				}
-			}
+			matchOracle(t, touchpoints, dec.row, rows, touchpointColumns, func(d *tpDoc) [][]any { return [][]any{d.row()} })
 			if boxed, ok := rows.(*anyRows); ok {
 				event, channel := boxed.interns[0], boxed.interns[dec.d.index["channel"]]
 				if len(event.values) != internMax || len(channel.values) != 3 {
 					t.Errorf("interned %d event ids and %d channels, want %d and 3", len(event.values), len(channel.values), internMax)
 				}
 			}
-
 			columns := DatasetByName(Credits).Columns
-			cdec, rows := newCreditDecoder(), sk.rows(columns)
-			for _, doc := range credits {
-				var d creditDoc
-				if err := json.Unmarshal([]byte(doc), &d); err != nil {
-					t.Fatal(err)
-				}
-				if err := cdec.rows([]byte(doc), rows); err != nil {
-					t.Fatalf("%s: %v", doc, err)
-				}
-				if diff := gocmp.Diff(d.rows(nil), taken(rows, columns)); diff != "" {
-					t.Errorf("credit %s (-struct +decoder):\n%s", doc, diff)
-				}
-			}
+			matchOracle(t, credits, newCreditDecoder().rows, sk.rows(columns), columns, func(d *creditDoc) [][]any { return d.rows(nil) })
 		})
+	}
+}
+
+// matchOracle decodes each document and compares its rows with the oracle's, the
+// document decoded into D.
+func matchOracle[D any](t *testing.T, docs []string, decode decodeFunc, rows batchRows, columns []Column, oracle func(*D) [][]any) {
+	t.Helper()
+	for _, doc := range docs {
+		var d D
+		if err := json.Unmarshal([]byte(doc), &d); err != nil {
+			t.Fatal(err)
+		}
+		if err := decode([]byte(doc), rows); err != nil {
+			t.Fatalf("%s: %v", doc, err)
+		}
+		if diff := gocmp.Diff(oracle(&d), taken(rows, columns)); diff != "" {
+			t.Errorf("%s (-struct +decoder):\n%s", doc, diff)
+		}
 	}
 }
 
