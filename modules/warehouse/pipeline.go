@@ -2,6 +2,7 @@ package warehouse
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync"
 )
@@ -26,36 +27,47 @@ type docPipeline struct {
 	markID bool
 	wg     sync.WaitGroup
 	done   chan error
+	// inline, without workers, decodes each document as it is added, into rows,
+	// and submit hands the batch on at once.
+	inline decodeFunc
+	rows   batchRows
+	fn     func(*Batch) error
 }
 
 // docJob is a batch's documents, one after another in docs, each ending at ends[i].
 type docJob struct {
 	docs  []byte
 	ends  []int
+	n     int
 	batch *Batch
 	err   error
 	ready chan struct{}
 }
 
-func (j *docJob) len() int { return len(j.ends) }
+// len is how many documents the job holds.
+func (j *docJob) len() int { return j.n }
 
-// decodeWorkers is how many documents decoders a dataset's read runs: two for file
-// targets (encoding is cheap next to decoding), one for Postgres, whose load is
-// the database's.
+// decodeWorkers is how many document decoders a dataset's read runs besides the
+// reader: two for file targets (encoding is cheap next to decoding), none for
+// Postgres, whose load is the database's: the reader decodes as it reads.
 func (s *scope) decodeWorkers() int {
 	if s.values != nil {
 		return 2
 	}
-	return 1
+	return 0
 }
 
 func startDecoding(ctx context.Context, s *scope, ds *Dataset, newDecoder func() decodeFunc, markID bool, fn func(*Batch) error) *docPipeline {
 	workers := s.decodeWorkers()
-	// Each worker has a job and one waits to be emitted while the source fills one.
+	// Each worker has a job, and one waits to be emitted while the source fills one.
 	jobs := workers + 2
 	p := &docPipeline{free: make(chan *docJob, jobs), work: make(chan *docJob, jobs), queue: make(chan *docJob, jobs),
 		markID: markID, done: make(chan error, 1)}
 	p.ctx, p.cancel = context.WithCancel(ctx)
+	if workers == 0 {
+		p.inline, p.rows, p.fn, p.job = newDecoder(), s.rowsFor(ds), fn, &docJob{batch: &Batch{}}
+		return p
+	}
 	for range jobs {
 		p.free <- &docJob{ready: make(chan struct{}, 1)}
 	}
@@ -72,21 +84,32 @@ func startDecoding(ctx context.Context, s *scope, ds *Dataset, newDecoder func()
 func (p *docPipeline) next() *docJob {
 	select {
 	case j := <-p.free:
-		j.docs, j.ends, j.err, j.batch = j.docs[:0], j.ends[:0], nil, &Batch{}
+		j.docs, j.ends, j.n, j.err, j.batch = j.docs[:0], j.ends[:0], 0, nil, &Batch{}
 		return j
 	case <-p.ctx.Done():
 		return nil
 	}
 }
 
-// add copies a document into the current job.
-func (p *docPipeline) add(raw []byte) {
+// add copies a document into the current job, or decodes it inline.
+func (p *docPipeline) add(raw json.RawMessage) error {
+	p.job.n++
+	if p.inline != nil {
+		return p.inline(raw, p.rows)
+	}
 	p.job.docs = append(p.job.docs, raw...)
 	p.job.ends = append(p.job.ends, len(p.job.docs))
+	return nil
 }
 
 // submit hands the current job to the workers and starts the next.
 func (p *docPipeline) submit() error {
+	if p.inline != nil {
+		b := p.job.batch
+		p.finish(b, p.rows)
+		p.job = &docJob{batch: &Batch{}}
+		return p.fn(b)
+	}
 	select {
 	case p.queue <- p.job:
 	case <-p.ctx.Done():
@@ -109,12 +132,19 @@ func (p *docPipeline) decode(dec decodeFunc, rows batchRows) {
 			}
 			start = end
 		}
-		if j.err == nil && p.markID && rows.len() > 0 {
-			j.batch.Mark.ID = rows.lastString(0)
+		if j.err == nil {
+			p.finish(j.batch, rows)
 		}
-		rows.take(j.batch)
 		j.ready <- struct{}{}
 	}
+}
+
+// finish moves the rows decoded into b.
+func (p *docPipeline) finish(b *Batch, rows batchRows) {
+	if p.markID && rows.len() > 0 {
+		b.Mark.ID = rows.lastString(0)
+	}
+	rows.take(b)
 }
 
 // emit calls fn with the decoded batches in order, until the first error.
@@ -139,6 +169,10 @@ func (p *docPipeline) emit(fn func(*Batch) error) {
 // source's), a decoding error or fn's. An error that only follows another (the
 // read's cancellation) is not the one returned.
 func (p *docPipeline) close(readErr error) error {
+	if p.inline != nil {
+		p.cancel()
+		return readErr
+	}
 	close(p.queue)
 	close(p.work)
 	p.wg.Wait()

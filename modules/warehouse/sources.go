@@ -183,7 +183,9 @@ func tsp(t *time.Time) any {
 func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) error) error {
 	p := startDecoding(ctx, s, DatasetByName(Touchpoints), func() decodeFunc { return newTouchpointDecoder().row }, true, fn)
 	err := src.index.ChangedTouchpoints(p.ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
-		p.add(raw)
+		if err := p.add(raw); err != nil {
+			return err
+		}
 		p.job.batch.Mark.At = at
 		if p.job.len() == pageSize {
 			return p.submit()
@@ -219,10 +221,7 @@ func (src sources) creditPages(p *docPipeline, s *scope) error {
 			ids[i] = c.OpportunityID
 			b.Deletes[i] = []any{c.OpportunityID}
 		}
-		err = src.index.CreditsOf(p.ctx, s.tenant, ids, func(raw json.RawMessage) error {
-			p.add(raw)
-			return nil
-		})
+		err = src.index.CreditsOf(p.ctx, s.tenant, ids, p.add)
 		if err != nil {
 			return err
 		}
