@@ -24,6 +24,7 @@ func benchFlags(fs *flag.FlagSet) {
 	fs.Duration("duration", 0, "length of each measurement step (default 10s)")
 	fs.Int("connections", 0, "load generator connections (default 64)")
 	fs.Int("opportunities", 0, "attribution: opportunities in the synthetic tenant, about 10 touchpoints each (default 100000); portal: attributed opportunities (default 10000)")
+	fs.String("destinations", "", "export: comma-separated destinations to export to, of postgres and parquet (default both)")
 }
 
 func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
@@ -52,7 +53,7 @@ func runBench(env *cliEnv, fs *flag.FlagSet, args []string) error {
 	case "sync":
 		return benchSync(ctx, env, self, pg, es)
 	case "export":
-		return benchExport(ctx, env, pg)
+		return benchExport(ctx, env, pg, fs.Lookup("destinations").Value.String())
 	case "attribution", "portal":
 		n := fs.Lookup("opportunities").Value.(flag.Getter).Get().(int)
 		if n < 0 {

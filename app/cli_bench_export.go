@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/srgplatform/srg/app/bench"
@@ -29,9 +30,37 @@ const benchExportTouchpoints = 1_000_000
 // destination (a second database) and to Parquet files in a local directory,
 // through the warehouse service as a run does: the documents are generated as
 // they are read instead of coming from Elasticsearch, so the figures are the
-// export's own. It prints rows/s and peak memory per destination.
-func benchExport(ctx context.Context, env *cliEnv, pg string) error {
-	return runExportBench(ctx, env, pg, benchExportTouchpoints, "postgres", "parquet")
+// export's own. It prints rows/s and peak memory per destination. destinations is
+// the --destinations flag: a comma-separated list of them, or empty for both.
+func benchExport(ctx context.Context, env *cliEnv, pg, destinations string) error {
+	names, err := benchExportDestinations(destinations)
+	if err != nil {
+		return err
+	}
+	return runExportBench(ctx, env, pg, benchExportTouchpoints, names...)
+}
+
+// benchExportKinds are the destinations `srg bench export` can export to.
+var benchExportKinds = []string{"postgres", "parquet"}
+
+// benchExportDestinations parses --destinations: names from benchExportKinds,
+// comma-separated, each once; empty means all of them.
+func benchExportDestinations(flag string) ([]string, error) {
+	if strings.TrimSpace(flag) == "" {
+		return benchExportKinds, nil
+	}
+	var out []string
+	for _, n := range strings.Split(flag, ",") {
+		n = strings.TrimSpace(n)
+		switch {
+		case !slices.Contains(benchExportKinds, n):
+			return nil, fmt.Errorf("%w: --destinations: unknown destination %q, want %s", errUsage, n, strings.Join(benchExportKinds, " or "))
+		case slices.Contains(out, n):
+			return nil, fmt.Errorf("%w: --destinations: %s named twice", errUsage, n)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // runExportBench is benchExport over touchpoints touchpoints to the named
@@ -155,15 +184,9 @@ type benchCredits struct{ g *bench.ExportTenant }
 
 func (b benchCredits) ChangedCredits(_ context.Context, _ int64, afterAt time.Time, afterID string, until time.Time, limit int) ([]warehouse.CreditChange, error) {
 	var out []warehouse.CreditChange
-	for i := max(0, b.g.OpportunityAt(afterAt)); i < b.g.Opportunities(); i++ {
-		id, at := b.g.ChangedOpportunity(i)
-		if at.After(until) || len(out) == limit {
-			break
-		}
-		if at.After(afterAt) || at.Equal(afterAt) && id > afterID {
-			out = append(out, warehouse.CreditChange{OpportunityID: id, ChangedAt: at})
-		}
-	}
+	b.g.ChangedOpportunities(afterAt, afterID, until, limit, func(id string, at time.Time) {
+		out = append(out, warehouse.CreditChange{OpportunityID: id, ChangedAt: at})
+	})
 	return out, nil
 }
 

@@ -209,6 +209,23 @@ func (g *ExportTenant) OpportunityAt(t time.Time) int {
 	return int(t.Sub(g.Start) / time.Millisecond)
 }
 
+// ChangedOpportunities calls fn with the id and change time of each opportunity
+// whose credits changed after (afterAt, afterID) and up to until, in that order, at
+// most limit: the attribution state's page of changed credits.
+func (g *ExportTenant) ChangedOpportunities(afterAt time.Time, afterID string, until time.Time, limit int, fn func(id string, at time.Time)) {
+	n := 0
+	for i := max(0, g.OpportunityAt(afterAt)); i < g.Opportunities() && n < limit; i++ {
+		id, at := g.ChangedOpportunity(i)
+		if at.After(until) {
+			return
+		}
+		if at.After(afterAt) || at.Equal(afterAt) && id > afterID {
+			fn(id, at)
+			n++
+		}
+	}
+}
+
 // Query answers searches with nothing (the rollups are not part of the benchmark).
 func (g *ExportTenant) Query(context.Context, string, string, any) (json.RawMessage, error) {
 	return nil, nil

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"math"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -50,5 +52,40 @@ func TestExportTenantDocuments(t *testing.T) {
 	})
 	if err != nil || n != touchesPerOpportunity {
 		t.Fatalf("%d credits, %v", n, err)
+	}
+}
+
+// Changed opportunities page in (time, id) order after a mark, up to until.
+func TestExportTenantChangedOpportunities(t *testing.T) {
+	g := &ExportTenant{Touchpoints: 60, Models: []string{"linear"}, Start: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
+	_, at1 := g.ChangedOpportunity(1)
+	_, at4 := g.ChangedOpportunity(4)
+	tests := []struct {
+		name    string
+		afterAt time.Time
+		afterID string
+		until   time.Time
+		limit   int
+		want    []string
+	}{
+		{"from the start", time.Time{}, "", at4, 2, []string{"o0000000", "o0000001"}},
+		{"after a mark", at1, "o0000001", at4, 10, []string{"o0000002", "o0000003", "o0000004"}},
+		{"up to until", time.Time{}, "", at1, 10, []string{"o0000000", "o0000001"}},
+		{"past the last", at4.Add(time.Hour), "", at4.Add(2 * time.Hour), 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			g.ChangedOpportunities(tt.afterAt, tt.afterID, tt.until, tt.limit, func(id string, at time.Time) {
+				n, _ := strconv.Atoi(id[1:])
+				if _, want := g.ChangedOpportunity(n); !at.Equal(want) {
+					t.Errorf("%s changed at %s, want %s", id, at, want)
+				}
+				got = append(got, id)
+			})
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -51,7 +51,10 @@ type Dataset struct {
 // Batch is a page of a dataset's changes. Deletes (values of DeleteBy) apply before
 // Rows (values of Columns, in order).
 type Batch struct {
-	Rows    [][]any
+	Rows [][]any
+	// Values, when not nil, holds the rows instead of Rows, as Parquet values: what
+	// the sources that decode documents give a file target (scope.values).
+	Values  *valueBatch
 	Deletes [][]any
 	// Mark is the position after the batch's last row.
 	Mark Mark
@@ -159,4 +162,12 @@ func (d *Dataset) columnsOf(names []string) []Column {
 		out[i] = d.Columns[j]
 	}
 	return out
+}
+
+// len is how many rows the batch holds.
+func (b *Batch) len() int {
+	if b.Values != nil {
+		return b.Values.n
+	}
+	return len(b.Rows)
 }

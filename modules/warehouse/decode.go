@@ -5,25 +5,29 @@ import (
 	"fmt"
 	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
 
 // docDecoder turns Elasticsearch documents into export rows. Decoding into a struct
-// and boxing its fields allocates two objects per field; fastjson parses in place,
-// and the values a column repeats (channels, browsers, campaigns, models) are made
-// and boxed once, which halves the cost of reading a document.
+// and boxing its fields allocates two objects per field; fastjson parses in place
+// and hands each field's value, typed, to a rowSink, which builds the rows the
+// target takes: boxed values for Postgres (anyRows), Parquet values column by
+// column for files (valueRows).
 //
-// Values follow Column: a string is nil when absent, null or empty; a timestamp
-// nil when absent, null or zero; a boolean false and a double 0 when absent or null.
+// Values follow Column: a string is null when absent, null or empty; a timestamp
+// null when absent, null or zero; a boolean false and a double 0 when absent or null.
 type docDecoder struct {
 	p       fastjson.Parser
 	columns []Column
 	index   map[string]int
-	interns []intern
 	// order is the previous document's fields: documents of one index list their
 	// fields in the same order, so the field at a position is usually the same.
 	order []field
+	// times is each timestamp column's last text and time: a column often repeats
+	// its value from one document to the next (computed_at, created_at).
+	times []lastTime
 }
 
 // field is a document's field at a position and its column (-1: none).
@@ -32,41 +36,52 @@ type field struct {
 	col int
 }
 
-// intern holds the boxed values of a column. A column whose distinct values fill
-// it and miss more often than they hit (ids, URLs) stops being looked up.
-type intern struct {
-	values       map[string]any
-	hits, misses int
+type lastTime struct {
+	text []byte
+	t    time.Time
 }
 
-// internMax is how many distinct values of a column are kept boxed; a column with
-// more (ids, URLs) is boxed value by value past that.
-const internMax = 2048
+// rowSink receives a decoder's rows: reset starts a row with every column at its
+// zero, again starts one as a copy of the row emitted last, the typed setters set
+// a column, emit ends the row. A string's bytes are
+// valid until the next parse only: a sink copies what it keeps.
+type rowSink interface {
+	reset()
+	again()
+	null(col int)
+	str(col int, b []byte)
+	int(col int, v int64)
+	float(col int, v float64)
+	bool(col int, v bool)
+	// time is never given the zero time.
+	time(col int, t time.Time)
+	emit()
+}
 
 func newDocDecoder(columns []Column) *docDecoder {
-	d := &docDecoder{columns: columns, index: make(map[string]int, len(columns)), interns: make([]intern, len(columns))}
+	d := &docDecoder{columns: columns, index: make(map[string]int, len(columns)), times: make([]lastTime, len(columns))}
 	for i, c := range columns {
 		d.index[c.Name] = i
-		d.interns[i].values = map[string]any{}
 	}
 	return d
 }
 
-// zero is a column's value when the document lacks it.
-func (d *docDecoder) zero(col int) any {
-	switch d.columns[col].Type {
+// zero sets column col to its value when the document lacks it.
+func zero(columns []Column, col int, s rowSink) {
+	switch columns[col].Type {
 	case Bool:
-		return false
+		s.bool(col, false)
 	case Float:
-		return 0.0
+		s.float(col, 0)
+	default:
+		s.null(col)
 	}
-	return nil
 }
 
-// parse parses raw and fills row (one value per column) from its top-level fields;
+// parse parses raw and sets the sink's row (reset first) from its top-level fields;
 // other calls fn, if not nil, with each field that is not a column. The values fn
-// gets are valid until the next parse.
-func (d *docDecoder) parse(raw []byte, row []any, other func(key []byte, v *fastjson.Value) error) error {
+// gets are valid until the next parse. It does not emit the row.
+func (d *docDecoder) parse(raw []byte, s rowSink, other func(key []byte, v *fastjson.Value) error) error {
 	v, err := d.p.ParseBytes(raw)
 	if err != nil {
 		return err
@@ -75,9 +90,7 @@ func (d *docDecoder) parse(raw []byte, row []any, other func(key []byte, v *fast
 	if err != nil {
 		return err
 	}
-	for i := range row {
-		row[i] = d.zero(i)
-	}
+	s.reset()
 	var first error
 	n := 0
 	o.Visit(func(key []byte, v *fastjson.Value) {
@@ -92,7 +105,7 @@ func (d *docDecoder) parse(raw []byte, row []any, other func(key []byte, v *fast
 			}
 			return
 		}
-		if row[col], err = d.value(col, v); err != nil {
+		if err := d.value(col, v, s); err != nil {
 			first = fmt.Errorf("%s: %w", key, err)
 		}
 	})
@@ -117,59 +130,74 @@ func (d *docDecoder) column(n int, key []byte) int {
 	return col
 }
 
-// value converts a field's value to column col's type.
-func (d *docDecoder) value(col int, v *fastjson.Value) (any, error) {
+// value converts a field's value to column col's type and sets it.
+func (d *docDecoder) value(col int, v *fastjson.Value, s rowSink) error {
 	if v.Type() == fastjson.TypeNull {
-		return d.zero(col), nil
+		zero(d.columns, col, s)
+		return nil
 	}
 	switch d.columns[col].Type {
 	case Bool:
-		return v.Bool()
+		b, err := v.Bool()
+		s.bool(col, b)
+		return err
 	case Float:
-		return v.Float64()
+		f, err := v.Float64()
+		s.float(col, f)
+		return err
 	case Int:
-		return v.Int64()
+		n, err := v.Int64()
+		s.int(col, n)
+		return err
 	case Timestamp:
 		b, err := v.StringBytes()
 		if err != nil {
-			return nil, err
+			return err
 		}
-		t, err := time.Parse(time.RFC3339Nano, string(b))
+		t, err := d.time(col, b)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if t.IsZero() {
-			return nil, nil
+			s.null(col)
+		} else {
+			s.time(col, t)
 		}
-		return t.UTC(), nil
+		return nil
 	}
 	b, err := v.StringBytes()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return d.str(col, b), nil
+	setStr(s, col, b)
+	return nil
 }
 
-// str is b as column col's value: nil when empty, the boxed string otherwise.
-func (d *docDecoder) str(col int, b []byte) any {
+// setStr sets a string column: null when b is empty.
+func setStr(s rowSink, col int, b []byte) {
 	if len(b) == 0 {
-		return nil
+		s.null(col)
+	} else {
+		s.str(col, b)
 	}
-	in := &d.interns[col]
-	full := len(in.values) >= internMax
-	if full && in.misses > in.hits {
-		return string(b)
+}
+
+// time parses an RFC 3339 time (UTC), reusing the column's last one when the text
+// is the same.
+func (d *docDecoder) time(col int, b []byte) (time.Time, error) {
+	last := &d.times[col]
+	if last.text != nil && bytes.Equal(last.text, b) {
+		return last.t, nil
 	}
-	if s, ok := in.values[string(b)]; ok {
-		in.hits++
-		return s
+	// The text is parsed in place; an error's message holds a copy of it.
+	t, err := time.Parse(time.RFC3339Nano, unsafe.String(unsafe.SliceData(b), len(b)))
+	if err != nil {
+		_, err = time.Parse(time.RFC3339Nano, string(b))
+		return time.Time{}, err
 	}
-	in.misses++
-	var s any = string(b)
-	if !full {
-		in.values[string(b)] = s
-	}
-	return s
+	t = t.UTC()
+	last.text, last.t = append(last.text[:0], b...), t
+	return t, nil
 }
 
 // touchpointDecoder reads touchpoint documents as touchpointColumns rows.
@@ -181,13 +209,13 @@ func newTouchpointDecoder() *touchpointDecoder {
 	return &touchpointDecoder{d: newDocDecoder(touchpointColumns)}
 }
 
-// row decodes a touchpoint document into a new row.
-func (t *touchpointDecoder) row(raw []byte) ([]any, error) {
-	row := make([]any, len(t.d.columns))
-	if err := t.d.parse(raw, row, nil); err != nil {
-		return nil, fmt.Errorf("warehouse: touchpoint: %w", err)
+// row decodes a touchpoint document and emits its row.
+func (t *touchpointDecoder) row(raw []byte, s rowSink) error {
+	if err := t.d.parse(raw, s, nil); err != nil {
+		return fmt.Errorf("warehouse: touchpoint: %w", err)
 	}
-	return row, nil
+	s.emit()
+	return nil
 }
 
 // modelValue is one model's entry in a credit document's per-model objects.
@@ -201,14 +229,13 @@ type modelValue struct {
 // the credits dataset, one per model.
 type creditDecoder struct {
 	d                                *docDecoder
-	base                             []any
 	model, version, fraction, amount int
 	credit, fractions, versions      []modelValue
 }
 
 func newCreditDecoder() *creditDecoder {
 	ds := DatasetByName(Credits)
-	c := &creditDecoder{d: newDocDecoder(ds.Columns), base: make([]any, len(ds.Columns))}
+	c := &creditDecoder{d: newDocDecoder(ds.Columns)}
 	c.model, c.version, c.fraction, c.amount = c.d.index["model"], c.d.index["model_version"], c.d.index["fraction"], c.d.index["amount"]
 	// These columns come from the per-model objects, never from a top-level field.
 	for _, name := range []string{"model", "model_version", "fraction", "amount"} {
@@ -236,11 +263,11 @@ func find(es []modelValue, model []byte) *fastjson.Value {
 	return es[i].v
 }
 
-// rows appends the document's rows, one per model of its credit object, in model
-// order.
-func (c *creditDecoder) rows(out [][]any, raw []byte) ([][]any, error) {
+// rows decodes a credit document and emits its rows, one per model of its credit
+// object, in model order.
+func (c *creditDecoder) rows(raw []byte, s rowSink) error {
 	c.credit, c.fractions, c.versions = c.credit[:0], c.fractions[:0], c.versions[:0]
-	err := c.d.parse(raw, c.base, func(key []byte, v *fastjson.Value) error {
+	err := c.d.parse(raw, s, func(key []byte, v *fastjson.Value) error {
 		if v.Type() == fastjson.TypeNull {
 			return nil
 		}
@@ -259,25 +286,38 @@ func (c *creditDecoder) rows(out [][]any, raw []byte) ([][]any, error) {
 		return nil
 	})
 	if err != nil {
-		return out, fmt.Errorf("warehouse: credit: %w", err)
+		return fmt.Errorf("warehouse: credit: %w", err)
 	}
-	for _, e := range c.credit {
-		row := slices.Clone(c.base)
-		row[c.model] = c.d.str(c.model, e.model)
-		if row[c.amount], err = c.d.value(c.amount, e.v); err != nil {
-			return out, fmt.Errorf("warehouse: credit: credit.%s: %w", e.model, err)
+	// Each model's row is the document's columns with the model's four set.
+	for i, e := range c.credit {
+		if i > 0 {
+			s.again()
 		}
-		if v := find(c.fractions, e.model); v != nil {
-			if row[c.fraction], err = c.d.value(c.fraction, v); err != nil {
-				return out, fmt.Errorf("warehouse: credit: fractions.%s: %w", e.model, err)
-			}
+		setStr(s, c.model, e.model)
+		if err := c.d.value(c.amount, e.v, s); err != nil {
+			return fmt.Errorf("warehouse: credit: credit.%s: %w", e.model, err)
 		}
-		if v := find(c.versions, e.model); v != nil {
-			if row[c.version], err = c.d.value(c.version, v); err != nil {
-				return out, fmt.Errorf("warehouse: credit: model_versions.%s: %w", e.model, err)
-			}
+		if err := c.modelValue(s, c.fraction, c.fractions, e.model, "fractions"); err != nil {
+			return err
 		}
-		out = append(out, row)
+		if err := c.modelValue(s, c.version, c.versions, e.model, "model_versions"); err != nil {
+			return err
+		}
+		s.emit()
 	}
-	return out, nil
+	return nil
+}
+
+// modelValue sets column col from the model's entry of a per-model object, or to
+// its zero when the object lacks the model.
+func (c *creditDecoder) modelValue(s rowSink, col int, es []modelValue, model []byte, object string) error {
+	v := find(es, model)
+	if v == nil {
+		zero(c.d.columns, col, s)
+		return nil
+	}
+	if err := c.d.value(col, v, s); err != nil {
+		return fmt.Errorf("warehouse: credit: %s.%s: %w", object, model, err)
+	}
+	return nil
 }

@@ -26,48 +26,75 @@ func TestDecodersMatchStructDecoding(t *testing.T) {
 	for i := range 3 * internMax {
 		touchpoints = append(touchpoints, fmt.Sprintf(`{"event_id":"e%d","channel":"%s","visitor_id":"v%d"}`, i, []string{"Email", "Direct"}[i%2], i%7))
 	}
-	dec := newTouchpointDecoder()
-	for _, doc := range touchpoints {
-		var d tpDoc
-		if err := json.Unmarshal([]byte(doc), &d); err != nil {
-			t.Fatal(err)
-		}
-		got, err := dec.row([]byte(doc))
-		if err != nil {
-			t.Fatalf("%s: %v", doc, err)
-		}
-		if diff := gocmp.Diff(d.row(), got); diff != "" {
-			t.Errorf("touchpoint %s (-struct +decoder):\n%s", doc, diff)
-		}
-	}
-
-	if event, channel := dec.d.interns[0], dec.d.interns[dec.d.index["channel"]]; len(event.values) != internMax || len(channel.values) != 3 {
-		t.Errorf("interned %d event ids and %d channels, want %d and 3", len(event.values), len(channel.values), internMax)
-	}
-
 	credits := []string{
 		`{"credit_id":"o1-e1","opportunity_id":"o1","touchpoint_id":"e1","kind":"pipeline","currency":"USD","opportunity_amount":1000,
 			"channel":"Email","touched_at":"2026-11-20T10:00:00Z","opportunity_created_at":"2026-11-21T00:00:00Z","closed_at":null,
 			"computed_at":"2026-11-22T00:00:00Z","settings_hash":"h",
 			"credit":{"w_shaped":300,"linear":250.5,"first_touch":1000},"fractions":{"linear":0.2505,"first_touch":1,"w_shaped":0.3},
 			"model_versions":{"linear":"1","first_touch":"2"},"tenant":"acme"}`,
-		`{"credit_id":"o2-e1","opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","credit":{"linear":5},"fractions":null}`,
+		`{"credit_id":"o2-e1","opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":5},"fractions":null}`,
 		`{"credit_id":"o3-e1","opportunity_id":"o3","credit":{}}`,
+		`{"credit_id":"o4-e1","opportunity_id":"o4","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":2}}`,
 	}
-	cdec := newCreditDecoder()
-	for _, doc := range credits {
-		var d creditDoc
+	// Both collectors of rows: boxed values for Postgres, Parquet values for files
+	// (read back as the values they stand for).
+	sinks := []struct {
+		name string
+		rows func(columns []Column) batchRows
+	}{
+		{"boxed", func(columns []Column) batchRows { return newAnyRows(columns) }},
+		{"values", func(columns []Column) batchRows { return newValueRows(columns, newValuePool()) }},
+	}
+	for _, sk := range sinks {
+		t.Run(sk.name, func(t *testing.T) {
+			dec, rows := newTouchpointDecoder(), sk.rows(touchpointColumns)
+			matchOracle(t, touchpoints, dec.row, rows, touchpointColumns, func(d *tpDoc) [][]any { return [][]any{d.row()} })
+			if boxed, ok := rows.(*anyRows); ok {
+				event, channel := boxed.interns[0], boxed.interns[dec.d.index["channel"]]
+				if len(event.values) != internMax || len(channel.values) != 3 {
+					t.Errorf("interned %d event ids and %d channels, want %d and 3", len(event.values), len(channel.values), internMax)
+				}
+			}
+			columns := DatasetByName(Credits).Columns
+			matchOracle(t, credits, newCreditDecoder().rows, sk.rows(columns), columns, func(d *creditDoc) [][]any { return d.rows(nil) })
+		})
+	}
+}
+
+// matchOracle decodes each document and compares its rows with the oracle's, the
+// document decoded into D.
+func matchOracle[D any](t *testing.T, docs []string, decode decodeFunc, rows batchRows, columns []Column, oracle func(*D) [][]any) {
+	t.Helper()
+	for _, doc := range docs {
+		var d D
 		if err := json.Unmarshal([]byte(doc), &d); err != nil {
 			t.Fatal(err)
 		}
-		got, err := cdec.rows(nil, []byte(doc))
-		if err != nil {
+		if err := decode([]byte(doc), rows); err != nil {
 			t.Fatalf("%s: %v", doc, err)
 		}
-		if diff := gocmp.Diff(d.rows(nil), got); diff != "" {
-			t.Errorf("credit %s (-struct +decoder):\n%s", doc, diff)
+		if diff := gocmp.Diff(oracle(&d), taken(rows, columns)); diff != "" {
+			t.Errorf("%s (-struct +decoder):\n%s", doc, diff)
 		}
 	}
+}
+
+// taken takes the rows collected as boxed values.
+func taken(rows batchRows, columns []Column) [][]any {
+	var b Batch
+	rows.take(&b)
+	if b.Values == nil {
+		return b.Rows
+	}
+	var out [][]any
+	for r := range b.Values.n {
+		row := make([]any, len(columns))
+		for i, c := range columns {
+			row[i] = valueAsAny(c, b.Values.cols[i][r])
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 func TestDecodersRejectMalformedDocuments(t *testing.T) {
@@ -88,9 +115,9 @@ func TestDecodersRejectMalformedDocuments(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var err error
 			if tt.credit {
-				_, err = newCreditDecoder().rows(nil, []byte(tt.doc))
+				err = newCreditDecoder().rows([]byte(tt.doc), newAnyRows(DatasetByName(Credits).Columns))
 			} else {
-				_, err = newTouchpointDecoder().row([]byte(tt.doc))
+				err = newTouchpointDecoder().row([]byte(tt.doc), newAnyRows(touchpointColumns))
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error %v, want one naming %q", err, tt.want)

@@ -252,24 +252,7 @@ func parquetRows(t *testing.T, raw []byte, columns []Column) [][]any {
 		for _, row := range buf[:n] {
 			vals := make([]any, len(columns))
 			for i, c := range columns {
-				v := row[leaves[i]]
-				if v.IsNull() {
-					continue
-				}
-				switch c.Type {
-				case Int:
-					vals[i] = v.Int64()
-				case Float:
-					vals[i] = v.Double()
-				case Bool:
-					vals[i] = v.Boolean()
-				case Timestamp:
-					vals[i] = time.UnixMicro(v.Int64()).UTC()
-				case Date:
-					vals[i] = time.Unix(int64(v.Int32())*86400, 0).UTC()
-				default:
-					vals[i] = v.String()
-				}
+				vals[i] = valueAsAny(c, row[leaves[i]])
 			}
 			out = append(out, vals)
 		}
@@ -278,6 +261,27 @@ func parquetRows(t *testing.T, raw []byte, columns []Column) [][]any {
 		}
 	}
 	return out
+}
+
+// valueAsAny is a Parquet value of column c as the boxed value the export started
+// from.
+func valueAsAny(c Column, v parquet.Value) any {
+	if v.IsNull() {
+		return nil
+	}
+	switch c.Type {
+	case Int:
+		return v.Int64()
+	case Float:
+		return v.Double()
+	case Bool:
+		return v.Boolean()
+	case Timestamp:
+		return time.UnixMicro(v.Int64()).UTC()
+	case Date:
+		return time.Unix(int64(v.Int32())*86400, 0).UTC()
+	}
+	return v.String()
 }
 
 // exported reads every manifest of a file destination in run order and returns,

@@ -163,6 +163,9 @@ func (s *Service) export(ctx context.Context, d Destination, runID int64, before
 			continue
 		}
 		sc := &scope{tenantID: d.TenantID, tenant: d.Tenant, from: before[name], until: until, pii: d.PII, salt: salt}
+		if _, files := t.(*fileTarget); files {
+			sc.values = newValuePool()
+		}
 		// A backfill starts at its date, or at the watermark when that is earlier:
 		// starting later would skip what was never exported.
 		if from != nil && from.Before(sc.from.At) {
@@ -197,7 +200,8 @@ func (s *Service) export(ctx context.Context, d Destination, runID int64, before
 }
 
 // deliver reads a dataset's changes and writes them to the load, the writing
-// (encoding, sending) of one batch overlapping the reading (decoding) of the next.
+// (encoding, sending) of one batch overlapping the reading (decoding) of the next;
+// written value batches go back to the scope's pool.
 // The writer opens with the first batch: a dataset without changes is not part of
 // the run. It returns what was written and the mark of the last batch.
 func deliver(ctx context.Context, load Load, ds *Dataset, read sourceFunc, sc *scope) (Written, Mark, bool, error) {
@@ -230,6 +234,9 @@ func deliver(ctx context.Context, load Load, ds *Dataset, read sourceFunc, sc *s
 				continue
 			}
 			o.last = b.Mark
+			if b.Values != nil {
+				sc.values.put(b.Values)
+			}
 		}
 		if o.err == nil && w != nil {
 			o.written, o.err = w.Close(ctx)

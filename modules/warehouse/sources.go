@@ -104,6 +104,9 @@ type scope struct {
 	until    time.Time
 	pii      string
 	salt     []byte
+	// values, when not nil, asks the sources that decode documents for their rows
+	// as Parquet values (Batch.Values) and recycles them: the target writes files.
+	values valuePool
 }
 
 // email applies the PII mode: the address, its salted SHA-256 (hex) or nothing.
@@ -178,61 +181,54 @@ func tsp(t *time.Time) any {
 }
 
 func (src sources) touchpoints(ctx context.Context, s *scope, fn func(*Batch) error) error {
-	b := &Batch{}
-	dec := newTouchpointDecoder()
-	err := src.index.ChangedTouchpoints(ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
-		row, err := dec.row(raw)
-		if err != nil {
+	p := startDecoding(ctx, s, DatasetByName(Touchpoints), func() decodeFunc { return newTouchpointDecoder().row }, true, fn)
+	err := src.index.ChangedTouchpoints(p.ctx, s.tenant, s.from.At, s.from.ID, s.until, func(raw json.RawMessage, at time.Time) error {
+		if err := p.add(raw); err != nil {
 			return err
 		}
-		id, _ := row[0].(string)
-		b.Rows = append(b.Rows, row)
-		b.Mark = Mark{At: at, ID: id}
-		if len(b.Rows) == pageSize {
-			if err := fn(b); err != nil {
-				return err
-			}
-			b = &Batch{}
+		p.job.batch.Mark.At = at
+		if p.job.len() == pageSize {
+			return p.submit()
 		}
 		return nil
 	})
-	if err != nil {
-		return err
+	if err == nil && p.job.len() > 0 {
+		err = p.submit()
 	}
-	if len(b.Rows) > 0 {
-		return fn(b)
-	}
-	return nil
+	return p.close(err)
 }
 
 // credits exports, for each opportunity whose credits changed, its whole current
 // set of credits, replacing the set exported before (none, when its credits were
 // removed).
 func (src sources) credits(ctx context.Context, s *scope, fn func(*Batch) error) error {
+	p := startDecoding(ctx, s, DatasetByName(Credits), func() decodeFunc { return newCreditDecoder().rows }, false, fn)
+	return p.close(src.creditPages(p, s))
+}
+
+// creditPages reads the credits of a page of changed opportunities at a time.
+func (src sources) creditPages(p *docPipeline, s *scope) error {
 	after := s.from
-	dec := newCreditDecoder()
 	for {
-		changes, err := src.tables.ChangedCredits(ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
+		changes, err := src.tables.ChangedCredits(p.ctx, s.tenantID, after.At, after.ID, s.until, creditPage)
 		if err != nil || len(changes) == 0 {
 			return err
 		}
-		b := &Batch{Deletes: make([][]any, len(changes))}
+		b := p.job.batch
+		b.Deletes = make([][]any, len(changes))
 		ids := make([]string, len(changes))
 		for i, c := range changes {
 			ids[i] = c.OpportunityID
 			b.Deletes[i] = []any{c.OpportunityID}
 		}
-		err = src.index.CreditsOf(ctx, s.tenant, ids, func(raw json.RawMessage) error {
-			b.Rows, err = dec.rows(b.Rows, raw)
-			return err
-		})
+		err = src.index.CreditsOf(p.ctx, s.tenant, ids, p.add)
 		if err != nil {
 			return err
 		}
 		last := changes[len(changes)-1]
 		after = Mark{At: last.ChangedAt, ID: last.OpportunityID}
 		b.Mark = after
-		if err := fn(b); err != nil {
+		if err := p.submit(); err != nil {
 			return err
 		}
 		if len(changes) < creditPage {

@@ -8,7 +8,6 @@ import (
 	"path"
 	"slices"
 	"time"
-	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 )
@@ -35,6 +34,15 @@ type fileTarget struct {
 	b bucket
 	// fileRows is the most rows one file holds.
 	fileRows int64
+	// groupRows is the most rows a row group holds (0: rowGroupRows).
+	groupRows int
+}
+
+func (t *fileTarget) rowGroup() int {
+	if t.groupRows > 0 {
+		return t.groupRows
+	}
+	return rowGroupRows
 }
 
 func (t *fileTarget) Check(ctx context.Context) error { return t.b.check(ctx) }
@@ -109,7 +117,26 @@ type parquetSchema struct {
 	columns []Column
 	leaf    []int
 	options []parquet.WriterOption
+	// boxed turns batches of boxed rows into values.
+	boxed *valueRows
 }
+
+// dictionaryColumns are the text columns of few distinct values. Dictionary
+// encoded, they make files a sixth smaller for the same CPU (Snappy has less to
+// do); a column whose dictionary passes dictionaryMaxBytes in a row group goes on
+// in plain encoding.
+var dictionaryColumns = []string{"type", "site_key", "channel", "channel_rule", "utm_source", "utm_medium", "utm_campaign",
+	"click_id_type", "browser", "browser_version", "os", "device_type", "country", "screen", "language", "timezone",
+	"referrer_host", "model", "model_version", "settings_hash", "kind", "campaign", "source", "medium", "currency"}
+
+const dictionaryMaxBytes = 1 << 20
+
+// rowGroupRows is the most rows a row group holds; writeChunk the most rows written
+// to a column at once, which bounds how far a page grows past the page buffer.
+const (
+	rowGroupRows = 128 * 1024
+	writeChunk   = 1024
+)
 
 // newParquetSchema makes the schema of columns. Pages of text columns other than
 // bounded get no min/max bounds or statistics: loaders prune on keys and times, not on URLs or
@@ -132,11 +159,15 @@ func newParquetSchema(name string, columns []Column, bounded []string) *parquetS
 		default:
 			n = parquet.String()
 		}
+		if c.Type == String && slices.Contains(dictionaryColumns, c.Name) {
+			n = parquet.Encoded(n, &parquet.RLEDictionary)
+		}
 		g[c.Name] = parquet.Optional(n)
 	}
 	s := &parquetSchema{schema: parquet.NewSchema(name, g), columns: columns, leaf: make([]int, len(columns)),
-		options: []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.MaxRowsPerRowGroup(128 * 1024),
-			parquet.CreatedBy("srg", "1", "")}}
+		options: []parquet.WriterOption{parquet.Compression(&parquet.Snappy), parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+			parquet.CreatedBy("srg", "1", "")},
+		boxed: newValueRows(columns, nil)}
 	for i, c := range columns {
 		lc, _ := s.schema.Lookup(c.Name)
 		s.leaf[i] = lc.ColumnIndex
@@ -147,39 +178,15 @@ func newParquetSchema(name string, columns []Column, bounded []string) *parquetS
 	return s
 }
 
-// row converts values (in column order) into a Parquet row.
-func (s *parquetSchema) row(dst parquet.Row, values []any) parquet.Row {
-	if cap(dst) < len(values) {
-		dst = make(parquet.Row, len(values))
+// values converts boxed rows (in column order) into the schema's value batch,
+// valid until the next call.
+func (s *parquetSchema) values(rows [][]any) *valueBatch {
+	s.boxed.b.reset()
+	for _, r := range rows {
+		s.boxed.reset()
+		s.boxed.addAny(r)
 	}
-	dst = dst[:len(values)]
-	for i, v := range values {
-		col := s.leaf[i]
-		var pv parquet.Value
-		switch v := v.(type) {
-		case nil:
-			dst[col] = parquet.NullValue().Level(0, 0, col)
-			continue
-		case string:
-			pv = parquet.ByteArrayValue(unsafe.Slice(unsafe.StringData(v), len(v)))
-		case int64:
-			pv = parquet.Int64Value(v)
-		case float64:
-			pv = parquet.DoubleValue(v)
-		case bool:
-			pv = parquet.BooleanValue(v)
-		case time.Time:
-			if s.columns[i].Type == Date {
-				pv = parquet.Int32Value(int32(v.Unix() / 86400))
-			} else {
-				pv = parquet.Int64Value(v.UnixMicro())
-			}
-		default:
-			panic(fmt.Sprintf("warehouse: column %s: unexpected %T", s.columns[i].Name, v))
-		}
-		dst[col] = pv.Level(0, 1, col)
-	}
-	return dst
+	return s.boxed.b
 }
 
 // parquetFile is a Parquet file being written locally before it is put.
@@ -189,6 +196,8 @@ type parquetFile struct {
 	key  string
 	date string
 	rows int64
+	// group is how many rows the current row group holds.
+	group int
 }
 
 type fileWriter struct {
@@ -197,7 +206,6 @@ type fileWriter struct {
 	rows, deletes *parquetSchema
 	cur, del      *parquetFile
 	seq           int
-	buf           []parquet.Row
 	written       Written
 }
 
@@ -240,18 +248,27 @@ func (w *fileWriter) finish(ctx context.Context, pf *parquetFile, deletes bool) 
 	return nil
 }
 
-func (w *fileWriter) write(pf *parquetFile, s *parquetSchema, rows [][]any) error {
-	if cap(w.buf) < len(rows) {
-		w.buf = make([]parquet.Row, len(rows))
+// write writes rows [lo, hi) of vb, column by column: parquet-go writing rows
+// would take each apart into its columns again.
+func (w *fileWriter) write(pf *parquetFile, s *parquetSchema, vb *valueBatch, lo, hi int) error {
+	for lo < hi {
+		group := w.l.t.rowGroup()
+		n := min(hi-lo, writeChunk, group-pf.group)
+		columns := pf.w.ColumnWriters()
+		for i, values := range vb.cols {
+			if _, err := columns[s.leaf[i]].WriteRowValues(values[lo : lo+n]); err != nil {
+				return fmt.Errorf("write %s: %w", pf.key, err)
+			}
+		}
+		lo += n
+		pf.rows += int64(n)
+		if pf.group += n; pf.group == group {
+			if err := pf.w.Flush(); err != nil {
+				return fmt.Errorf("write %s: %w", pf.key, err)
+			}
+			pf.group = 0
+		}
 	}
-	buf := w.buf[:len(rows)]
-	for i, r := range rows {
-		buf[i] = s.row(buf[i], r)
-	}
-	if _, err := pf.w.WriteRows(buf); err != nil {
-		return fmt.Errorf("write %s: %w", pf.key, err)
-	}
-	pf.rows += int64(len(rows))
 	return nil
 }
 
@@ -270,16 +287,21 @@ func (w *fileWriter) Write(ctx context.Context, b *Batch) error {
 				return err
 			}
 		}
-		if err := w.write(w.del, w.deletes, b.Deletes); err != nil {
+		if err := w.write(w.del, w.deletes, w.deletes.values(b.Deletes), 0, len(b.Deletes)); err != nil {
 			return err
 		}
 		w.written.Deletes += int64(len(b.Deletes))
 	}
-	if len(b.Rows) == 0 {
+	total := b.len()
+	if total == 0 {
 		return nil
 	}
+	vb := b.Values
+	if vb == nil {
+		vb = w.rows.values(b.Rows)
+	}
 	date := partitionDate(b.Mark, w.l.run)
-	for rows := b.Rows; len(rows) > 0; {
+	for lo := 0; lo < total; {
 		if w.cur != nil && (w.cur.date != date || w.cur.rows >= w.l.t.fileRows) {
 			if err := w.finish(ctx, w.cur, false); err != nil {
 				return err
@@ -292,12 +314,12 @@ func (w *fileWriter) Write(ctx context.Context, b *Batch) error {
 				return err
 			}
 		}
-		n := min(int64(len(rows)), w.l.t.fileRows-w.cur.rows)
-		if err := w.write(w.cur, w.rows, rows[:n]); err != nil {
+		n := int(min(int64(total-lo), w.l.t.fileRows-w.cur.rows))
+		if err := w.write(w.cur, w.rows, vb, lo, lo+n); err != nil {
 			return err
 		}
-		w.written.Rows += n
-		rows = rows[n:]
+		w.written.Rows += int64(n)
+		lo += n
 	}
 	return nil
 }
