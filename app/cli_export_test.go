@@ -16,9 +16,7 @@ func TestExportCommand(t *testing.T) {
 	cfg := apptest.Config(t)
 	gdb := apptest.DB(t, cfg)
 	root := t.TempDir()
-	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
-		"SRG_ELASTICSEARCH_INDEX_PREFIX=" + cfg.Elasticsearch.IndexPrefix, "SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_LOG_LEVEL=warn",
-		"SRG_TRACKING_SPOOL_DIR=" + t.TempDir(), "SRG_WAREHOUSE_LOCAL_DIR=" + root, "SRG_WAREHOUSE_SETTLE=0s"}
+	env := stackEnviron(t, cfg, "SRG_LOG_LEVEL=warn", "SRG_WAREHOUSE_LOCAL_DIR="+root, "SRG_WAREHOUSE_SETTLE=0s")
 	conf := writeFile(t, "tenants:\n  - {slug: acme, name: Acme}\n")
 	addDestination := func() {
 		box, err := secrets.New(cfg.Secrets.Key)

@@ -13,8 +13,7 @@ import (
 func TestSyncCommands(t *testing.T) {
 	cfg := apptest.Config(t)
 	db := apptest.DB(t, cfg)
-	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
-		"SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_LOG_LEVEL=warn", "SRG_TRACKING_SPOOL_DIR=" + t.TempDir()}
+	env := stackEnviron(t, cfg, "SRG_LOG_LEVEL=warn")
 	conf := writeFile(t, "tenants:\n  - {slug: acme, name: Acme}\n")
 	dir := t.TempDir()
 	file := func(name, body string) string {

@@ -114,7 +114,7 @@ func TestCommandLine(t *testing.T) {
 
 func TestMigrateCommands(t *testing.T) {
 	cfg := apptest.Config(t)
-	env := []string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL, "SRG_SECRETS_KEY=" + cfg.Secrets.Key}
+	env := stackEnviron(t, cfg)
 	files, err := fs.Glob(migrations.SQL, "*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no migrations: %v", err)

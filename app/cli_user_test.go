@@ -11,13 +11,19 @@ import (
 	"github.com/srgplatform/srg/modules/auth/authtest"
 )
 
-// cliEnviron is the environment of an srg command run against cfg's database and
-// indices, with the config file configYAML and cheap password hashing.
+// stackEnviron is the environment of an srg command run against cfg's database and
+// indices (the test's own index prefix, so that nothing it creates outlives the test)
+// with its own spool, followed by extra.
+func stackEnviron(t *testing.T, cfg config.Config, extra ...string) []string {
+	return append([]string{"SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
+		"SRG_ELASTICSEARCH_INDEX_PREFIX=" + cfg.Elasticsearch.IndexPrefix, "SRG_SECRETS_KEY=" + cfg.Secrets.Key,
+		"SRG_TRACKING_SPOOL_DIR=" + t.TempDir()}, extra...)
+}
+
+// cliEnviron is stackEnviron with the config file configYAML and cheap password hashing.
 func cliEnviron(t *testing.T, cfg config.Config, configYAML string) []string {
-	return []string{"SRG_CONFIG=" + writeFile(t, configYAML), "SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL,
-		"SRG_SECRETS_KEY=" + cfg.Secrets.Key, "SRG_ELASTICSEARCH_INDEX_PREFIX=" + cfg.Elasticsearch.IndexPrefix,
-		"SRG_AUTH_ARGON2_MEMORY=8192", "SRG_AUTH_ARGON2_ITERATIONS=1", "SRG_AUTH_ARGON2_PARALLELISM=1", "SRG_JOBS_ENABLED=false",
-		"SRG_TRACKING_SPOOL_DIR=" + t.TempDir()}
+	return stackEnviron(t, cfg, "SRG_CONFIG="+writeFile(t, configYAML),
+		"SRG_AUTH_ARGON2_MEMORY=8192", "SRG_AUTH_ARGON2_ITERATIONS=1", "SRG_AUTH_ARGON2_PARALLELISM=1", "SRG_JOBS_ENABLED=false")
 }
 
 func TestUserCommands(t *testing.T) {
@@ -93,7 +99,7 @@ func TestUserCommands(t *testing.T) {
 
 func TestProductionRefusesToStartWithoutTwilio(t *testing.T) {
 	cfg := apptest.Config(t)
-	env := []string{"SRG_MODE=production", "SRG_DATABASE_URL=" + cfg.Database.URL, "SRG_ELASTICSEARCH_URL=" + cfg.Elasticsearch.URL, "SRG_SECRETS_KEY=" + cfg.Secrets.Key}
+	env := stackEnviron(t, cfg, "SRG_MODE=production")
 	for _, args := range [][]string{{"serve"}, {"config", "check"}} {
 		code, _, stderr := runCLI(env, args...)
 		if code != 1 || !strings.Contains(stderr, "auth.twilio: production mode needs Twilio for login codes") {
