@@ -109,10 +109,12 @@ type Tracking struct {
 	RateLimitPerSite int `koanf:"rate_limit_per_site"`
 	// BulkSize is the most events the ingester sends to Elasticsearch in one request.
 	BulkSize int `koanf:"bulk_size"`
-	// IndexRateDuringBursts (events/s) is the pace of indexing while events arrive
-	// faster than that and the spool is under half full, so that bursts leave the CPU
-	// to the collect endpoint and drain afterwards; 0 always indexes at full speed.
-	IndexRateDuringBursts int `koanf:"index_rate_during_bursts"`
+	// IndexRateDuringBursts (events/s) is the pace of indexing during a burst:
+	// while collect requests arrive faster than BurstRequestsPerSecond and the spool
+	// is under half full, so that the burst leaves the CPU to the collect endpoint and
+	// drains afterwards; 0 always indexes at full speed.
+	IndexRateDuringBursts  int `koanf:"index_rate_during_bursts"`
+	BurstRequestsPerSecond int `koanf:"burst_requests_per_second"`
 }
 
 // Sync configures the CRM and ad-platform connectors.
@@ -246,7 +248,8 @@ func Default() Config {
 			RateLimitPerSite: 5000,
 			BulkSize:         2000,
 
-			IndexRateDuringBursts: 3000,
+			IndexRateDuringBursts:  500,
+			BurstRequestsPerSecond: 1000,
 		},
 		Sync: Sync{
 			DefaultSchedule:    "@every 15m",

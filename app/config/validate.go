@@ -141,6 +141,9 @@ func (c Config) Validate() Problems {
 	if c.Tracking.IndexRateDuringBursts < 0 {
 		add("tracking.index_rate_during_bursts", "must not be negative (0 turns pacing off)")
 	}
+	if c.Tracking.BurstRequestsPerSecond < 1 {
+		add("tracking.burst_requests_per_second", "must be at least 1")
+	}
 	if c.Tracking.BulkSize < 1 || c.Tracking.BulkSize > 10000 {
 		add("tracking.bulk_size", "must be between 1 and 10000")
 	}

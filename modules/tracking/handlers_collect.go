@@ -129,7 +129,7 @@ func (m *Module) collect(c echo.Context) error {
 		return errs.Unavailable(err, "events could not be stored: retry later")
 	}
 	m.metrics.accepted.Add(float64(events))
-	m.ingest.accepted.Add(int64(events))
+	m.ingest.requests.Add(1)
 	m.ingest.notify()
 	return c.NoContent(http.StatusNoContent)
 }

@@ -51,13 +51,15 @@ type ingester struct {
 	sites *siteCache
 	ua    *enrich.UAParser
 
-	// burstRate is the indexing rate held to during bursts (0: never hold back);
-	// accepted counts accepted events, and arrival is their recent rate.
-	burstRate    int
-	accepted     atomic.Int64
-	arrival      float64
-	lastSample   time.Time
-	lastAccepted int64
+	// burstRate is the indexing rate (events/s) held to during bursts (0: never
+	// hold back), when collect requests arrive faster than burstRequests a second;
+	// requests counts accepted requests, and arrival is their recent rate.
+	burstRate     int
+	burstRequests int
+	requests      atomic.Int64
+	arrival       atomic.Int64 // requests/s, read by Drain's batches too
+	lastSample    time.Time
+	lastRequests  int64
 
 	mu    sync.Mutex
 	known map[visitorKey]knownIdentity
@@ -125,40 +127,52 @@ func (in *ingester) run(ctx context.Context) {
 	}
 }
 
-// pace holds indexing to burstRate events/s while events arrive faster than that and
-// the spool is less than half full: during a burst the collect endpoint keeps the CPU
-// that Elasticsearch would take, and the spool absorbs the difference, drained once
-// the burst is over. Under sustained load the spool fills past half and pacing stops.
+// pace holds indexing to burstRate events/s while collect requests arrive faster
+// than burstRequests a second and the spool is less than half full: during a burst
+// the collect endpoint keeps the CPU that Elasticsearch would take, and the spool
+// absorbs the difference, drained once the burst is over. Under sustained load the
+// spool fills past half and pacing stops.
 func (in *ingester) pace(ctx context.Context, indexed int, took time.Duration) {
-	if in.burstRate <= 0 {
-		return
-	}
-	now := time.Now()
-	accepted := in.accepted.Load()
-	if in.lastSample.IsZero() {
-		in.lastSample, in.lastAccepted = now, accepted
-		return
-	}
-	elapsed := now.Sub(in.lastSample)
-	if elapsed < 500*time.Millisecond {
-		if in.arrival <= float64(in.burstRate) {
-			return
-		}
-	} else {
-		in.arrival = float64(accepted-in.lastAccepted) / elapsed.Seconds()
-		in.lastSample, in.lastAccepted = now, accepted
-	}
-	_, bytes := in.spool.Len()
-	if d := paceDelay(in.burstRate, in.arrival, indexed, took, bytes, in.spool.maxBytes); d > 0 {
+	if d := in.paceFor(indexed, took); d > 0 {
 		sleep(ctx, d)
 	}
 }
 
+// paceFor updates the arrival rate and returns how long to wait after a batch.
+func (in *ingester) paceFor(indexed int, took time.Duration) time.Duration {
+	if in.burstRate <= 0 {
+		return 0
+	}
+	now := time.Now()
+	requests := in.requests.Load()
+	if in.lastSample.IsZero() {
+		in.lastSample, in.lastRequests = now, requests
+		return 0
+	}
+	if elapsed := now.Sub(in.lastSample); elapsed >= 500*time.Millisecond {
+		in.arrival.Store(int64(float64(requests-in.lastRequests) / elapsed.Seconds()))
+		in.lastSample, in.lastRequests = now, requests
+	}
+	_, bytes := in.spool.Len()
+	return paceDelay(in.burstRate, in.burstRequests, in.arrival.Load(), indexed, took, bytes, in.spool.maxBytes)
+}
+
+// batchRecords is how many spooled requests the next bulk request takes: during a
+// burst a tenth of a second's pace, so that Elasticsearch's work comes in short
+// slices between the collect requests rather than in one long bulk request that takes
+// both cores.
+func (in *ingester) batchRecords() int {
+	if in.burstRate > 0 && in.arrival.Load() > int64(in.burstRequests) {
+		return max(min(in.bulkSize, in.burstRate/10), 1)
+	}
+	return in.bulkSize
+}
+
 // paceDelay is how long to wait after indexing a batch so that indexing runs at
-// burstRate events/s, or 0 when arrivals are not above that rate or the spool is
-// half full or more.
-func paceDelay(burstRate int, arrival float64, indexed int, took time.Duration, spoolBytes, spoolMax int64) time.Duration {
-	if burstRate <= 0 || arrival <= float64(burstRate) || spoolBytes > spoolMax/2 {
+// burstRate events/s, or 0 when requests arrive no faster than burstRequests a
+// second or the spool is half full or more.
+func paceDelay(burstRate, burstRequests int, arrival int64, indexed int, took time.Duration, spoolBytes, spoolMax int64) time.Duration {
+	if burstRate <= 0 || arrival <= int64(burstRequests) || spoolBytes > spoolMax/2 {
 		return 0
 	}
 	want := time.Duration(float64(indexed) / float64(burstRate) * float64(time.Second))
@@ -200,7 +214,7 @@ func (in *ingester) drainOnce(ctx context.Context) (int, error) {
 }
 
 func (in *ingester) indexBatch(ctx context.Context) (int, error) {
-	first, raws, err := in.spool.Read(in.bulkSize, spoolBatchBytes)
+	first, raws, err := in.spool.Read(in.batchRecords(), spoolBatchBytes)
 	if err != nil || len(raws) == 0 {
 		return 0, err
 	}

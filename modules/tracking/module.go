@@ -115,7 +115,7 @@ func New(d Deps) (*Module, error) {
 	m.sites = newSiteCache(30*time.Second, m.loadSite)
 	m.ingest = &ingester{spool: spool, index: d.Indexer, ids: d.Identities, store: m.store, log: d.Log,
 		bulkSize: d.Config.BulkSize, metrics: m.metrics, wake: make(chan struct{}, 1), sites: m.sites, ua: m.ua,
-		burstRate: d.Config.IndexRateDuringBursts}
+		burstRate: d.Config.IndexRateDuringBursts, burstRequests: d.Config.BurstRequestsPerSecond}
 	return m, nil
 }
 
