@@ -10,28 +10,35 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/srgplatform/srg/app"
 	"github.com/srgplatform/srg/app/apptest"
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/warehouse"
 )
 
+// warehousePlatform is a platform that exports at once, with the tenant acme (its id
+// tid) and its indices, and the URL of a second database to export to.
+func warehousePlatform(t *testing.T) (p *app.Platform, dest string, tid int64) {
+	t.Helper()
+	cfg := apptest.Config(t)
+	cfg.Warehouse.Settle = 0
+	p = build(t, cfg)
+	if err := apptest.System(p.DB).Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tid).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Search.EnsureTenant(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+	return p, apptest.Config(t).Database.URL, tid
+}
+
 // TestWarehouseExportsTheOtherModulesRows runs the export through the platform's
 // wiring: the identity, sync and attribution export queries, with the changed_at
 // their tables' triggers keep, into a Postgres destination.
 func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
-	cfg := apptest.Config(t)
-	cfg.Warehouse.Settle = 0
-	p := build(t, cfg)
+	p, dest, tid := warehousePlatform(t)
 	ctx := context.Background()
-	dest := apptest.Config(t).Database.URL
-	var tid int64
-	if err := p.DB.Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tid).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Search.EnsureTenant(ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
 	scoped := p.DB.WithContext(db.WithTenant(ctx, tid))
 	for _, sql := range []string{
 		`INSERT INTO accounts (id, tenant_id, domain, name) VALUES (7, ?, 'acme.test', 'Acme')`,
@@ -137,18 +144,8 @@ func TestWarehouseExportsTheOtherModulesRows(t *testing.T) {
 // their image): one row per model and touchpoint, and each model's rows sum to the
 // opportunity's amount.
 func TestWarehouseExportsTheAttributionsCredits(t *testing.T) {
-	cfg := apptest.Config(t)
-	cfg.Warehouse.Settle = 0
-	p := build(t, cfg)
+	p, dest, tid := warehousePlatform(t)
 	ctx := context.Background()
-	dest := apptest.Config(t).Database.URL
-	var tid int64
-	if err := apptest.System(p.DB).Raw(`INSERT INTO tenants (slug, name) VALUES ('acme', 'Acme') RETURNING id`).Scan(&tid).Error; err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Search.EnsureTenant(ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
 	scoped := p.DB.WithContext(db.WithTenant(ctx, tid))
 	var ann int64
 	if err := scoped.Raw(`INSERT INTO people (tenant_id, email, first_seen_at, last_seen_at) VALUES (?, 'ann@acme.test', now(), now()) RETURNING id`, tid).Scan(&ann).Error; err != nil {
