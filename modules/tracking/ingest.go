@@ -162,17 +162,24 @@ func (in *ingester) paceFor(indexed int, took time.Duration) time.Duration {
 // slices between the collect requests rather than in one long bulk request that takes
 // both cores.
 func (in *ingester) batchRecords() int {
-	if in.burstRate > 0 && in.arrival.Load() > int64(in.burstRequests) {
+	_, bytes := in.spool.Len()
+	if bursting(in.burstRate, in.burstRequests, in.arrival.Load(), bytes, in.spool.maxBytes) {
 		return max(min(in.bulkSize, in.burstRate/10), 1)
 	}
 	return in.bulkSize
+}
+
+// bursting reports whether indexing is held back: pacing is on, collect requests
+// arrive faster than burstRequests a second, and the spool is under half full.
+func bursting(burstRate, burstRequests int, arrival, spoolBytes, spoolMax int64) bool {
+	return burstRate > 0 && arrival > int64(burstRequests) && spoolBytes <= spoolMax/2
 }
 
 // paceDelay is how long to wait after indexing a batch so that indexing runs at
 // burstRate events/s, or 0 when requests arrive no faster than burstRequests a
 // second or the spool is half full or more.
 func paceDelay(burstRate, burstRequests int, arrival int64, indexed int, took time.Duration, spoolBytes, spoolMax int64) time.Duration {
-	if burstRate <= 0 || arrival <= int64(burstRequests) || spoolBytes > spoolMax/2 {
+	if !bursting(burstRate, burstRequests, arrival, spoolBytes, spoolMax) {
 		return 0
 	}
 	want := time.Duration(float64(indexed) / float64(burstRate) * float64(time.Second))

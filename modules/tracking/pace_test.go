@@ -1,6 +1,7 @@
 package tracking
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -38,18 +39,30 @@ func TestBatchRecords(t *testing.T) {
 		name    string
 		rate    int
 		arrival int64
+		spooled int // records of 1 kB in a spool of at most 1 MB
 		want    int
 	}{
-		{"no burst: full bulks", 500, 800, 2000},
-		{"burst: a tenth of a second's pace", 500, 4000, 50},
-		{"burst at a tiny pace: one request", 5, 4000, 1},
-		{"pacing off", 0, 4000, 2000},
+		{"no burst: full bulks", 500, 800, 0, 2000},
+		{"burst: a tenth of a second's pace", 500, 4000, 0, 50},
+		{"burst at a tiny pace: one request", 5, 4000, 0, 1},
+		{"pacing off", 0, 4000, 0, 2000},
+		{"burst with the spool half full: full bulks", 500, 4000, 600, 2000},
 	}
 	for _, tt := range tests {
-		in := &ingester{bulkSize: 2000, burstRate: tt.rate, burstRequests: 1000}
+		spool, err := OpenSpool(t.TempDir(), 1<<20, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range tt.spooled {
+			if err := spool.Append(context.Background(), [][]byte{make([]byte, 1000)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		in := &ingester{spool: spool, bulkSize: 2000, burstRate: tt.rate, burstRequests: 1000}
 		in.arrival.Store(tt.arrival)
 		if got := in.batchRecords(); got != tt.want {
 			t.Errorf("%s: %d, want %d", tt.name, got, tt.want)
 		}
+		spool.Close()
 	}
 }
