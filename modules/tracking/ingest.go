@@ -133,28 +133,23 @@ func (in *ingester) run(ctx context.Context) {
 // absorbs the difference, drained once the burst is over. Under sustained load the
 // spool fills past half and pacing stops.
 func (in *ingester) pace(ctx context.Context, indexed int, took time.Duration) {
-	if d := in.paceFor(indexed, took); d > 0 {
-		sleep(ctx, d)
-	}
-}
-
-// paceFor updates the arrival rate and returns how long to wait after a batch.
-func (in *ingester) paceFor(indexed int, took time.Duration) time.Duration {
 	if in.burstRate <= 0 {
-		return 0
+		return
 	}
 	now := time.Now()
 	requests := in.requests.Load()
 	if in.lastSample.IsZero() {
 		in.lastSample, in.lastRequests = now, requests
-		return 0
+		return
 	}
 	if elapsed := now.Sub(in.lastSample); elapsed >= 500*time.Millisecond {
 		in.arrival.Store(int64(float64(requests-in.lastRequests) / elapsed.Seconds()))
 		in.lastSample, in.lastRequests = now, requests
 	}
 	_, bytes := in.spool.Len()
-	return paceDelay(in.burstRate, in.burstRequests, in.arrival.Load(), indexed, took, bytes, in.spool.maxBytes)
+	if d := paceDelay(in.burstRate, in.burstRequests, in.arrival.Load(), indexed, took, bytes, in.spool.maxBytes); d > 0 {
+		sleep(ctx, d)
+	}
 }
 
 // batchRecords is how many spooled requests the next bulk request takes: during a
