@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -50,27 +52,38 @@ func TestPagedReadsReturnEveryHitOnce(t *testing.T) {
 		}
 	}
 	var got []string
-	err := c.PeopleTouchpoints(ctx, "acme", []string{"0", "1"}, start, start.Add(time.Hour), []string{"event_id"}, appendEventID(&got))
+	err := c.PeopleTouchpoints(ctx, "acme", []string{"0", "1"}, start, start.Add(time.Hour), appendEventID(&got))
 	if err != nil || !slices.Equal(got, wantTouches) {
 		t.Fatalf("touchpoints = %v, %v; want %v", got, err, wantTouches)
 	}
+	// Each slice is read by its own function, from its own goroutine.
+	var mu sync.Mutex
+	var parts []*[]string
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), func() func(json.RawMessage) error {
+		mu.Lock()
+		defer mu.Unlock()
+		parts = append(parts, new([]string))
+		return appendEventID(parts[len(parts)-1])
+	})
 	got = got[:0]
-	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start.Add(2*time.Minute), start.Add(13*time.Minute), []string{"event_id"}, appendEventID(&got))
-	slices.Sort(got)
-	if err != nil || !slices.Equal(got, wantTouches[2:13]) {
-		t.Fatalf("touchpoints between = %v, %v; want %v", got, err, wantTouches[2:13])
+	for _, p := range parts {
+		got = append(got, *p...)
 	}
-	// The slices are read at once; a callback's error ends the read and is returned.
+	slices.Sort(got)
+	if err != nil || !slices.Equal(got, wantTouches[2:13]) || len(parts) != 2 {
+		t.Fatalf("touchpoints between = %v in %d parts, %v; want %v in 2", got, len(parts), err, wantTouches[2:13])
+	}
+	// A callback's error ends the read and is returned.
 	stop := errors.New("stop")
-	calls := 0
-	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start, start.Add(time.Hour), []string{"event_id"}, func(json.RawMessage) error {
-		if calls++; calls == 3 {
+	var calls atomic.Int32
+	err = c.IdentifiedTouchpointsBetween(ctx, "acme", start, start.Add(time.Hour), func() func(json.RawMessage) error {
+		return func(json.RawMessage) error {
+			calls.Add(1)
 			return stop
 		}
-		return nil
 	})
-	if !errors.Is(err, stop) || calls != 3 {
-		t.Fatalf("read ended by its callback: err %v after %d calls", err, calls)
+	if !errors.Is(err, stop) || calls.Load() > 2 {
+		t.Fatalf("read ended by its callback: err %v after %d calls", err, calls.Load())
 	}
 	credits, err := c.CreditIDs(ctx, "acme", []string{"o0", "o1"})
 	if err != nil || !slices.Equal(credits, wantCredits) {

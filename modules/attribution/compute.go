@@ -30,10 +30,6 @@ type touch struct {
 	AccountID    string    `json:"account_id"`
 }
 
-// touchFields are the source fields read from Elasticsearch.
-var touchFields = []string{"event_id", "person_id", "type", "occurred_at", "session_start", "channel", "channel_rule",
-	"utm_campaign", "utm_source", "utm_medium", "utm_content", "landing_page", "url", "account_id"}
-
 // counts reports whether the tenant's rules let the touchpoint count: its type is
 // enabled, a page view is its session's first, and its channel is not excluded.
 func (s *Settings) counts(t *touch) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	gojson "github.com/goccy/go-json"
@@ -67,7 +68,8 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 		return nil, nil, err
 	}
 	var opps []*opportunity
-	byPerson := map[string][]*touch{}
+	var mu sync.Mutex
+	var parts []map[string][]*touch
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		var err error
@@ -75,14 +77,37 @@ func (s *Service) loadEveryone(ctx context.Context, tenantID int64, tenant strin
 		return err
 	})
 	g.Go(func() error {
-		return s.store.IdentifiedTouchpointsBetween(gctx, tenant, from, to, touchFields, newTouchDecoder(st).into(byPerson))
+		return s.store.IdentifiedTouchpointsBetween(gctx, tenant, from, to, func() func(json.RawMessage) error {
+			part := map[string][]*touch{}
+			mu.Lock()
+			parts = append(parts, part)
+			mu.Unlock()
+			return newTouchDecoder(st).into(part)
+		})
 	})
 	if err := g.Wait(); err != nil {
 		return nil, nil, err
 	}
+	byPerson := mergeParts(parts)
 	from, to = everyoneSpan(opps, lookback, at)
 	trimToSpan(byPerson, from, to)
 	return opps, byPerson, nil
+}
+
+// mergeParts joins the touches read by person in parts; a person's touches may be
+// spread over several (journeys sort them).
+func mergeParts(parts []map[string][]*touch) map[string][]*touch {
+	if len(parts) == 0 {
+		return map[string][]*touch{}
+	}
+	slices.SortFunc(parts, func(a, b map[string][]*touch) int { return len(b) - len(a) })
+	byPerson := parts[0]
+	for _, part := range parts[1:] {
+		for p, ts := range part {
+			byPerson[p] = append(byPerson[p], ts...)
+		}
+	}
+	return byPerson
 }
 
 // trimToSpan drops the touches outside [from, to), and the people left with none.
@@ -201,20 +226,13 @@ func (s *Service) touchesOf(ctx context.Context, tenant string, st *Settings, pe
 		part := map[string][]*touch{}
 		parts = append(parts, part)
 		g.Go(func() error {
-			return s.store.PeopleTouchpoints(gctx, tenant, people[i:min(i+size, len(people))], from, to, touchFields, newTouchDecoder(st).into(part))
+			return s.store.PeopleTouchpoints(gctx, tenant, people[i:min(i+size, len(people))], from, to, newTouchDecoder(st).into(part))
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	// The parts hold different people.
-	byPerson := map[string][]*touch{}
-	for _, part := range parts {
-		for p, ts := range part {
-			byPerson[p] = ts
-		}
-	}
-	return byPerson, nil
+	return mergeParts(parts), nil
 }
 
 // touchDecoder decodes touchpoints, keeps those that count, and shares one copy of

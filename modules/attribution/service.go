@@ -16,10 +16,12 @@ import (
 
 // Store reads touchpoints and writes credits; app/search implements it.
 type Store interface {
-	PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
+	PeopleTouchpoints(ctx context.Context, tenant string, personIDs []string, from, to time.Time, fn func(doc json.RawMessage) error) error
 	// IdentifiedTouchpointsBetween reads every identified person's touchpoints in
-	// [from, to), in no particular order: a full run's one read.
-	IdentifiedTouchpointsBetween(ctx context.Context, tenant string, from, to time.Time, fields []string, fn func(doc json.RawMessage) error) error
+	// [from, to), in no particular order, in parts read at once: a full run's one
+	// read. newReader is called once per part; each function it returns is called
+	// from one goroutine.
+	IdentifiedTouchpointsBetween(ctx context.Context, tenant string, from, to time.Time, newReader func() func(doc json.RawMessage) error) error
 	WriteCredits(ctx context.Context, tenant string, credits []Credit) error
 	// CreditIDs lists the ids of every credit of the opportunities, including those
 	// written moments ago (the index is refreshed first).
