@@ -42,6 +42,7 @@ type recomputeResult struct {
 	Encode        time.Duration `json:"encode_ns"`
 	Write         time.Duration `json:"write_ns"`
 	Learn         time.Duration `json:"learn_ns"`
+	Score         time.Duration `json:"score_ns"`
 }
 
 // RunAttribution generates a synthetic tenant in a new database and index prefix,
@@ -85,6 +86,7 @@ func RunAttribution(ctx context.Context, o AttributionOptions) error {
 	fmt.Fprintf(o.Out, "attribution_encode_seconds=%.2f\n", full.Encode.Seconds())
 	fmt.Fprintf(o.Out, "attribution_write_seconds=%.2f\n", full.Write.Seconds())
 	fmt.Fprintf(o.Out, "attribution_learn_seconds=%.2f\n", full.Learn.Seconds())
+	fmt.Fprintf(o.Out, "attribution_score_seconds=%.2f\n", full.Score.Seconds())
 	fmt.Fprintf(o.Out, "attribution_full_seconds=%.2f\n", fullTook.Seconds())
 	fmt.Fprintf(o.Out, "attribution_credits=%d\n", full.Credits)
 	fmt.Fprintf(o.Out, "attribution_incremental_seconds=%.2f\n", incTook.Seconds())

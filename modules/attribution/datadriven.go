@@ -259,8 +259,9 @@ func dataDrivenNames(st Settings) []string {
 
 // learn reads every journey — the opportunities' (converting, with their amount)
 // and those of tracked people with no opportunity (not converting) — fits the
-// data-driven models and stores their weights.
-func (s *Service) learn(ctx context.Context, tenantID int64, st *Settings, names []string, opps []*opportunity, byPerson map[string][]*touch, at time.Time) ([]ChannelWeight, error) {
+// data-driven models and stores their weights. It returns the weights and the
+// journeys as examples for the scoreboard (none when nothing converted).
+func (s *Service) learn(ctx context.Context, tenantID int64, st *Settings, names []string, opps []*opportunity, byPerson map[string][]*touch, at time.Time) ([]ChannelWeight, []example, error) {
 	var converting [][]string
 	var values []float64
 	var examples []example
@@ -282,7 +283,7 @@ func (s *Service) learn(ctx context.Context, tenantID int64, st *Settings, names
 	}
 	var people []string
 	if err := s.db.WithContext(ctx).Raw(`SELECT id::text FROM people WHERE tenant_id = ? ORDER BY id`, tenantID).Scan(&people).Error; err != nil {
-		return nil, fmt.Errorf("attribution: people: %w", err)
+		return nil, nil, fmt.Errorf("attribution: people: %w", err)
 	}
 	people = slices.DeleteFunc(people, func(p string) bool { return linked[p] })
 	from := at.Add(-lookback)
@@ -302,20 +303,26 @@ func (s *Service) learn(ctx context.Context, tenantID int64, st *Settings, names
 		}
 	}
 	if len(converting) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ws, err := fitWeights(names, st.MarkovOrder, pathSet(converting, values, nulls))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := saveWeights(ctx, s.db, tenantID, ws, at); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	return ws, examples, nil
+}
+
+// score scores every model of the settings on the examples and stores the
+// scoreboard.
+func (s *Service) score(ctx context.Context, tenantID int64, st *Settings, examples []example, at time.Time) error {
 	scores, err := scoreboard(st.modelNames(), st, examples)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return ws, saveScores(ctx, s.db, tenantID, scores, at)
+	return saveScores(ctx, s.db, tenantID, scores, at)
 }
 
 func channelsOf(ts []*touch) []string {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"gorm.io/gorm"
 
 	"github.com/srgplatform/srg/app/audit"
@@ -117,6 +118,8 @@ type Result struct {
 	// Learn is the time the data-driven models took to learn their channel weights
 	// (reading every journey again included).
 	Learn time.Duration `json:"learn_ns"`
+	// Score is the time the model scoreboard took, alongside the writes.
+	Score time.Duration `json:"score_ns"`
 }
 
 // Recompute attributes the tenant's opportunities: all of them when full, when it
@@ -187,9 +190,10 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 		return res, err
 	}
 	res.Read += time.Since(t0)
+	var examples []example
 	if dd := dataDrivenNames(st); len(dd) > 0 && since == nil {
 		t1 := time.Now()
-		if weights, err = s.learn(ctx, tenantID, &st, dd, opps, everyone, start); err != nil {
+		if weights, examples, err = s.learn(ctx, tenantID, &st, dd, opps, everyone, start); err != nil {
 			return res, err
 		}
 		res.Learn = time.Since(t1)
@@ -221,7 +225,18 @@ func (s *Service) Recompute(ctx context.Context, tenantID int64, tenant string, 
 	enc := &creditEncoder{tenant: tenant, settingsHash: settingsHash, models: models, names: newCreditModels(names, versions), at: start}
 	r := &run{s: s, tenantID: tenantID, tenant: tenant, st: &st, settingsHash: settingsHash, encoder: enc,
 		everyone: everyone, rewrite: rewrite, at: start, res: &res}
-	if err := r.recomputeAll(ctx, opps); err != nil {
+	// The scoreboard needs nothing the credits need, and the writes leave a core
+	// partly idle while Elasticsearch indexes: it runs alongside them.
+	g, gctx := errgroup.WithContext(ctx)
+	if examples != nil {
+		g.Go(func() error {
+			t := time.Now()
+			defer func() { res.Score = time.Since(t) }()
+			return s.score(gctx, tenantID, &st, examples, start)
+		})
+	}
+	g.Go(func() error { return r.recomputeAll(gctx, opps) })
+	if err := g.Wait(); err != nil {
 		return res, err
 	}
 	if err := s.db.WithContext(ctx).Exec(`INSERT INTO attribution_runs (tenant_id, last_started) VALUES (?, ?)
