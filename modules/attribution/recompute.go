@@ -294,8 +294,11 @@ type run struct {
 	// rewrite writes every opportunity's credits, whatever its journey hash: the
 	// credit index holds none.
 	rewrite bool
-	at      time.Time
-	res     *Result
+	// hashes are the journey hashes a full run read before its first batch
+	// (allJourneyHashes); prepare, which reads them, runs on one goroutine.
+	hashes map[string]string
+	at     time.Time
+	res    *Result
 }
 
 // prepared is a batch computed and encoded, ready to write.
@@ -379,7 +382,7 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{before: make(map[string]bool, len(prev))}
+	p := &prepared{before: make(map[string]bool, min(len(prev), len(opps)))}
 	for _, o := range opps {
 		touches := journeys[o.ID]
 		h := journeyHash(r.settingsHash, o, touches)
@@ -435,10 +438,13 @@ func bulks(docs []Credit) [][]Credit {
 // journeyHashes are the journey hashes the opportunities' credits were last
 // computed from, by opportunity id: none when the run rewrites every credit.
 func (r *run) journeyHashes(ctx context.Context, opps []*opportunity) (map[string]string, error) {
-	prev := make(map[string]string, len(opps))
 	if r.rewrite {
-		return prev, nil
+		return map[string]string{}, nil
 	}
+	if r.everyone != nil {
+		return r.allJourneyHashes(ctx)
+	}
+	prev := make(map[string]string, len(opps))
 	ids := make([]string, len(opps))
 	for i, o := range opps {
 		ids[i] = o.ID
@@ -451,6 +457,26 @@ func (r *run) journeyHashes(ctx context.Context, opps []*opportunity) (map[strin
 		prev[row.OpportunityID] = row.JourneyHash
 	}
 	return prev, nil
+}
+
+// allJourneyHashes reads the journey hash of every opportunity of the tenant once,
+// for a full run's batches. Asked batch by batch, Postgres planned the lookups
+// for the state table as it was when last analyzed: on a tenant's first run,
+// empty, so every batch scanned the rows the earlier ones had written (38 s of a
+// 100,000-opportunity run, against 0.1 s for one read).
+func (r *run) allJourneyHashes(ctx context.Context) (map[string]string, error) {
+	if r.hashes != nil {
+		return r.hashes, nil
+	}
+	var rows []struct{ OpportunityID, JourneyHash string }
+	if err := r.s.db.WithContext(ctx).Raw(`SELECT opportunity_id, journey_hash FROM attribution_state WHERE tenant_id = ?`, r.tenantID).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("attribution: read state: %w", err)
+	}
+	r.hashes = make(map[string]string, len(rows))
+	for _, row := range rows {
+		r.hashes[row.OpportunityID] = row.JourneyHash
+	}
+	return r.hashes, nil
 }
 
 // commit writes a prepared batch's credits, deletes its opportunities' credits

@@ -207,6 +207,11 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	if err != nil || res.Full || res.Changed != 0 {
 		t.Fatalf("recompute with no change = %+v, %v", res, err)
 	}
+	// A full run reads every journey again, and writes none that did not change.
+	res, err = e.svc.Recompute(ctx, e.tenant, "acme", true)
+	if err != nil || !res.Full || res.Changed != 0 {
+		t.Fatalf("full recompute with no change = %+v, %v", res, err)
+	}
 
 	// The amount changes in the CRM: only that opportunity is recomputed.
 	e.exec(t, `UPDATE crm_opportunities SET amount = 2000, synced_at = now() WHERE external_id = 'o1'`)
