@@ -2,6 +2,7 @@ package auth
 
 import (
 	"fmt"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/alexedwards/argon2id"
@@ -22,24 +23,34 @@ const (
 type hasher struct {
 	params *argon2id.Params
 	// dummy is a hash of a random password, checked when the account is unknown so that
-	// a wrong email takes as long as a wrong password.
-	dummy string
+	// a wrong email takes as long as a wrong password. It is made at the first check,
+	// not at start: every srg command builds a hasher, and making it costs a core
+	// half a second and the hash's memory (64 MiB by default), which a command that
+	// checks no password (recompute, sync, or a server before its first sign-in)
+	// should not pay.
+	dummyOnce sync.Once
+	dummy     string
+	dummyErr  error
 }
 
 func newHasher(cfg config.Argon2) (*hasher, error) {
-	h := &hasher{params: &argon2id.Params{
+	return &hasher{params: &argon2id.Params{
 		Memory:      uint32(cfg.Memory),
 		Iterations:  uint32(cfg.Iterations),
 		Parallelism: uint8(cfg.Parallelism),
 		SaltLength:  16,
 		KeyLength:   32,
-	}}
-	dummy, err := argon2id.CreateHash(randomToken(), h.params)
-	if err != nil {
-		return nil, fmt.Errorf("auth: argon2id: %w", err)
-	}
-	h.dummy = dummy
-	return h, nil
+	}}, nil
+}
+
+func (h *hasher) dummyHash() (string, error) {
+	h.dummyOnce.Do(func() {
+		h.dummy, h.dummyErr = argon2id.CreateHash(randomToken(), h.params)
+		if h.dummyErr != nil {
+			h.dummyErr = fmt.Errorf("auth: argon2id: %w", h.dummyErr)
+		}
+	})
+	return h.dummy, h.dummyErr
 }
 
 func (h *hasher) hash(password string) (string, error) {
@@ -54,8 +65,14 @@ func (h *hasher) hash(password string) (string, error) {
 // a user without a password) is checked against the dummy and never matches. stale
 // reports a match whose hash uses other parameters than the configured ones.
 func (h *hasher) check(password, hash string) (ok, stale bool, err error) {
+	// Made before either branch, so the first check takes as long for a known account
+	// as for an unknown one.
+	dummy, err := h.dummyHash()
+	if err != nil {
+		return false, false, err
+	}
 	if hash == "" {
-		_, _, _ = argon2id.CheckHash(password, h.dummy)
+		_, _, _ = argon2id.CheckHash(password, dummy)
 		return false, false, nil
 	}
 	ok, params, err := argon2id.CheckHash(password, hash)
