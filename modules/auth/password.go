@@ -33,14 +33,14 @@ type hasher struct {
 	dummyErr  error
 }
 
-func newHasher(cfg config.Argon2) (*hasher, error) {
+func newHasher(cfg config.Argon2) *hasher {
 	return &hasher{params: &argon2id.Params{
 		Memory:      uint32(cfg.Memory),
 		Iterations:  uint32(cfg.Iterations),
 		Parallelism: uint8(cfg.Parallelism),
 		SaltLength:  16,
 		KeyLength:   32,
-	}}, nil
+	}}
 }
 
 func (h *hasher) dummyHash() (string, error) {

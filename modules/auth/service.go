@@ -85,10 +85,7 @@ func NewService(d ServiceDeps) (*Service, error) {
 	if len(d.CodeKey) < 32 {
 		return nil, errors.New("auth: the code key must have 32 bytes")
 	}
-	h, err := newHasher(d.Argon2)
-	if err != nil {
-		return nil, err
-	}
+	h := newHasher(d.Argon2)
 	now := d.Now
 	if now == nil {
 		now = time.Now

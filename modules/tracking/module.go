@@ -258,8 +258,8 @@ func (m *Module) storedIP(ip netip.Addr) netip.Addr {
 	return ip
 }
 
-// SpoolWriteBuckets bound the spool write times of srg_tracking_spool_write_seconds.
-var SpoolWriteBuckets = []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
+// spoolWriteBuckets bound the spool write times of srg_tracking_spool_write_seconds.
+var spoolWriteBuckets = []float64{0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5}
 
 type metrics struct {
 	accepted       prometheus.Counter
@@ -283,7 +283,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		spoolBytes:     prometheus.NewGauge(prometheus.GaugeOpts{Name: "srg_tracking_spool_bytes", Help: "Approximate size of the spool."}),
 		spoolWrite: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "srg_tracking_spool_write_seconds",
 			Help:    "Time of each spool write with its fsync, which the collect requests that arrived meanwhile wait for before their 204.",
-			Buckets: SpoolWriteBuckets}),
+			Buckets: spoolWriteBuckets}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.accepted, m.rejected, m.indexed, m.ingestErrors, m.ingestRejected, m.spoolRecords, m.spoolBytes, m.spoolWrite)
