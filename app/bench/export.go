@@ -156,13 +156,12 @@ func (g *ExportTenant) CreditsOf(_ context.Context, _ string, opportunityIDs []s
 			buf = append(append(buf, `,"channel":"`...), benchChannels[k%len(benchChannels)]...)
 			buf = num(append(buf, `","channel_rule":"rule-`...), k%len(benchChannels))
 			buf = num(append(buf, `","campaign":"camp-`...), k%40)
-			buf = append(buf, `","source":"google","medium":"cpc","touched_at":"`...)
-			buf = at.AppendFormat(buf, time.RFC3339Nano)
-			buf = append(buf, `","opportunity_created_at":"`...)
-			buf = g.Start.AppendFormat(buf, time.RFC3339Nano)
-			buf = append(buf, `","computed_at":"`...)
-			buf = g.Start.AppendFormat(buf, time.RFC3339Nano)
-			buf = append(buf, `","credit":{`...)
+			// Dates as srg writes credits' dates: epoch milliseconds.
+			buf = append(buf, `","source":"google","medium":"cpc","touched_at":`...)
+			buf = strconv.AppendInt(buf, at.UnixMilli(), 10)
+			buf = strconv.AppendInt(append(buf, `,"opportunity_created_at":`...), g.Start.UnixMilli(), 10)
+			buf = strconv.AppendInt(append(buf, `,"computed_at":`...), g.Start.UnixMilli(), 10)
+			buf = append(buf, `,"credit":{`...)
 			for i, m := range g.Models {
 				if i > 0 {
 					buf = append(buf, ',')

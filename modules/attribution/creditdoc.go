@@ -80,12 +80,14 @@ func (c *credit) appendJSON(b []byte, m creditModels, cache *floatCache) ([]byte
 		b = append(b, '"', ':')
 		b = appendJSONString(b, v)
 	}
+	// Dates are epoch milliseconds, the precision Elasticsearch keeps: it parses a
+	// number several times faster than an RFC 3339 string, which made the dates
+	// about a sixth of the credits' indexing time.
 	date := func(key string, t time.Time) {
 		b = append(b, ',', '"')
 		b = append(b, key...)
-		b = append(b, '"', ':', '"')
-		b = t.AppendFormat(b, time.RFC3339Nano)
-		b = append(b, '"')
+		b = append(b, '"', ':')
+		b = strconv.AppendInt(b, t.UnixMilli(), 10)
 	}
 	if !finite(c.OpportunityAmount) {
 		return b, errNotFinite

@@ -14,7 +14,7 @@ import (
 )
 
 // creditJSON is the credit document as encoding/json writes it from maps: the
-// shape appendJSON must produce.
+// shape appendJSON must produce. Dates are epoch milliseconds.
 type creditJSON struct {
 	CreditID          string             `json:"credit_id"`
 	Tenant            string             `json:"tenant"`
@@ -33,10 +33,10 @@ type creditJSON struct {
 	Medium            string             `json:"medium,omitempty"`
 	Content           string             `json:"content,omitempty"`
 	LandingPage       string             `json:"landing_page,omitempty"`
-	TouchedAt         time.Time          `json:"touched_at"`
-	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
-	ClosedAt          *time.Time         `json:"closed_at,omitempty"`
-	ComputedAt        time.Time          `json:"computed_at"`
+	TouchedAt         int64              `json:"touched_at"`
+	OppCreatedAt      int64              `json:"opportunity_created_at"`
+	ClosedAt          *int64             `json:"closed_at,omitempty"`
+	ComputedAt        int64              `json:"computed_at"`
 	Credit            map[string]float64 `json:"credit"`
 	Fractions         map[string]float64 `json:"fractions"`
 	ModelVersions     map[string]string  `json:"model_versions"`
@@ -46,6 +46,10 @@ func TestCreditAppendJSON(t *testing.T) {
 	models := newCreditModels([]string{"linear", "first_touch", "markov"}, []int{1, 2, 1})
 	closed := time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC)
 	at := time.Date(2026, 3, 1, 10, 0, 0, 123456789, time.UTC)
+	closedMs := int64(1773964800000)
+	atMs := int64(1772359200123) // the nanoseconds cut to milliseconds
+	const hourMs = int64(time.Hour / time.Millisecond)
+	zeroMs := time.Time{}.UnixMilli()
 	cases := []struct {
 		name string
 		c    credit
@@ -60,20 +64,20 @@ func TestCreditAppendJSON(t *testing.T) {
 			creditJSON{CreditID: "c1", Tenant: "acme", SettingsHash: "h", OpportunityID: "hubspot:o1", TouchpointID: "t1",
 				PersonID: "7", AccountID: "3", Kind: "revenue", Currency: "EUR", OpportunityAmount: 1000, Channel: "Email",
 				ChannelRule: "email-medium", Campaign: "spring", Source: "news", Medium: "email", Content: "hero",
-				LandingPage: "https://acme.example/?q=1&r=<2>", TouchedAt: at, OppCreatedAt: at.Add(time.Hour), ClosedAt: &closed,
-				ComputedAt: at.Add(2 * time.Hour), Credit: map[string]float64{"linear": 333.3333333333333, "first_touch": 1000, "markov": 1e-7},
+				LandingPage: "https://acme.example/?q=1&r=<2>", TouchedAt: atMs, OppCreatedAt: atMs + hourMs, ClosedAt: &closedMs,
+				ComputedAt: atMs + 2*hourMs, Credit: map[string]float64{"linear": 333.3333333333333, "first_touch": 1000, "markov": 1e-7},
 				Fractions: map[string]float64{"linear": 1.0 / 3, "first_touch": 1, "markov": 1e-10}}},
 		{"empty optional fields, uncredited model left out, strings needing escapes",
 			credit{CreditID: "c2", Tenant: "acme", SettingsHash: "h", OpportunityID: "lead:\"9\"", TouchpointID: "t\\2\n\t\x01",
 				Kind: "lead", OpportunityAmount: 1, Channel: "Caf\u00e9 \u2603 bad\xff", TouchedAt: at, OppCreatedAt: at, ComputedAt: at,
 				Amounts: []float64{0, 1, 0}, Fractions: []float64{0, 1, 0}},
 			creditJSON{CreditID: "c2", Tenant: "acme", SettingsHash: "h", OpportunityID: "lead:\"9\"", TouchpointID: "t\\2\n\t\x01",
-				Kind: "lead", OpportunityAmount: 1, Channel: "Caf\u00e9 \u2603 bad\ufffd", TouchedAt: at, OppCreatedAt: at, ComputedAt: at,
+				Kind: "lead", OpportunityAmount: 1, Channel: "Caf\u00e9 \u2603 bad\ufffd", TouchedAt: atMs, OppCreatedAt: atMs, ComputedAt: atMs,
 				Credit: map[string]float64{"first_touch": 1}, Fractions: map[string]float64{"first_touch": 1}}},
 		{"huge and negative amounts",
 			credit{CreditID: "c3", Kind: "pipeline", OpportunityAmount: -2.5e22, Amounts: []float64{-2.5e22, 0, 0},
 				Fractions: []float64{1, 0, 0}},
-			creditJSON{CreditID: "c3", Kind: "pipeline", OpportunityAmount: -2.5e22,
+			creditJSON{CreditID: "c3", Kind: "pipeline", OpportunityAmount: -2.5e22, TouchedAt: zeroMs, OppCreatedAt: zeroMs, ComputedAt: zeroMs,
 				Credit: map[string]float64{"linear": -2.5e22}, Fractions: map[string]float64{"linear": 1}}},
 	}
 	for _, c := range cases {

@@ -150,13 +150,22 @@ func (d *docDecoder) value(col int, v *fastjson.Value, s rowSink) error {
 		s.int(col, n)
 		return err
 	case Timestamp:
-		b, err := v.StringBytes()
-		if err != nil {
-			return err
-		}
-		t, err := d.time(col, b)
-		if err != nil {
-			return err
+		var t time.Time
+		if v.Type() == fastjson.TypeNumber {
+			// Epoch milliseconds, as srg writes the credits' dates.
+			ms, err := v.Int64()
+			if err != nil {
+				return err
+			}
+			t = time.UnixMilli(ms).UTC()
+		} else {
+			b, err := v.StringBytes()
+			if err != nil {
+				return err
+			}
+			if t, err = d.time(col, b); err != nil {
+				return err
+			}
 		}
 		if t.IsZero() {
 			s.null(col)

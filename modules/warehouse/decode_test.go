@@ -35,6 +35,9 @@ func TestDecodersMatchStructDecoding(t *testing.T) {
 		`{"credit_id":"o2-e1","opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":5},"fractions":null}`,
 		`{"credit_id":"o3-e1","opportunity_id":"o3","credit":{}}`,
 		`{"credit_id":"o4-e1","opportunity_id":"o4","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":2}}`,
+		// Dates as srg writes them: epoch milliseconds; year 1 (the zero time) is null.
+		`{"credit_id":"o5-e1","opportunity_id":"o5","touched_at":1763632800123,"opportunity_created_at":0,"closed_at":1763769600000,
+			"computed_at":-62135596800000,"credit":{"linear":3}}`,
 	}
 	// Both collectors of rows: boxed values for Postgres, Parquet values for files
 	// (read back as the values they stand for).
@@ -107,6 +110,9 @@ func TestDecodersRejectMalformedDocuments(t *testing.T) {
 		{"a number for a string", `{"event_id":7}`, "event_id", false},
 		{"a string for a boolean", `{"event_id":"e1","is_bot":"yes"}`, "is_bot", false},
 		{"a bad time", `{"event_id":"e1","occurred_at":"yesterday"}`, "occurred_at", false},
+		{"a fractional epoch time", `{"credit_id":"c","touched_at":1763632800.5,"credit":{"linear":5}}`, "touched_at", true},
+		{"an epoch time past int64", `{"credit_id":"c","closed_at":1e30,"credit":{"linear":5}}`, "closed_at", true},
+		{"a boolean time", `{"credit_id":"c","computed_at":true,"credit":{"linear":5}}`, "computed_at", true},
 		{"credit not an object", `{"credit_id":"c","credit":[1]}`, "credit", true},
 		{"a string amount", `{"credit_id":"c","credit":{"linear":"5"}}`, "credit.linear", true},
 		{"a number version", `{"credit_id":"c","credit":{"linear":5},"model_versions":{"linear":1}}`, "model_versions.linear", true},

@@ -1,7 +1,10 @@
 package warehouse
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -91,6 +94,68 @@ type creditDoc struct {
 	Credit            map[string]float64 `json:"credit"`
 	Fractions         map[string]float64 `json:"fractions"`
 	ModelVersions     map[string]string  `json:"model_versions"`
+}
+
+// creditDocFields is creditDoc without its JSON methods.
+type creditDocFields creditDoc
+
+// MarshalJSON writes the dates as srg writes them: epoch milliseconds.
+func (d creditDoc) MarshalJSON() ([]byte, error) {
+	var closed *msDate
+	if d.ClosedAt != nil {
+		c := msDate(*d.ClosedAt)
+		closed = &c
+	}
+	return json.Marshal(struct {
+		creditDocFields
+		TouchedAt    msDate  `json:"touched_at"`
+		OppCreatedAt msDate  `json:"opportunity_created_at"`
+		ClosedAt     *msDate `json:"closed_at"`
+		ComputedAt   msDate  `json:"computed_at"`
+	}{creditDocFields(d), msDate(d.TouchedAt), msDate(d.OppCreatedAt), closed, msDate(d.ComputedAt)})
+}
+
+// UnmarshalJSON reads dates of either form, epoch milliseconds or RFC 3339.
+func (d *creditDoc) UnmarshalJSON(b []byte) error {
+	v := struct {
+		*creditDocFields
+		TouchedAt    msDate  `json:"touched_at"`
+		OppCreatedAt msDate  `json:"opportunity_created_at"`
+		ClosedAt     *msDate `json:"closed_at"`
+		ComputedAt   msDate  `json:"computed_at"`
+	}{creditDocFields: (*creditDocFields)(d)}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	d.TouchedAt, d.OppCreatedAt, d.ComputedAt = time.Time(v.TouchedAt), time.Time(v.OppCreatedAt), time.Time(v.ComputedAt)
+	d.ClosedAt = nil
+	if v.ClosedAt != nil {
+		c := time.Time(*v.ClosedAt)
+		d.ClosedAt = &c
+	}
+	return nil
+}
+
+// msDate is a date as epoch milliseconds in JSON; it also reads RFC 3339.
+type msDate time.Time
+
+func (m msDate) MarshalJSON() ([]byte, error) {
+	return strconv.AppendInt(nil, time.Time(m).UnixMilli(), 10), nil
+}
+
+func (m *msDate) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var t time.Time
+		err := json.Unmarshal(b, &t)
+		*m = msDate(t.UTC())
+		return err
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("date %s: %w", b, err)
+	}
+	*m = msDate(time.UnixMilli(ms).UTC())
+	return nil
 }
 
 // rows are the document's credits, one per model, in a stable order.

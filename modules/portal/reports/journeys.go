@@ -196,7 +196,7 @@ func (s *Service) OpportunityJourney(ctx context.Context, tenant string, tenantI
 	ids := make([]string, 0, len(credits))
 	for _, c := range credits {
 		ids = append(ids, c.TouchpointID)
-		e := Entry{TouchpointID: c.TouchpointID, At: c.TouchedAt, Channel: c.Channel, ChannelRule: c.ChannelRule, URL: c.LandingPage,
+		e := Entry{TouchpointID: c.TouchpointID, At: time.Time(c.TouchedAt), Channel: c.Channel, ChannelRule: c.ChannelRule, URL: c.LandingPage,
 			Campaign: c.Campaign, Source: c.Source, Medium: c.Medium, PersonID: c.PersonID, Credits: c.Credit, Fractions: c.Fractions,
 			Opportunities: []string{c.OpportunityID}}
 		for m, v := range c.Credit {
@@ -232,7 +232,7 @@ type creditDoc struct {
 	Source        string             `json:"source"`
 	Medium        string             `json:"medium"`
 	LandingPage   string             `json:"landing_page"`
-	TouchedAt     time.Time          `json:"touched_at"`
+	TouchedAt     esDate             `json:"touched_at"`
 	Credit        map[string]float64 `json:"credit"`
 	Fractions     map[string]float64 `json:"fractions"`
 }
@@ -395,4 +395,26 @@ func (s *Service) timeline(ctx context.Context, tenant, field, value string) (Ti
 		tl.Entries[i], tl.Entries[j] = tl.Entries[j], tl.Entries[i]
 	}
 	return tl, nil
+}
+
+// esDate is a date field of a document's source: epoch milliseconds (what srg
+// writes to the credits index) or an RFC 3339 string (what it wrote before, and
+// what a document indexed by hand may hold).
+type esDate time.Time
+
+func (d *esDate) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var t time.Time
+		if err := json.Unmarshal(b, &t); err != nil {
+			return err
+		}
+		*d = esDate(t.UTC())
+		return nil
+	}
+	ms, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("date %s is neither epoch milliseconds nor an RFC 3339 string", b)
+	}
+	*d = esDate(time.UnixMilli(ms).UTC())
+	return nil
 }

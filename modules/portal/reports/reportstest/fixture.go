@@ -84,7 +84,7 @@ func (c credit) doc() map[string]any {
 		"credit_id": c.Opp + "/" + c.Touch, "tenant": "acme", "settings_hash": "h", "opportunity_id": c.Opp, "touchpoint_id": c.Touch,
 		"person_id": c.Person, "account_id": c.Account, "kind": c.Kind, "currency": "USD", "opportunity_amount": c.Amount,
 		"channel": c.Channel, "channel_rule": c.Rule, "landing_page": "https://acme.example/" + c.Touch,
-		"touched_at": c.Touched, "opportunity_created_at": c.Created, "computed_at": "2024-05-01T00:00:00Z",
+		"touched_at": epochMillis(c.Touched), "opportunity_created_at": epochMillis(c.Created), "computed_at": epochMillis("2024-05-01T00:00:00Z"),
 		"credit": c.Credit, "fractions": fr, "model_versions": map[string]string{"linear": "1"},
 	}
 	if c.Campaign != "" {
@@ -94,9 +94,19 @@ func (c credit) doc() map[string]any {
 		d["source"] = c.Source
 	}
 	if c.Closed != "" {
-		d["closed_at"] = c.Closed
+		d["closed_at"] = epochMillis(c.Closed)
 	}
 	return d
+}
+
+// epochMillis is an RFC 3339 time as the credits index holds it, in epoch
+// milliseconds.
+func epochMillis(rfc3339 string) int64 {
+	t, err := time.Parse(time.RFC3339, rfc3339)
+	if err != nil {
+		panic("reportstest: fixture date " + rfc3339 + ": " + err.Error())
+	}
+	return t.UnixMilli()
 }
 
 // The fixture: opportunity hubspot:1 won (1,000, created in March, closed in April)
