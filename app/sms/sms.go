@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strings"
 
-	"github.com/twilio/twilio-go"
 	twclient "github.com/twilio/twilio-go/client"
 	openapi "github.com/twilio/twilio-go/rest/api/v2010"
 	verify "github.com/twilio/twilio-go/rest/verify/v2"
@@ -32,7 +31,11 @@ var (
 
 // Twilio sends codes through Twilio.
 type Twilio struct {
-	rest      *twilio.RestClient
+	// The two services SRG calls, not twilio.RestClient: that one holds every
+	// Twilio product's client, and linking them all made a third of srg's binary
+	// (about 20 of its 70 MB, most of it mapped into memory at start).
+	messages  *openapi.ApiService
+	verify    *verify.ApiService
 	from      string
 	verifySID string
 }
@@ -59,7 +62,8 @@ func NewTwilio(cfg config.Twilio) (*Twilio, error) {
 	}
 	c.SetAccountSid(cfg.AccountSID)
 	return &Twilio{
-		rest:      twilio.NewRestClientWithParams(twilio.ClientParams{Client: c}),
+		messages:  openapi.NewApiServiceWithClient(c),
+		verify:    verify.NewApiServiceWithClient(c),
 		from:      cfg.From,
 		verifySID: cfg.VerifyServiceSID,
 	}, nil
@@ -78,7 +82,7 @@ func (t *Twilio) SendCode(_ context.Context, phone, code string) error {
 		p.SetFrom(t.from)
 	}
 	p.SetBody(Text(code))
-	if _, err := t.rest.Api.CreateMessage(p); err != nil {
+	if _, err := t.messages.CreateMessage(p); err != nil {
 		return classify("send message", err)
 	}
 	return nil
@@ -89,7 +93,7 @@ func (t *Twilio) StartVerification(_ context.Context, phone string) error {
 	p := &verify.CreateVerificationParams{}
 	p.SetTo(phone)
 	p.SetChannel("sms")
-	if _, err := t.rest.VerifyV2.CreateVerification(t.verifySID, p); err != nil {
+	if _, err := t.verify.CreateVerification(t.verifySID, p); err != nil {
 		return classify("start verification", err)
 	}
 	return nil
@@ -100,7 +104,7 @@ func (t *Twilio) CheckVerification(_ context.Context, phone, code string) (bool,
 	p := &verify.CreateVerificationCheckParams{}
 	p.SetTo(phone)
 	p.SetCode(code)
-	res, err := t.rest.VerifyV2.CreateVerificationCheck(t.verifySID, p)
+	res, err := t.verify.CreateVerificationCheck(t.verifySID, p)
 	if err != nil {
 		return false, classify("check verification", err)
 	}
