@@ -110,6 +110,10 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 	} else {
 		fmt.Fprintf(r.log, "memory not measured: %v\n", err)
 	}
+	// Before any load, so that only what else the machine runs shares the disk.
+	if err := r.diskBaseline(); err != nil {
+		return err
+	}
 	peak := startRSSSampler(r.srv.pid())
 	defer peak()
 
