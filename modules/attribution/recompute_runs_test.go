@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,10 +47,11 @@ func TestRecomputeAfterCreditIndexRebuilt(t *testing.T) {
 }
 
 // watchedWrites is the store noting the credit index's settings at each write,
-// and failing the writes when fail is set.
+// and failing the writes when fail is set. A run writes its chunks in parallel.
 type watchedWrites struct {
 	store
 	fail bool
+	mu   *sync.Mutex
 	seen *[]map[string]string
 }
 
@@ -58,7 +60,9 @@ func (w watchedWrites) WriteCredits(ctx context.Context, tenant string, credits 
 	if err != nil {
 		return err
 	}
+	w.mu.Lock()
 	*w.seen = append(*w.seen, got)
+	w.mu.Unlock()
 	if w.fail {
 		return errors.New("disk full")
 	}
@@ -79,7 +83,7 @@ func TestFullRecomputeBulkLoads(t *testing.T) {
 	// The failed run saves no state, so the next one has everything to write.
 	for _, fail := range []bool{true, false} {
 		var seen []map[string]string
-		svc := attribution.NewService(e.db, watchedWrites{store: store{e.es}, fail: fail, seen: &seen}, apptest.Logger(t))
+		svc := attribution.NewService(e.db, watchedWrites{store: store{e.es}, fail: fail, mu: new(sync.Mutex), seen: &seen}, apptest.Logger(t))
 		if _, err := svc.Recompute(ctx, e.tenant, "acme", true); (err != nil) != fail {
 			t.Fatalf("recompute (failing writes: %t): %v", fail, err)
 		}
