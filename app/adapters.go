@@ -105,12 +105,3 @@ func firstItemError(errs []error) error {
 	}
 	return nil
 }
-
-// CreditIDs refreshes the credits index, so credits written moments ago are found,
-// and lists the opportunities' credit ids.
-func (a attributionStore) CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error) {
-	if err := a.Refresh(ctx, tenant, search.Credits); err != nil {
-		return nil, err
-	}
-	return a.Client.CreditIDs(ctx, tenant, opportunityIDs)
-}

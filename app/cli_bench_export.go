@@ -26,7 +26,8 @@ import (
 const benchExportTouchpoints = 1_000_000
 
 // benchExport exports a synthetic tenant of 1,000,000 touchpoints and their
-// credits (one credit document per touchpoint, two models) to a Postgres
+// credits (a credit document per opportunity of ten touchpoints, its touches
+// nested, two models: a credit row per touchpoint and model) to a Postgres
 // destination (a second database) and to Parquet files in a local directory,
 // through the warehouse service as a run does: the documents are generated as
 // they are read instead of coming from Elasticsearch, so the figures are the

@@ -52,8 +52,8 @@ func PeakRSSKB() (int64, error) {
 
 // ExportTenant is a synthetic tenant for the export benchmark, generated as it is
 // read, never held: Touchpoints touchpoint documents (updated a millisecond apart
-// from Start on), and one opportunity per ten touchpoints whose credit documents
-// (one per touchpoint) give each of Models a share. It answers the warehouse
+// from Start on), and one opportunity per ten touchpoints whose credit document
+// (one touch per touchpoint) gives each of Models a share of each touch. It answers the warehouse
 // export's reads of Elasticsearch and of the attribution state.
 type ExportTenant struct {
 	Touchpoints int
@@ -134,7 +134,8 @@ func (g *ExportTenant) ChangedTouchpoints(ctx context.Context, _ string, afterAt
 	return nil
 }
 
-// CreditsOf generates the credit documents of opportunities named o<number>.
+// CreditsOf generates the credit documents of opportunities named o<number>: one
+// each, its touches (one per touchpoint) nested.
 func (g *ExportTenant) CreditsOf(_ context.Context, _ string, opportunityIDs []string, fn func(source json.RawMessage) error) error {
 	var buf []byte
 	share := 1.0 / touchesPerOpportunity
@@ -144,51 +145,55 @@ func (g *ExportTenant) CreditsOf(_ context.Context, _ string, opportunityIDs []s
 			return fmt.Errorf("bench: opportunity id %q", id)
 		}
 		amount := float64(1000 + o%9000)
+		// Dates as srg writes credits' dates: epoch milliseconds.
+		buf = append(append(buf[:0], `{"opportunity_id":"`...), id...)
+		buf = append(buf, `","tenant":"bench","settings_hash":"h1","kind":"pipeline","currency":"USD","opportunity_amount":`...)
+		buf = strconv.AppendFloat(buf, amount, 'g', -1, 64)
+		buf = strconv.AppendInt(append(buf, `,"opportunity_created_at":`...), g.Start.UnixMilli(), 10)
+		buf = strconv.AppendInt(append(buf, `,"computed_at":`...), g.Start.UnixMilli(), 10)
+		buf = append(buf, `,"model_versions":{`...)
+		for i, m := range g.Models {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(append(append(buf, '"'), m...), `":"1"`...)
+		}
+		buf = append(buf, `},"touches":[`...)
 		for k := o * touchesPerOpportunity; k < (o+1)*touchesPerOpportunity; k++ {
-			at := g.touchAt(k).Add(-time.Hour)
-			buf = append(append(buf[:0], `{"credit_id":"`...), id...)
-			buf = pad(append(buf, `-e`...), k, 9)
-			buf = append(append(buf, `","tenant":"bench","settings_hash":"h1","opportunity_id":"`...), id...)
+			if k > o*touchesPerOpportunity {
+				buf = append(buf, ',')
+			}
+			buf = append(append(buf, `{"credit_id":"`...), id...)
+			buf = pad(append(buf, `/e`...), k, 9)
 			buf = pad(append(buf, `","touchpoint_id":"e`...), k, 9)
 			buf = num(append(buf, `","person_id":"`...), o)
 			buf = num(append(buf, `","account_id":"`...), k/100)
-			buf = strconv.AppendFloat(append(buf, `","kind":"pipeline","currency":"USD","opportunity_amount":`...), amount, 'g', -1, 64)
-			buf = append(append(buf, `,"channel":"`...), benchChannels[k%len(benchChannels)]...)
+			buf = append(append(buf, `","currency":"USD","channel":"`...), benchChannels[k%len(benchChannels)]...)
 			buf = num(append(buf, `","channel_rule":"rule-`...), k%len(benchChannels))
 			buf = num(append(buf, `","campaign":"camp-`...), k%40)
-			// Dates as srg writes credits' dates: epoch milliseconds.
 			buf = append(buf, `","source":"google","medium":"cpc","touched_at":`...)
-			buf = strconv.AppendInt(buf, at.UnixMilli(), 10)
-			buf = strconv.AppendInt(append(buf, `,"opportunity_created_at":`...), g.Start.UnixMilli(), 10)
-			buf = strconv.AppendInt(append(buf, `,"computed_at":`...), g.Start.UnixMilli(), 10)
-			buf = append(buf, `,"credit":{`...)
-			for i, m := range g.Models {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = strconv.AppendFloat(append(append(append(buf, '"'), m...), `":`...), amount*share, 'g', -1, 64)
-			}
-			buf = append(buf, `},"fractions":{`...)
-			for i, m := range g.Models {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = strconv.AppendFloat(append(append(append(buf, '"'), m...), `":`...), share, 'g', -1, 64)
-			}
-			buf = append(buf, `},"model_versions":{`...)
-			for i, m := range g.Models {
-				if i > 0 {
-					buf = append(buf, ',')
-				}
-				buf = append(append(append(buf, '"'), m...), `":"1"`...)
-			}
+			buf = strconv.AppendInt(buf, g.touchAt(k).Add(-time.Hour).UnixMilli(), 10)
+			buf = g.perModel(append(buf, `,"credit":{`...), amount*share)
+			buf = g.perModel(append(buf, `},"fractions":{`...), share)
 			buf = append(buf, "}}"...)
-			if err := fn(buf); err != nil {
-				return err
-			}
+		}
+		buf = append(buf, "]}"...)
+		if err := fn(buf); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// perModel appends "<model>":v for each model, comma-separated.
+func (g *ExportTenant) perModel(b []byte, v float64) []byte {
+	for i, m := range g.Models {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendFloat(append(append(append(b, '"'), m...), `":`...), v, 'g', -1, 64)
+	}
+	return b
 }
 
 // Opportunities is how many opportunities the tenant has.

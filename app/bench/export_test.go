@@ -36,22 +36,29 @@ func TestExportTenantDocuments(t *testing.T) {
 	n := 0
 	err = g.CreditsOf(context.Background(), "bench", []string{"o0000001"}, func(src json.RawMessage) error {
 		var d struct {
-			CreditID      string             `json:"credit_id"`
-			OpportunityID string             `json:"opportunity_id"`
-			Credit        map[string]float64 `json:"credit"`
-			Fractions     map[string]float64 `json:"fractions"`
+			OpportunityID string `json:"opportunity_id"`
+			Touches       []struct {
+				CreditID  string             `json:"credit_id"`
+				Credit    map[string]float64 `json:"credit"`
+				Fractions map[string]float64 `json:"fractions"`
+			} `json:"touches"`
 		}
 		if err := json.Unmarshal(src, &d); err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
-		if d.OpportunityID != "o0000001" || math.Abs(d.Credit["linear"]-100.1) > 1e-9 || d.Fractions["first_touch"] != 0.1 {
-			t.Fatalf("credit %s", src)
+		if d.OpportunityID != "o0000001" || len(d.Touches) != touchesPerOpportunity || d.Touches[0].CreditID != "o0000001/e000000010" {
+			t.Fatalf("credit document %s", src)
+		}
+		for _, c := range d.Touches {
+			if math.Abs(c.Credit["linear"]-100.1) > 1e-9 || c.Fractions["first_touch"] != 0.1 {
+				t.Fatalf("touch %+v of %s", c, src)
+			}
 		}
 		n++
 		return nil
 	})
-	if err != nil || n != touchesPerOpportunity {
-		t.Fatalf("%d credits, %v", n, err)
+	if err != nil || n != 1 {
+		t.Fatalf("%d credit documents, %v", n, err)
 	}
 }
 

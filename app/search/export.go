@@ -101,8 +101,8 @@ func stampUpdatedAt(ctx context.Context, es *elastic.Client, index string, log *
 	return nil
 }
 
-// CreditsOf calls fn with every credit document of the given opportunities, in
-// credit_id order.
+// CreditsOf calls fn with the credit document of each of the given opportunities
+// (one per opportunity, its touches nested), in opportunity_id order.
 func (c *Client) CreditsOf(ctx context.Context, tenant string, opportunityIDs []string, fn func(source json.RawMessage) error) error {
 	es, err := c.client()
 	if err != nil {
@@ -110,7 +110,7 @@ func (c *Client) CreditsOf(ctx context.Context, tenant string, opportunityIDs []
 	}
 	body := map[string]any{
 		"query": map[string]any{"bool": map[string]any{"filter": []any{map[string]any{"terms": map[string]any{"opportunity_id": opportunityIDs}}}}},
-		"sort":  []any{map[string]any{"credit_id": "asc"}},
+		"sort":  []any{map[string]any{"opportunity_id": "asc"}},
 	}
 	return eachPIT(ctx, es, c.IndexName(tenant, Credits), body, "credits", func(source, _ gojson.RawMessage) error {
 		return fn(json.RawMessage(source))

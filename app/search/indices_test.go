@@ -24,7 +24,7 @@ func TestEnsureTenantCreatesMappedIndices(t *testing.T) {
 	}
 	want := map[string]map[string]string{
 		search.Touchpoints: {"event_id": "keyword", "visitor_id": "keyword", "occurred_at": "date", "channel": "keyword", "ip": "ip"},
-		search.Credits:     {"opportunity_id": "keyword", "touchpoint_id": "keyword", "opportunity_amount": "double", "touched_at": "date", "credit": "object"},
+		search.Credits:     {"opportunity_id": "keyword", "opportunity_amount": "double", "opportunity_created_at": "date", "touches": "nested"},
 	}
 	for kind, fields := range want {
 		if got := c.IndexName("acme", kind); got != cfg.Elasticsearch.IndexPrefix+"-acme-"+kind {
@@ -57,8 +57,8 @@ func TestEnsureTenantRejectsUnsafeSlugs(t *testing.T) {
 }
 
 // An index created by an earlier release (credits mapping v1: one document per model)
-// is rebuilt with the current mapping, and a per-model credit field is mapped as an
-// aggregatable number on first use.
+// is rebuilt with the current mapping, and a touch's per-model credit field is mapped
+// as an aggregatable number on first use.
 func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	ctx := context.Background()
 	cfg := apptest.Config(t)
@@ -69,17 +69,18 @@ func TestEnsureTenantUpgradesCreditsV1(t *testing.T) {
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatalf("ensure over v1: %v", err)
 	}
-	doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "c1",
-		Source: []byte(`{"credit_id":"c1","opportunity_amount":10,"credit":{"linear":2.5},"fractions":{"linear":0.25}}`)}
+	doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "o1",
+		Source: []byte(`{"opportunity_id":"o1","opportunity_amount":10,"touches":[{"credit_id":"c1","credit":{"linear":2.5},"fractions":{"linear":0.25}}]}`)}
 	if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
-		t.Fatalf("index v2 credit: %v %v", err, errs)
+		t.Fatalf("index v4 credit: %v %v", err, errs)
 	}
 	m, err := c.Mapping(ctx, "acme", search.Credits)
 	if err != nil {
 		t.Fatal(err)
 	}
 	props, _ := m["properties"].(map[string]any)
-	credit, _ := props["credit"].(map[string]any)
+	touches, _ := props["touches"].(map[string]any)
+	credit, _ := touches["properties"].(map[string]any)["credit"].(map[string]any)
 	linear, _ := credit["properties"].(map[string]any)["linear"].(map[string]any)
 	if linear["type"] != "double" {
 		t.Fatalf("credit.linear mapped as %v", linear)
@@ -116,7 +117,7 @@ func TestBulkLoad(t *testing.T) {
 			if got, want := settings(), map[string]string{"refresh_interval": "-1", "translog.durability": "async", "translog.sync_interval": "10s"}; !maps.Equal(got, want) {
 				t.Fatalf("loading: %v, want %v", got, want)
 			}
-			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "loaded-" + end, Source: []byte(`{"credit_id":"loaded-` + end + `","opportunity_id":"loaded-` + end + `"}`)}
+			doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "loaded-" + end, Source: []byte(`{"opportunity_id":"loaded-` + end + `"}`)}
 			if errs, err := c.BulkIndex(ctx, []search.Doc{doc}); err != nil || errs[0] != nil {
 				t.Fatalf("index while loading: %v %v", err, errs)
 			}
@@ -180,17 +181,28 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 		t.Fatal(err)
 	}
 	props, _ := m["properties"].(map[string]any)
-	for field, want := range map[string]any{"credit_id": false, "landing_page": false, "opportunity_id": nil} {
-		if f, _ := props[field].(map[string]any); f["index"] != want {
-			t.Errorf("%s: index = %v, want %v", field, f["index"], want)
+	touches, _ := props["touches"].(map[string]any)
+	if touches["type"] != "nested" {
+		t.Fatalf("touches = %v, want a nested field", touches)
+	}
+	touchProps, _ := touches["properties"].(map[string]any)
+	for _, c := range []struct {
+		props map[string]any
+		field string
+		want  any
+	}{{touchProps, "credit_id", false}, {touchProps, "landing_page", false}, {touchProps, "person_id", nil}, {props, "opportunity_id", nil}} {
+		if f, _ := c.props[c.field].(map[string]any); f == nil || f["index"] != c.want {
+			t.Errorf("%s: %v, want index = %v", c.field, f, c.want)
 		}
 	}
-	if meta, _ := m["_meta"].(map[string]any); meta["srg_mapping_version"] != float64(3) {
+	if meta, _ := m["_meta"].(map[string]any); meta["srg_mapping_version"] != float64(4) {
 		t.Errorf("_meta = %v", m["_meta"])
 	}
 	// The current version is not rebuilt again: what was written stays.
-	if errs, err := c.BulkIndex(ctx, []search.Doc{old}); err != nil || errs[0] != nil {
-		t.Fatalf("index v3 credit: %v %v", err, errs)
+	current := search.Doc{Tenant: "acme", Kind: search.Credits, ID: "o1",
+		Source: []byte(`{"opportunity_id":"o1","touches":[{"credit_id":"c1","credit":{"linear":1}}]}`)}
+	if errs, err := c.BulkIndex(ctx, []search.Doc{current}); err != nil || errs[0] != nil {
+		t.Fatalf("index v4 credit: %v %v", err, errs)
 	}
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatal(err)

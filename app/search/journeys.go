@@ -84,24 +84,6 @@ func withRootCause(err error) error {
 	return err
 }
 
-// CreditIDs returns the ids of the credits of these opportunities.
-func (c *Client) CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error) {
-	es, err := c.client()
-	if err != nil {
-		return nil, err
-	}
-	ids := make([]any, len(opportunityIDs))
-	for i, id := range opportunityIDs {
-		ids[i] = id
-	}
-	q := elastic.NewBoolQuery().Filter(elastic.NewTermsQuery("opportunity_id", ids...))
-	var out []string
-	err = eachHit(ctx, func() *elastic.SearchService {
-		return es.Search(c.IndexName(tenant, Credits)).Query(q).Sort("credit_id", true).FetchSource(false)
-	}, "credits", func(h *elastic.SearchHit) error { out = append(out, h.Id); return nil })
-	return out, err
-}
-
 // PeopleTouchedSince lists the people with touchpoints received since the given
 // time.
 func (c *Client) PeopleTouchedSince(ctx context.Context, tenant string, since time.Time) ([]string, error) {

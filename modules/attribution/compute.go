@@ -81,7 +81,7 @@ func journeyOf(o *opportunity, touches []*touch) model.Journey {
 
 // creditFormat is the shape of credit documents; changing it recomputes every
 // opportunity, which also deletes the documents of the former shape.
-const creditFormat = "2:"
+const creditFormat = "3:"
 
 // journeyHash identifies what a recompute of the opportunity would produce: the
 // settings, the opportunity's amount, state and dates, and its touchpoints.
@@ -102,8 +102,8 @@ func journeyHash(settingsHash string, o *opportunity, touches []*touch) string {
 }
 
 // creditEncoder computes every model's credits for opportunities and encodes them
-// as documents: one per touch that at least one model credited, holding every
-// model's share of it. The documents' sources share large byte chunks, which hold
+// as documents: one per opportunity, holding every model's share of each touch that
+// at least one model credited. The documents' sources share large byte chunks, which hold
 // no pointers for the garbage collector to follow; the scratch space is reused.
 type creditEncoder struct {
 	tenant, settingsHash string
@@ -114,7 +114,7 @@ type creditEncoder struct {
 	chunk                []byte
 	shares               []float64
 	fractions, amounts   []float64
-	c                    credit
+	touch                creditTouch
 	floats               *floatCache
 	// encodeTime adds up the time spent encoding.
 	encodeTime time.Duration
@@ -123,7 +123,8 @@ type creditEncoder struct {
 // chunkSize is the size of the byte chunks documents are encoded into.
 const chunkSize = 1 << 20
 
-// add appends the credit documents of one opportunity's journey.
+// add appends the credit document of one opportunity's journey, if any touch of it
+// is credited.
 func (e *creditEncoder) add(o *opportunity, touches []*touch) error {
 	if len(touches) == 0 {
 		return nil
@@ -147,9 +148,18 @@ func (e *creditEncoder) add(o *opportunity, touches []*touch) error {
 	if e.floats == nil {
 		e.floats = newFloatCache(2 * n)
 	}
-	c := &e.c
-	*c = credit{Tenant: e.tenant, SettingsHash: e.settingsHash, OpportunityID: o.ID, Kind: o.kind(), Currency: o.Currency,
+	d := creditDoc{Tenant: e.tenant, SettingsHash: e.settingsHash, OpportunityID: o.ID, Kind: o.kind(), Currency: o.Currency,
 		OpportunityAmount: o.Amount, OppCreatedAt: o.CreatedAt, ClosedAt: o.CloseDate, ComputedAt: e.at}
+	if cap(e.chunk)-len(e.chunk) < 8192 {
+		e.chunk = make([]byte, 0, chunkSize)
+	}
+	start := len(e.chunk)
+	b, err := d.appendOpen(e.chunk, e.names)
+	if err != nil {
+		return fmt.Errorf("attribution: credits of %s: %w", o.ID, err)
+	}
+	c := &e.touch
+	credited := 0
 	for i, t := range touches {
 		c.Amounts, c.Fractions = shares[2*i*n:(2*i+1)*n], shares[(2*i+1)*n:(2*i+2)*n]
 		if !slices.ContainsFunc(c.Fractions, func(f float64) bool { return f != 0 }) {
@@ -158,16 +168,16 @@ func (e *creditEncoder) add(o *opportunity, touches []*touch) error {
 		c.CreditID, c.TouchpointID, c.PersonID, c.AccountID = creditID(o.ID, t.EventID), t.EventID, t.PersonID, t.AccountID
 		c.Channel, c.ChannelRule, c.Campaign, c.Source, c.Medium = t.Channel, t.ChannelRule, t.UTMCampaign, t.UTMSource, t.UTMMedium
 		c.Content, c.LandingPage, c.TouchedAt = t.UTMContent, landing(t), t.OccurredAt
-		if cap(e.chunk)-len(e.chunk) < 8192 {
-			e.chunk = make([]byte, 0, chunkSize)
+		if b, err = c.appendJSON(b, credited == 0, o.Currency, e.names, e.floats); err != nil {
+			return fmt.Errorf("attribution: credit %s of %s: %w", c.CreditID, o.ID, err)
 		}
-		start := len(e.chunk)
-		var err error
-		if e.chunk, err = c.appendJSON(e.chunk, e.names, e.floats); err != nil {
-			return fmt.Errorf("attribution: credit %s: %w", c.CreditID, err)
-		}
-		e.docs = append(e.docs, Credit{ID: c.CreditID, Source: e.chunk[start:len(e.chunk):len(e.chunk)]})
+		credited++
 	}
+	if credited == 0 {
+		return nil
+	}
+	e.chunk = closeCreditDoc(b)
+	e.docs = append(e.docs, Credit{ID: o.ID, Source: e.chunk[start:len(e.chunk):len(e.chunk)], Touches: credited})
 	return nil
 }
 

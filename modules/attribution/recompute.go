@@ -495,38 +495,24 @@ func (r *run) commit(ctx context.Context, p *prepared) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	r.res.Credits += len(docs)
-	// Only opportunities computed before can have credits this run did not rewrite.
+	// An opportunity computed before that now credits no touch (it lost its
+	// journey, or was deleted) has a document this run did not replace.
+	written := make(map[string]bool, len(docs))
+	for _, d := range docs {
+		written[d.ID] = true
+		r.res.Credits += d.Touches
+	}
 	changedIDs := make([]string, len(p.changed))
-	var recomputed []string
+	var stale []string
 	for i, o := range p.changed {
 		changedIDs[i] = o.ID
-		if p.before[o.ID] {
-			recomputed = append(recomputed, o.ID)
+		if p.before[o.ID] && !written[o.ID] {
+			stale = append(stale, o.ID)
 		}
 	}
-	// Credits of these opportunities that this run did not write are stale. Ids are
-	// stable, so a credit rewritten but not yet searchable is found under its id and
-	// kept.
-	if len(recomputed) > 0 {
-		existing, err := r.s.store.CreditIDs(ctx, r.tenant, recomputed)
-		if err != nil {
+	if len(stale) > 0 {
+		if err := r.s.store.DeleteCredits(ctx, r.tenant, stale); err != nil {
 			return err
-		}
-		written := make(map[string]bool, len(docs))
-		for _, d := range docs {
-			written[d.ID] = true
-		}
-		var stale []string
-		for _, id := range existing {
-			if !written[id] {
-				stale = append(stale, id)
-			}
-		}
-		if len(stale) > 0 {
-			if err := r.s.store.DeleteCredits(ctx, r.tenant, stale); err != nil {
-				return err
-			}
 		}
 		r.res.Deleted += len(stale)
 	}

@@ -132,8 +132,10 @@ func (e *env) credits(t *testing.T) map[string]map[string]float64 {
 		Hits struct {
 			Hits []struct {
 				Source struct {
-					TouchpointID string             `json:"touchpoint_id"`
-					Credit       map[string]float64 `json:"credit"`
+					Touches []struct {
+						TouchpointID string             `json:"touchpoint_id"`
+						Credit       map[string]float64 `json:"credit"`
+					} `json:"touches"`
 				} `json:"_source"`
 			} `json:"hits"`
 		} `json:"hits"`
@@ -143,12 +145,13 @@ func (e *env) credits(t *testing.T) map[string]map[string]float64 {
 	}
 	out := map[string]map[string]float64{}
 	for _, h := range body.Hits.Hits {
-		s := h.Source
-		for m, amount := range s.Credit {
-			if out[m] == nil {
-				out[m] = map[string]float64{}
+		for _, tc := range h.Source.Touches {
+			for m, amount := range tc.Credit {
+				if out[m] == nil {
+					out[m] = map[string]float64{}
+				}
+				out[m][tc.TouchpointID] += amount
 			}
-			out[m][s.TouchpointID] += amount
 		}
 	}
 	return out
@@ -228,15 +231,15 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 	e.exec(t, `INSERT INTO crm_contacts (tenant_id, source, kind, external_id, email) VALUES (?, 'hubspot', 'contact', 'c2', 'bob@else.com')`, e.tenant)
 	e.exec(t, `INSERT INTO crm_opportunity_contacts (tenant_id, source, opportunity_external_id, contact_external_id) VALUES (?, 'hubspot', 'o1', 'c2')`, e.tenant)
 	e.exec(t, `UPDATE crm_opportunities SET synced_at = now() WHERE external_id = 'o1'`)
-	if res, err = e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Changed != 2 {
+	if res, err = e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Changed != 2 || res.Deleted != 1 {
 		t.Fatalf("recompute after Bob joined = %+v, %v", res, err)
 	}
 	if got := e.credits(t); got["linear"]["b1"] != 2000.0/4 {
 		t.Fatalf("after Bob joined the opportunity: %v", got["linear"])
 	}
 
-	// New settings: only form fills count, with one model. Everything is recomputed
-	// and credits that no longer apply are removed.
+	// New settings: only form fills count, with one model. Everything is recomputed,
+	// each document replaced whole: credits that no longer apply go with it.
 	st := attribution.DefaultSettings()
 	st.Types = []string{"form"}
 	st.DefaultModel, st.Models = "linear", nil
@@ -253,7 +256,7 @@ func TestRecomputeCreditsJourneys(t *testing.T) {
 		t.Fatal("acme's settings written under another tenant's scope")
 	}
 	res, err = e.svc.Recompute(ctx, e.tenant, "acme", false)
-	if err != nil || !res.Full || res.Deleted == 0 {
+	if err != nil || !res.Full || res.Deleted != 0 {
 		t.Fatalf("recompute after new settings = %+v, %v", res, err)
 	}
 	got = e.credits(t)
@@ -289,13 +292,4 @@ func TestSettingsValidation(t *testing.T) {
 	if err := attribution.DefaultSettings().Validate(); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-}
-
-// CreditIDs refreshes the credits index, so credits written moments ago are found,
-// and lists the opportunities' credit ids.
-func (s store) CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error) {
-	if err := s.Refresh(ctx, tenant, search.Credits); err != nil {
-		return nil, err
-	}
-	return s.Client.CreditIDs(ctx, tenant, opportunityIDs)
 }

@@ -24,9 +24,8 @@ type Store interface {
 	// from one goroutine.
 	IdentifiedTouchpointsBetween(ctx context.Context, tenant string, from, to time.Time, newReader func() func(doc json.RawMessage) error) error
 	WriteCredits(ctx context.Context, tenant string, credits []Credit) error
-	// CreditIDs lists the ids of every credit of the opportunities, including those
-	// written moments ago (the index is refreshed first).
-	CreditIDs(ctx context.Context, tenant string, opportunityIDs []string) ([]string, error)
+	// DeleteCredits deletes the credit documents of these ids; an id without one is
+	// no error.
 	DeleteCredits(ctx context.Context, tenant string, ids []string) error
 }
 
@@ -44,10 +43,13 @@ type IndexAger interface {
 	IndexCreatedAt(ctx context.Context, tenant, kind string) (time.Time, error)
 }
 
-// Credit is a credit document ready to index: its id and JSON source.
+// Credit is an opportunity's credit document ready to index: its id (the
+// opportunity's) and JSON source.
 type Credit struct {
 	ID     string
 	Source json.RawMessage
+	// Touches is how many touches the document credits.
+	Touches int
 }
 
 // Service computes attribution.
@@ -104,13 +106,15 @@ func (s *Service) SetSettings(ctx context.Context, tenantID int64, st Settings, 
 
 // Result is what a recompute did.
 type Result struct {
-	Full          bool          `json:"full"`
-	Opportunities int           `json:"opportunities"`
-	Changed       int           `json:"changed"`
-	Credits       int           `json:"credits"`
-	Deleted       int           `json:"deleted_credits"`
-	Read          time.Duration `json:"read_ns"`
-	Compute       time.Duration `json:"compute_ns"`
+	Full          bool `json:"full"`
+	Opportunities int  `json:"opportunities"`
+	Changed       int  `json:"changed"`
+	// Credits counts the credited touches written; Deleted the opportunities
+	// whose credit documents went, none of their touches credited any more.
+	Credits int           `json:"credits"`
+	Deleted int           `json:"deleted_credits"`
+	Read    time.Duration `json:"read_ns"`
+	Compute time.Duration `json:"compute_ns"`
 	// Encode is the part of the compute time spent encoding credit documents
 	// (JSON), not counted in Compute.
 	Encode time.Duration `json:"encode_ns"`

@@ -91,6 +91,12 @@ func (d *docDecoder) parse(raw []byte, s rowSink, other func(key []byte, v *fast
 		return err
 	}
 	s.reset()
+	return d.fields(o, s, other)
+}
+
+// fields sets the sink's row from an object's fields, as parse does, leaving the
+// other columns as they are.
+func (d *docDecoder) fields(o *fastjson.Object, s rowSink, other func(key []byte, v *fastjson.Value) error) error {
 	var first error
 	n := 0
 	o.Visit(func(key []byte, v *fastjson.Value) {
@@ -227,29 +233,48 @@ func (t *touchpointDecoder) row(raw []byte, s rowSink) error {
 	return nil
 }
 
-// modelValue is one model's entry in a credit document's per-model objects.
+// modelValue is one model's entry in a per-model object of a credit document.
 type modelValue struct {
 	model []byte
 	v     *fastjson.Value
 }
 
-// creditDecoder reads credit documents (one per opportunity and touchpoint, with
-// each model's amount, fraction and version in objects keyed by model) as rows of
-// the credits dataset, one per model.
+// creditRootColumns are the credits columns read from the document's own fields;
+// model, model_version, fraction and amount come from the per-model objects, the
+// others from a touch.
+var creditRootColumns = []string{"settings_hash", "opportunity_id", "kind", "opportunity_created_at", "closed_at",
+	"computed_at", "currency", "opportunity_amount"}
+
+// creditDecoder reads credit documents (one per opportunity, its touches nested,
+// each touch with every model's amount and fraction in objects keyed by model) as
+// rows of the credits dataset, one per touch and model.
 type creditDecoder struct {
-	d                                *docDecoder
+	d, touch                         *docDecoder
+	touchColumns                     []int
 	model, version, fraction, amount int
+	touches                          []*fastjson.Value
 	credit, fractions, versions      []modelValue
+	// rootField and touchField are the decoders' other, made once.
+	rootField, touchField func(key []byte, v *fastjson.Value) error
 }
 
 func newCreditDecoder() *creditDecoder {
 	ds := DatasetByName(Credits)
-	c := &creditDecoder{d: newDocDecoder(ds.Columns)}
+	c := &creditDecoder{d: newDocDecoder(ds.Columns), touch: newDocDecoder(ds.Columns)}
 	c.model, c.version, c.fraction, c.amount = c.d.index["model"], c.d.index["model_version"], c.d.index["fraction"], c.d.index["amount"]
-	// These columns come from the per-model objects, never from a top-level field.
 	for _, name := range []string{"model", "model_version", "fraction", "amount"} {
 		delete(c.d.index, name)
+		delete(c.touch.index, name)
 	}
+	for _, name := range creditRootColumns {
+		delete(c.touch.index, name)
+	}
+	for name, col := range c.touch.index {
+		delete(c.d.index, name)
+		c.touchColumns = append(c.touchColumns, col)
+	}
+	slices.Sort(c.touchColumns)
+	c.rootField, c.touchField = c.readRootField, c.readTouchField
 	return c
 }
 
@@ -272,60 +297,102 @@ func find(es []modelValue, model []byte) *fastjson.Value {
 	return es[i].v
 }
 
-// rows decodes a credit document and emits its rows, one per model of its credit
-// object, in model order.
-func (c *creditDecoder) rows(raw []byte, s rowSink) error {
-	c.credit, c.fractions, c.versions = c.credit[:0], c.fractions[:0], c.versions[:0]
-	err := c.d.parse(raw, s, func(key []byte, v *fastjson.Value) error {
-		if v.Type() == fastjson.TypeNull {
-			return nil
-		}
-		var err error
-		switch string(key) {
-		case "credit":
-			c.credit, err = entries(c.credit, v)
-		case "fractions":
-			c.fractions, err = entries(c.fractions, v)
-		case "model_versions":
-			c.versions, err = entries(c.versions, v)
-		}
-		if err != nil {
-			return fmt.Errorf("%s: %w", key, err)
-		}
+// readRootField keeps the document's fields that are not columns of their own.
+func (c *creditDecoder) readRootField(key []byte, v *fastjson.Value) error {
+	if v.Type() == fastjson.TypeNull {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("warehouse: credit: %w", err)
 	}
-	// Each model's row is the document's columns with the model's four set.
-	for i, e := range c.credit {
-		if i > 0 {
-			s.again()
-		}
-		setStr(s, c.model, e.model)
-		if err := c.d.value(c.amount, e.v, s); err != nil {
-			return fmt.Errorf("warehouse: credit: credit.%s: %w", e.model, err)
-		}
-		if err := c.modelValue(s, c.fraction, c.fractions, e.model, "fractions"); err != nil {
-			return err
-		}
-		if err := c.modelValue(s, c.version, c.versions, e.model, "model_versions"); err != nil {
-			return err
-		}
-		s.emit()
+	var err error
+	switch string(key) {
+	case "touches":
+		c.touches, err = v.Array()
+	case "model_versions":
+		c.versions, err = entries(c.versions, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
 	}
 	return nil
 }
 
-// modelValue sets column col from the model's entry of a per-model object, or to
-// its zero when the object lacks the model.
-func (c *creditDecoder) modelValue(s rowSink, col int, es []modelValue, model []byte, object string) error {
+// readTouchField keeps a touch's per-model objects. Its currency, a copy of the
+// document's for the aggregations inside the touches, is not read.
+func (c *creditDecoder) readTouchField(key []byte, v *fastjson.Value) error {
+	if v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	var err error
+	switch string(key) {
+	case "credit":
+		c.credit, err = entries(c.credit, v)
+	case "fractions":
+		c.fractions, err = entries(c.fractions, v)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	return nil
+}
+
+// rows decodes a credit document and emits its rows: for each touch, in the
+// document's order, one per model of the touch's credit object, in model order.
+func (c *creditDecoder) rows(raw []byte, s rowSink) error {
+	c.touches, c.versions = nil, c.versions[:0]
+	if err := c.d.parse(raw, s, c.rootField); err != nil {
+		return fmt.Errorf("warehouse: credit: %w", err)
+	}
+	emitted := false
+	for i, t := range c.touches {
+		if emitted {
+			s.again()
+		}
+		for _, col := range c.touchColumns {
+			zero(c.d.columns, col, s)
+		}
+		c.credit, c.fractions = c.credit[:0], c.fractions[:0]
+		o, err := t.Object()
+		if err == nil {
+			err = c.touch.fields(o, s, c.touchField)
+		}
+		if err != nil {
+			return fmt.Errorf("warehouse: credit: touches[%d]: %w", i, err)
+		}
+		// Each model's row is the document's and the touch's columns with the
+		// model's four set.
+		for j, e := range c.credit {
+			if j > 0 {
+				s.again()
+			}
+			setStr(s, c.model, e.model)
+			if err := c.d.value(c.amount, e.v, s); err != nil {
+				return fmt.Errorf("warehouse: credit: touches[%d]: credit.%s: %w", i, e.model, err)
+			}
+			if err := c.modelValue(s, c.fraction, c.fractions, e.model, i, "fractions"); err != nil {
+				return err
+			}
+			if err := c.modelValue(s, c.version, c.versions, e.model, -1, "model_versions"); err != nil {
+				return err
+			}
+			s.emit()
+			emitted = true
+		}
+	}
+	return nil
+}
+
+// modelValue sets column col from the model's entry of a per-model object (of
+// touch i, or of the document when i < 0), or to its zero when the object lacks
+// the model.
+func (c *creditDecoder) modelValue(s rowSink, col int, es []modelValue, model []byte, i int, object string) error {
 	v := find(es, model)
 	if v == nil {
 		zero(c.d.columns, col, s)
 		return nil
 	}
 	if err := c.d.value(col, v, s); err != nil {
+		if i >= 0 {
+			return fmt.Errorf("warehouse: credit: touches[%d]: %s.%s: %w", i, object, model, err)
+		}
 		return fmt.Errorf("warehouse: credit: %s.%s: %w", object, model, err)
 	}
 	return nil

@@ -27,17 +27,27 @@ func TestDecodersMatchStructDecoding(t *testing.T) {
 		touchpoints = append(touchpoints, fmt.Sprintf(`{"event_id":"e%d","channel":"%s","visitor_id":"v%d"}`, i, []string{"Email", "Direct"}[i%2], i%7))
 	}
 	credits := []string{
-		`{"credit_id":"o1-e1","opportunity_id":"o1","touchpoint_id":"e1","kind":"pipeline","currency":"USD","opportunity_amount":1000,
-			"channel":"Email","touched_at":"2026-11-20T10:00:00Z","opportunity_created_at":"2026-11-21T00:00:00Z","closed_at":null,
-			"computed_at":"2026-11-22T00:00:00Z","settings_hash":"h",
-			"credit":{"w_shaped":300,"linear":250.5,"first_touch":1000},"fractions":{"linear":0.2505,"first_touch":1,"w_shaped":0.3},
-			"model_versions":{"linear":"1","first_touch":"2"},"tenant":"acme"}`,
-		`{"credit_id":"o2-e1","opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":5},"fractions":null}`,
-		`{"credit_id":"o3-e1","opportunity_id":"o3","credit":{}}`,
-		`{"credit_id":"o4-e1","opportunity_id":"o4","computed_at":"2026-11-22T00:00:00Z","credit":{"linear":2}}`,
+		`{"opportunity_id":"o1","tenant":"acme","settings_hash":"h","kind":"pipeline","currency":"USD","opportunity_amount":1000,
+			"opportunity_created_at":"2026-11-21T00:00:00Z","closed_at":null,"computed_at":"2026-11-22T00:00:00Z",
+			"model_versions":{"linear":"1","first_touch":"2"},"touches":[
+			{"credit_id":"o1/e1","touchpoint_id":"e1","person_id":"p\u00e9","account_id":"a1","currency":"USD","channel":"Email",
+				"channel_rule":"utm_medium=email","campaign":"spring \"24\"","source":"newsletter","medium":"email","content":"c",
+				"landing_page":"https://x.test/a?b=1\\2","touched_at":"2026-11-20T10:00:00Z",
+				"credit":{"w_shaped":300,"linear":250.5,"first_touch":1000},"fractions":{"linear":0.2505,"first_touch":1,"w_shaped":0.3},"extra":{"n":[1]}},
+			{"credit_id":"o1/e2","touchpoint_id":"e2","currency":"USD","channel":"Direct","touched_at":"2026-11-20T11:00:00Z",
+				"credit":{"linear":749.5},"fractions":{"linear":0.7495}},
+			{"credit_id":"o1/e3","touchpoint_id":"e3","channel":"Direct","credit":{}},
+			{"credit_id":"o1/e4","touchpoint_id":"e4","person_id":null,"campaign":"","channel":"Email","touched_at":null,"credit":{"linear":0}}]}`,
+		`{"opportunity_id":"o2","closed_at":"2026-11-22T00:00:00Z","computed_at":"2026-11-22T00:00:00Z",
+			"touches":[{"credit_id":"o2/e1","credit":{"linear":5},"fractions":null}]}`,
+		`{"opportunity_id":"o3","touches":[]}`,
+		`{"opportunity_id":"o4","touches":null}`,
+		`{"opportunity_id":"o5","computed_at":"2026-11-22T00:00:00Z","touches":[{"credit_id":"o5/e1","credit":{"linear":2}}]}`,
 		// Dates as srg writes them: epoch milliseconds; year 1 (the zero time) is null.
-		`{"credit_id":"o5-e1","opportunity_id":"o5","touched_at":1763632800123,"opportunity_created_at":0,"closed_at":1763769600000,
-			"computed_at":-62135596800000,"credit":{"linear":3}}`,
+		`{"opportunity_id":"o6","opportunity_created_at":0,"closed_at":1763769600000,"computed_at":-62135596800000,"kind":"revenue",
+			"touches":[{"credit_id":"o6/e1","touched_at":1763632800123,"credit":{"linear":3}},{"credit_id":"o6/e2","credit":{"linear":1}}]}`,
+		// Touches before the document's own fields.
+		`{"touches":[{"credit_id":"o7/e1","credit":{"linear":3},"touchpoint_id":"e1"}],"opportunity_id":"o7","kind":"lead"}`,
 	}
 	// Both collectors of rows: boxed values for Postgres, Parquet values for files
 	// (read back as the values they stand for).
@@ -110,12 +120,16 @@ func TestDecodersRejectMalformedDocuments(t *testing.T) {
 		{"a number for a string", `{"event_id":7}`, "event_id", false},
 		{"a string for a boolean", `{"event_id":"e1","is_bot":"yes"}`, "is_bot", false},
 		{"a bad time", `{"event_id":"e1","occurred_at":"yesterday"}`, "occurred_at", false},
-		{"a fractional epoch time", `{"credit_id":"c","touched_at":1763632800.5,"credit":{"linear":5}}`, "touched_at", true},
-		{"an epoch time past int64", `{"credit_id":"c","closed_at":1e30,"credit":{"linear":5}}`, "closed_at", true},
-		{"a boolean time", `{"credit_id":"c","computed_at":true,"credit":{"linear":5}}`, "computed_at", true},
-		{"credit not an object", `{"credit_id":"c","credit":[1]}`, "credit", true},
-		{"a string amount", `{"credit_id":"c","credit":{"linear":"5"}}`, "credit.linear", true},
-		{"a number version", `{"credit_id":"c","credit":{"linear":5},"model_versions":{"linear":1}}`, "model_versions.linear", true},
+		{"a fractional epoch time", `{"opportunity_id":"o","touches":[{"credit_id":"c","touched_at":1763632800.5,"credit":{"linear":5}}]}`, "touches[0]: touched_at", true},
+		{"an epoch time past int64", `{"opportunity_id":"o","closed_at":1e30,"touches":[{"credit_id":"c","credit":{"linear":5}}]}`, "closed_at", true},
+		{"a boolean time", `{"opportunity_id":"o","computed_at":true,"touches":[{"credit_id":"c","credit":{"linear":5}}]}`, "computed_at", true},
+		{"touches not an array", `{"opportunity_id":"o","touches":{"credit_id":"c"}}`, "touches:", true},
+		{"a touch not an object", `{"opportunity_id":"o","touches":[{"credit_id":"c","credit":{"linear":5}},"c2"]}`, "touches[1]:", true},
+		{"a number for a touch's string", `{"opportunity_id":"o","touches":[{"credit_id":"c","channel":7,"credit":{"linear":5}}]}`, "touches[0]: channel", true},
+		{"credit not an object", `{"opportunity_id":"o","touches":[{"credit_id":"c","credit":[1]}]}`, "touches[0]: credit", true},
+		{"a string amount", `{"opportunity_id":"o","touches":[{"credit_id":"c","credit":{"linear":"5"}}]}`, "touches[0]: credit.linear", true},
+		{"a string fraction", `{"opportunity_id":"o","touches":[{"credit_id":"c","credit":{"linear":5},"fractions":{"linear":"1"}}]}`, "touches[0]: fractions.linear", true},
+		{"a number version", `{"opportunity_id":"o","model_versions":{"linear":1},"touches":[{"credit_id":"c","credit":{"linear":5}}]}`, "model_versions.linear", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

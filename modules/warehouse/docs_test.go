@@ -68,72 +68,39 @@ func (d *tpDoc) row() []any {
 		d.IsBot, str(d.Country), str(d.Screen), str(d.Language), str(d.Timezone)}
 }
 
-// creditDoc is a credit document: one per opportunity and touchpoint, with each
-// model's amount and fraction.
+// creditDoc is a credit document: one per opportunity, with each of its touches'
+// credit and fraction by model. Its strings are left out when empty and its
+// dates written as epoch milliseconds, as srg writes them.
 type creditDoc struct {
-	CreditID          string             `json:"credit_id"`
-	SettingsHash      string             `json:"settings_hash"`
-	OpportunityID     string             `json:"opportunity_id"`
-	TouchpointID      string             `json:"touchpoint_id"`
-	PersonID          string             `json:"person_id"`
-	AccountID         string             `json:"account_id"`
-	Kind              string             `json:"kind"`
-	Currency          string             `json:"currency"`
-	OpportunityAmount float64            `json:"opportunity_amount"`
-	Channel           string             `json:"channel"`
-	ChannelRule       string             `json:"channel_rule"`
-	Campaign          string             `json:"campaign"`
-	Source            string             `json:"source"`
-	Medium            string             `json:"medium"`
-	Content           string             `json:"content"`
-	LandingPage       string             `json:"landing_page"`
-	TouchedAt         time.Time          `json:"touched_at"`
-	OppCreatedAt      time.Time          `json:"opportunity_created_at"`
-	ClosedAt          *time.Time         `json:"closed_at"`
-	ComputedAt        time.Time          `json:"computed_at"`
-	Credit            map[string]float64 `json:"credit"`
-	Fractions         map[string]float64 `json:"fractions"`
-	ModelVersions     map[string]string  `json:"model_versions"`
+	OpportunityID     string            `json:"opportunity_id"`
+	SettingsHash      string            `json:"settings_hash"`
+	Kind              string            `json:"kind"`
+	Currency          string            `json:"currency,omitempty"`
+	OpportunityAmount float64           `json:"opportunity_amount"`
+	OppCreatedAt      msDate            `json:"opportunity_created_at"`
+	ClosedAt          *msDate           `json:"closed_at,omitempty"`
+	ComputedAt        msDate            `json:"computed_at"`
+	ModelVersions     map[string]string `json:"model_versions"`
+	Touches           []creditTouch     `json:"touches"`
 }
 
-// creditDocFields is creditDoc without its JSON methods.
-type creditDocFields creditDoc
-
-// MarshalJSON writes the dates as srg writes them: epoch milliseconds.
-func (d creditDoc) MarshalJSON() ([]byte, error) {
-	var closed *msDate
-	if d.ClosedAt != nil {
-		c := msDate(*d.ClosedAt)
-		closed = &c
-	}
-	return json.Marshal(struct {
-		creditDocFields
-		TouchedAt    msDate  `json:"touched_at"`
-		OppCreatedAt msDate  `json:"opportunity_created_at"`
-		ClosedAt     *msDate `json:"closed_at"`
-		ComputedAt   msDate  `json:"computed_at"`
-	}{creditDocFields(d), msDate(d.TouchedAt), msDate(d.OppCreatedAt), closed, msDate(d.ComputedAt)})
-}
-
-// UnmarshalJSON reads dates of either form, epoch milliseconds or RFC 3339.
-func (d *creditDoc) UnmarshalJSON(b []byte) error {
-	v := struct {
-		*creditDocFields
-		TouchedAt    msDate  `json:"touched_at"`
-		OppCreatedAt msDate  `json:"opportunity_created_at"`
-		ClosedAt     *msDate `json:"closed_at"`
-		ComputedAt   msDate  `json:"computed_at"`
-	}{creditDocFields: (*creditDocFields)(d)}
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	d.TouchedAt, d.OppCreatedAt, d.ComputedAt = time.Time(v.TouchedAt), time.Time(v.OppCreatedAt), time.Time(v.ComputedAt)
-	d.ClosedAt = nil
-	if v.ClosedAt != nil {
-		c := time.Time(*v.ClosedAt)
-		d.ClosedAt = &c
-	}
-	return nil
+// creditTouch is one touch of a credit document. Its currency is the document's.
+type creditTouch struct {
+	CreditID     string             `json:"credit_id"`
+	TouchpointID string             `json:"touchpoint_id"`
+	PersonID     string             `json:"person_id,omitempty"`
+	AccountID    string             `json:"account_id,omitempty"`
+	Currency     string             `json:"currency,omitempty"`
+	Channel      string             `json:"channel"`
+	ChannelRule  string             `json:"channel_rule,omitempty"`
+	Campaign     string             `json:"campaign,omitempty"`
+	Source       string             `json:"source,omitempty"`
+	Medium       string             `json:"medium,omitempty"`
+	Content      string             `json:"content,omitempty"`
+	LandingPage  string             `json:"landing_page,omitempty"`
+	TouchedAt    msDate             `json:"touched_at"`
+	Credit       map[string]float64 `json:"credit"`
+	Fractions    map[string]float64 `json:"fractions"`
 }
 
 // msDate is a date as epoch milliseconds in JSON; it also reads RFC 3339.
@@ -144,7 +111,10 @@ func (m msDate) MarshalJSON() ([]byte, error) {
 }
 
 func (m *msDate) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
+	switch {
+	case string(b) == "null":
+		return nil
+	case len(b) > 0 && b[0] == '"':
 		var t time.Time
 		err := json.Unmarshal(b, &t)
 		*m = msDate(t.UTC())
@@ -158,18 +128,27 @@ func (m *msDate) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// rows are the document's credits, one per model, in a stable order.
+func (m msDate) ts() any { return ts(time.Time(m)) }
+
+// rows are the document's credits: for each touch, one per model, in a stable
+// order.
 func (d *creditDoc) rows(out [][]any) [][]any {
-	models := make([]string, 0, len(d.Credit))
-	for m := range d.Credit {
-		models = append(models, m)
+	var closed any
+	if d.ClosedAt != nil {
+		closed = d.ClosedAt.ts()
 	}
-	slices.Sort(models)
-	for _, m := range models {
-		out = append(out, []any{d.CreditID, m, str(d.ModelVersions[m]), str(d.SettingsHash), d.OpportunityID, str(d.TouchpointID),
-			str(d.PersonID), str(d.AccountID), str(d.Kind), str(d.Channel), str(d.ChannelRule), str(d.Campaign), str(d.Source),
-			str(d.Medium), str(d.Content), str(d.LandingPage), ts(d.TouchedAt), ts(d.OppCreatedAt), tsp(d.ClosedAt),
-			ts(d.ComputedAt), d.Fractions[m], d.Credit[m], str(d.Currency), d.OpportunityAmount})
+	for _, t := range d.Touches {
+		models := make([]string, 0, len(t.Credit))
+		for m := range t.Credit {
+			models = append(models, m)
+		}
+		slices.Sort(models)
+		for _, m := range models {
+			out = append(out, []any{str(t.CreditID), m, str(d.ModelVersions[m]), str(d.SettingsHash), str(d.OpportunityID),
+				str(t.TouchpointID), str(t.PersonID), str(t.AccountID), str(d.Kind), str(t.Channel), str(t.ChannelRule),
+				str(t.Campaign), str(t.Source), str(t.Medium), str(t.Content), str(t.LandingPage), t.TouchedAt.ts(),
+				d.OppCreatedAt.ts(), closed, d.ComputedAt.ts(), t.Fractions[m], t.Credit[m], str(d.Currency), d.OpportunityAmount})
+		}
 	}
 	return out
 }

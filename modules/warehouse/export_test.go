@@ -18,7 +18,8 @@ import (
 // seeded is what seed put in the stores, as the export must deliver it.
 type seeded struct {
 	touchpoints []tpDoc
-	credits     []creditDoc
+	// credits are the opportunities' credit documents.
+	credits []creditDoc
 }
 
 func seed(f *fixture) *seeded {
@@ -33,20 +34,21 @@ func seed(f *fixture) *seeded {
 			SessionID: "s0", Channel: "Direct", ChannelRule: "default", IsBot: true},
 	}}
 	f.seedTouchpoints(s.touchpoints...)
-	credit := func(id, tp string, touched time.Time, linear, first float64) creditDoc {
-		return creditDoc{CreditID: id, TouchpointID: tp, SettingsHash: "h1", Kind: "pipeline", Currency: "USD", OpportunityAmount: 1000,
-			Channel: "Paid Search", ChannelRule: "gclid", Campaign: "spring", TouchedAt: touched, OppCreatedAt: b, ComputedAt: b,
-			Credit: map[string]float64{"linear": linear, "first_touch": first}, Fractions: map[string]float64{"linear": linear / 1000, "first_touch": first / 1000},
-			ModelVersions: map[string]string{"linear": "1", "first_touch": "2"}}
+	credit := func(id, tp string, touched time.Time, linear, first float64) creditTouch {
+		return creditTouch{CreditID: id, TouchpointID: tp, Currency: "USD", Channel: "Paid Search", ChannelRule: "gclid", Campaign: "spring",
+			TouchedAt: msDate(touched), Credit: map[string]float64{"linear": linear, "first_touch": first},
+			Fractions: map[string]float64{"linear": linear / 1000, "first_touch": first / 1000}}
 	}
-	o1 := []creditDoc{credit("o1-e1", "e1", b, 500, 1000), credit("o1-e2", "e2", b.Add(time.Minute), 500, 0)}
-	o2 := []creditDoc{credit("o2-e2", "e2", b.Add(time.Minute), 1000, 1000)}
-	f.setCredits("o1", b, o1...)
-	f.setCredits("o2", b.Add(time.Second), o2...)
-	for _, c := range append(o1, o2...) {
-		c.OpportunityID = strings.Split(c.CreditID, "-")[0]
-		s.credits = append(s.credits, c)
+	opportunity := func(id string, touches ...creditTouch) creditDoc {
+		return creditDoc{OpportunityID: id, SettingsHash: "h1", Kind: "pipeline", Currency: "USD", OpportunityAmount: 1000,
+			OppCreatedAt: msDate(b), ComputedAt: msDate(b), ModelVersions: map[string]string{"linear": "1", "first_touch": "2"}, Touches: touches}
 	}
+	s.credits = []creditDoc{
+		opportunity("o1", credit("o1-e1", "e1", b, 500, 1000), credit("o1-e2", "e2", b.Add(time.Minute), 500, 0)),
+		opportunity("o2", credit("o2-e2", "e2", b.Add(time.Minute), 1000, 1000)),
+	}
+	f.setCredits(b, s.credits[0])
+	f.setCredits(b.Add(time.Second), s.credits[1])
 	account := int64(5)
 	amount := 1000.0
 	f.tables.people = []PersonRow{{ID: 11, Email: "Ann@Acme.test", AccountID: &account, FirstSeenAt: b, LastSeenAt: b, CreatedAt: b, ChangedAt: b}}
@@ -89,8 +91,10 @@ func change(f *fixture, s *seeded) {
 		f.t.Fatal(err)
 	}
 	now := time.Now().UTC()
-	f.setCredits("o1", now, s.credits[1])
-	s.credits = s.credits[1:]
+	o1 := s.credits[0]
+	o1.Touches = o1.Touches[1:]
+	f.setCredits(now, o1)
+	s.credits[0] = o1
 	f.tables.mu.Lock()
 	f.tables.opps[1].Deleted, f.tables.opps[1].ChangedAt = true, now
 	f.tables.mu.Unlock()

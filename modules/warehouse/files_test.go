@@ -121,7 +121,7 @@ func BenchmarkFileExport(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			g := generated(b.N)
 			if name == Credits {
-				// A credit document per touchpoint and a row per model; whole
+				// A touch per touchpoint and a row per touch and model; whole
 				// opportunities.
 				g.Touchpoints = max(10, (b.N/len(generatedModels)+9)/10*10)
 			}

@@ -167,36 +167,24 @@ func (f *fixture) bulk(op func(context.Context, []search.Doc) ([]error, error), 
 	}
 }
 
-// setCredits replaces an opportunity's credit documents and records the change.
-func (f *fixture) setCredits(opp string, at time.Time, docs ...creditDoc) {
+// setCredits replaces an opportunity's credit document (_id the opportunity id),
+// or deletes it when it has no touches, and records the change.
+func (f *fixture) setCredits(at time.Time, d creditDoc) {
 	f.t.Helper()
-	old, err := f.es.CreditIDs(f.ctx, "acme", []string{opp})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	if len(old) > 0 {
-		dels := make([]search.Doc, len(old))
-		for i, id := range old {
-			dels[i] = search.Doc{Tenant: "acme", Kind: search.Credits, ID: id}
-		}
-		f.bulk(f.es.BulkDelete, dels)
-	}
-	out := make([]search.Doc, len(docs))
-	for i, d := range docs {
-		d.OpportunityID = opp
-		raw, _ := json.Marshal(d)
-		out[i] = search.Doc{Tenant: "acme", Kind: search.Credits, ID: d.CreditID, Source: raw}
-	}
-	if len(out) > 0 {
-		f.bulk(f.es.BulkIndex, out)
+	doc := search.Doc{Tenant: "acme", Kind: search.Credits, ID: d.OpportunityID}
+	if len(d.Touches) == 0 {
+		f.bulk(f.es.BulkDelete, []search.Doc{doc})
+	} else {
+		doc.Source, _ = json.Marshal(d)
+		f.bulk(f.es.BulkIndex, []search.Doc{doc})
 	}
 	if err := f.es.Refresh(f.ctx, "acme", search.Credits); err != nil {
 		f.t.Fatal(err)
 	}
 	f.tables.mu.Lock()
 	defer f.tables.mu.Unlock()
-	f.tables.credits = slices.DeleteFunc(f.tables.credits, func(c CreditChange) bool { return c.OpportunityID == opp })
-	f.tables.credits = append(f.tables.credits, CreditChange{OpportunityID: opp, ChangedAt: at})
+	f.tables.credits = slices.DeleteFunc(f.tables.credits, func(c CreditChange) bool { return c.OpportunityID == d.OpportunityID })
+	f.tables.credits = append(f.tables.credits, CreditChange{OpportunityID: d.OpportunityID, ChangedAt: at})
 }
 
 // scoped is the database under the tenant's scope, for the tests' own queries.

@@ -11,7 +11,8 @@ import (
 // channelDaily exports the daily rollup of credits by model, channel, campaign and
 // currency (the day the touch happened), whole, whenever credits changed since the
 // last export: a rollup cannot be updated incrementally from changed credits, as a
-// replaced credit's old day is not known.
+// replaced credit's old day is not known. A credit is a touch nested in its
+// opportunity's document: the aggregation runs on the touches.
 func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) error) error {
 	changed, err := src.tables.ChangedCredits(ctx, s.tenantID, s.from.At, s.from.ID, s.until, 1)
 	if err != nil || len(changed) == 0 {
@@ -24,13 +25,13 @@ func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) e
 	sums := map[string]any{}
 	for _, m := range models {
 		// Prefixed: a bucket also holds "key" and "doc_count".
-		sums["m_"+m] = map[string]any{"sum": map[string]any{"field": "credit." + m}}
+		sums["m_"+m] = map[string]any{"sum": map[string]any{"field": "touches.credit." + m}}
 	}
-	terms := func(field string) map[string]any {
-		return map[string]any{field: map[string]any{"terms": map[string]any{"field": field, "missing_bucket": true}}}
+	terms := func(name string) map[string]any {
+		return map[string]any{name: map[string]any{"terms": map[string]any{"field": "touches." + name, "missing_bucket": true}}}
 	}
 	composite := map[string]any{"size": 2000, "sources": []any{
-		map[string]any{"day": map[string]any{"date_histogram": map[string]any{"field": "touched_at", "calendar_interval": "day", "time_zone": "UTC"}}},
+		map[string]any{"day": map[string]any{"date_histogram": map[string]any{"field": "touches.touched_at", "calendar_interval": "day", "time_zone": "UTC"}}},
 		terms("channel"), terms("campaign"), terms("currency"),
 	}}
 	mark := Mark{At: s.until}
@@ -40,7 +41,8 @@ func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) e
 			composite["after"] = after
 		}
 		body := map[string]any{"size": 0, "track_total_hits": false,
-			"aggs": map[string]any{"g": map[string]any{"composite": composite, "aggs": sums}}}
+			"aggs": map[string]any{"t": map[string]any{"nested": map[string]any{"path": "touches"},
+				"aggs": map[string]any{"g": map[string]any{"composite": composite, "aggs": sums}}}}}
 		raw, err := src.index.Query(ctx, s.tenant, "credits", body)
 		if err != nil {
 			return err
@@ -63,25 +65,28 @@ func (src sources) channelDaily(ctx context.Context, s *scope, fn func(*Batch) e
 }
 
 // rollupRows turns a page of the composite aggregation into rows, one per bucket
-// and model with credits, and returns the key to continue after (nil after the
-// last page).
+// and model with credits (a bucket's count is of touches), and returns the key to
+// continue after (nil after the last page).
 func rollupRows(raw json.RawMessage, models []string) ([][]any, map[string]any, error) {
 	if raw == nil {
 		return nil, nil, nil
 	}
 	var res struct {
 		Aggregations struct {
-			G struct {
-				AfterKey map[string]any               `json:"after_key"`
-				Buckets  []map[string]json.RawMessage `json:"buckets"`
-			} `json:"g"`
+			T struct {
+				G struct {
+					AfterKey map[string]any               `json:"after_key"`
+					Buckets  []map[string]json.RawMessage `json:"buckets"`
+				} `json:"g"`
+			} `json:"t"`
 		} `json:"aggregations"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, nil, fmt.Errorf("warehouse: rollup: %w", err)
 	}
 	var rows [][]any
-	for _, bucket := range res.Aggregations.G.Buckets {
+	g := res.Aggregations.T.G
+	for _, bucket := range g.Buckets {
 		var key struct {
 			Day      int64   `json:"day"`
 			Channel  *string `json:"channel"`
@@ -110,10 +115,10 @@ func rollupRows(raw json.RawMessage, models []string) ([][]any, map[string]any, 
 			}
 		}
 	}
-	if len(res.Aggregations.G.Buckets) == 0 {
+	if len(g.Buckets) == 0 {
 		return rows, nil, nil
 	}
-	return rows, res.Aggregations.G.AfterKey, nil
+	return rows, g.AfterKey, nil
 }
 
 // strp is a key part of a rollup: part of the primary key, so never null.
@@ -124,15 +129,17 @@ func strp(s *string) string {
 	return *s
 }
 
-// models lists the models that have credits: the fields under credit in the
-// credits index's mapping.
+// models lists the models that have credits: the fields under the touches' credit
+// in the credits index's mapping.
 func (src sources) models(ctx context.Context, tenant string) ([]string, error) {
 	m, err := src.index.Mapping(ctx, tenant, "credits")
 	if err != nil {
 		return nil, err
 	}
 	props, _ := m["properties"].(map[string]any)
-	credit, _ := props["credit"].(map[string]any)
+	touches, _ := props["touches"].(map[string]any)
+	touchProps, _ := touches["properties"].(map[string]any)
+	credit, _ := touchProps["credit"].(map[string]any)
 	fields, _ := credit["properties"].(map[string]any)
 	out := make([]string, 0, len(fields))
 	for name := range fields {

@@ -220,32 +220,40 @@ type campaignCredit struct {
 	Opportunities            int64
 }
 
+// campaignCredits sums, per campaign and source of the touches, what the model
+// credited to the touches of opportunities created and won in the range and of
+// lead conversions, and counts the opportunities credited.
 func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[CampaignKey]campaignCredit, error) {
 	m := "m_" + q.Model
-	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
 	sum := sums([]string{q.Model})
-	pipeline := map[string]any{"filter": pf, "aggs": map[string]any{
-		m:      sum[m],
-		"opps": map[string]any{"filter": map[string]any{"exists": map[string]any{"field": creditField(q.Model)}}, "aggs": map[string]any{"n": map[string]any{"cardinality": map[string]any{"field": "opportunity_id"}}}},
-	}}
+	bySource := func(aggs map[string]any) map[string]any {
+		return nestedTouches(map[string]any{"campaigns": map[string]any{
+			"terms": map[string]any{"field": touchField("campaign"), "size": 2000},
+			"aggs": map[string]any{"sources": map[string]any{
+				"terms": map[string]any{"field": touchField("source"), "size": 50, "missing": ""},
+				"aggs":  aggs,
+			}},
+		}})
+	}
+	// Back at the root, each document is one opportunity: those with a touch of the
+	// bucket that the model credited.
+	opportunities := map[string]any{
+		"filter": map[string]any{"exists": map[string]any{"field": creditField(q.Model)}},
+		"aggs":   map[string]any{"opportunities": map[string]any{"reverse_nested": map[string]any{}}},
+	}
+	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
 	body := map[string]any{
 		"size":             0,
 		"track_total_hits": false,
 		"query": map[string]any{"bool": map[string]any{
 			"should": []any{pf, rf, lf}, "minimum_should_match": 1,
-			"filter": []any{map[string]any{"exists": map[string]any{"field": "campaign"}}},
+			"filter": []any{hasTouch(map[string]any{"exists": map[string]any{"field": touchField("campaign")}})},
 		}},
-		"aggs": map[string]any{"campaigns": map[string]any{
-			"terms": map[string]any{"field": "campaign", "size": 2000},
-			"aggs": map[string]any{"sources": map[string]any{
-				"terms": map[string]any{"field": "source", "size": 50, "missing": ""},
-				"aggs": map[string]any{
-					"pipeline": pipeline,
-					"revenue":  map[string]any{"filter": rf, "aggs": sum},
-					"leads":    map[string]any{"filter": lf, "aggs": sum},
-				},
-			}},
-		}},
+		"aggs": map[string]any{
+			"pipeline": map[string]any{"filter": pf, "aggs": map[string]any{"touches": bySource(map[string]any{m: sum[m], "opps": opportunities})}},
+			"revenue":  map[string]any{"filter": rf, "aggs": map[string]any{"touches": bySource(sum)}},
+			"leads":    map[string]any{"filter": lf, "aggs": map[string]any{"touches": bySource(sum)}},
+		},
 	}
 	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
 	if err != nil {
@@ -255,33 +263,43 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 	if raw == nil {
 		return out, nil
 	}
-	var res struct {
-		Aggregations struct {
+	type sources struct {
+		Touches struct {
 			Campaigns struct {
 				Buckets []struct {
-					Key     string `json:"key"`
-					Sources struct {
-						Buckets []struct {
-							Key      string `json:"key"`
-							Pipeline bucket `json:"pipeline"`
-							Revenue  bucket `json:"revenue"`
-							Leads    bucket `json:"leads"`
-						} `json:"buckets"`
-					} `json:"sources"`
+					Key     string   `json:"key"`
+					Sources termsAgg `json:"sources"`
 				} `json:"buckets"`
 			} `json:"campaigns"`
+		} `json:"touches"`
+	}
+	var res struct {
+		Aggregations struct {
+			Pipeline sources `json:"pipeline"`
+			Revenue  sources `json:"revenue"`
+			Leads    sources `json:"leads"`
 		} `json:"aggregations"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return nil, fmt.Errorf("reports: campaign credits answer: %w", err)
 	}
-	for _, c := range res.Aggregations.Campaigns.Buckets {
-		for _, src := range c.Sources.Buckets {
-			out[CampaignKey{Campaign: c.Key, Source: src.Key}] = campaignCredit{
-				Pipeline:      src.Pipeline.sum(m),
-				Revenue:       src.Revenue.sum(m),
-				Leads:         src.Leads.sum(m),
-				Opportunities: int64(src.Pipeline.sub("opps").sum("n")),
+	for _, part := range []struct {
+		sources
+		add func(c *campaignCredit, b bucket)
+	}{
+		{res.Aggregations.Pipeline, func(c *campaignCredit, b bucket) {
+			c.Pipeline = b.sum(m)
+			c.Opportunities = b.sub("opps").sub("opportunities").docCount()
+		}},
+		{res.Aggregations.Revenue, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
+		{res.Aggregations.Leads, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
+	} {
+		for _, cb := range part.Touches.Campaigns.Buckets {
+			for _, sb := range cb.Sources.Buckets {
+				k := CampaignKey{Campaign: cb.Key, Source: sb.key()}
+				c := out[k]
+				part.add(&c, sb)
+				out[k] = c
 			}
 		}
 	}

@@ -74,40 +74,6 @@ func interval(r Range) string {
 	}
 }
 
-func creditField(model string) string { return "credit." + model }
-
-func terms(field string, values ...string) map[string]any {
-	return map[string]any{"terms": map[string]any{field: values}}
-}
-
-func and(clauses ...map[string]any) map[string]any {
-	return map[string]any{"bool": map[string]any{"filter": clauses}}
-}
-
-// sums is one sum aggregation per model, named m_<model>.
-func sums(models []string) map[string]any {
-	out := map[string]any{}
-	for _, m := range models {
-		out["m_"+m] = map[string]any{"sum": map[string]any{"field": creditField(m)}}
-	}
-	return out
-}
-
-// pipelineFilter selects the credits of opportunities created in the range, won,
-// lost or open; revenueFilter those of opportunities won in the range; leadFilter
-// lead conversions in the range.
-func pipelineFilter(r Range) map[string]any {
-	return and(terms("kind", KindPipeline, KindRevenue, KindLost), r.esRange("opportunity_created_at"))
-}
-
-func revenueFilter(r Range) map[string]any {
-	return and(terms("kind", KindRevenue), r.esRange("closed_at"))
-}
-
-func leadFilter(r Range) map[string]any {
-	return and(terms("kind", KindLead), r.esRange("opportunity_created_at"))
-}
-
 // Dashboard runs the dashboard's aggregations in one request.
 func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, error) {
 	models := append([]string{q.Model}, q.Compare...)
@@ -117,24 +83,22 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 	histogram := func(field string) map[string]any {
 		return map[string]any{
 			"date_histogram": map[string]any{"field": field, "calendar_interval": iv, "min_doc_count": 0, "extended_bounds": bounds},
-			"aggs":           sums([]string{q.Model}),
+			"aggs":           map[string]any{"touches": nestedTouches(sums([]string{q.Model}))},
 		}
 	}
-	byChannel := map[string]any{"terms": map[string]any{"field": "channel", "size": 100}, "aggs": sums(models)}
+	byChannel := map[string]any{"terms": map[string]any{"field": touchField("channel"), "size": 100}, "aggs": sums(models)}
 	topCampaigns := map[string]any{
-		"terms": map[string]any{"field": "campaign", "size": 10, "order": map[string]any{"m_" + q.Model: "desc"}},
+		"terms": map[string]any{"field": touchField("campaign"), "size": 10, "order": map[string]any{"m_" + q.Model: "desc"}},
 		"aggs":  sums([]string{q.Model}),
 	}
 	part := func(filter map[string]any, dateField string) map[string]any {
-		aggs := sums(models)
-		aggs["channels"] = byChannel
-		aggs["campaigns"] = topCampaigns
-		if dateField != "" {
-			aggs["trend"] = histogram(dateField)
-		}
-		return map[string]any{"filter": filter, "aggs": aggs}
+		touches := sums(models)
+		touches["channels"] = byChannel
+		touches["campaigns"] = topCampaigns
+		return map[string]any{"filter": filter, "aggs": map[string]any{"touches": nestedTouches(touches), "trend": histogram(dateField)}}
 	}
 	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
+	m := "m_" + q.Model
 	body := map[string]any{
 		"size":             0,
 		"track_total_hits": false,
@@ -142,7 +106,9 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 		"aggs": map[string]any{
 			"pipeline": part(pf, "opportunity_created_at"),
 			"revenue":  part(rf, "closed_at"),
-			"leads":    map[string]any{"filter": lf, "aggs": map[string]any{"channels": byChannel, "m_" + q.Model: sums([]string{q.Model})["m_"+q.Model]}},
+			"leads": map[string]any{"filter": lf, "aggs": map[string]any{
+				"touches": nestedTouches(map[string]any{"channels": byChannel, m: sums([]string{q.Model})[m]}),
+			}},
 		},
 	}
 	d := Dashboard{Model: q.Model, Compare: q.Compare, Range: q.Range, Interval: iv}
@@ -163,14 +129,13 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 	if err := json.Unmarshal(raw, &res); err != nil {
 		return d, fmt.Errorf("reports: dashboard answer: %w", err)
 	}
-	a := res.Aggregations
-	m := "m_" + q.Model
-	d.Pipeline, d.PipelineTotal = a.Pipeline.Channels.amounts(m), a.Pipeline.sum(m)
-	d.Revenue, d.RevenueTotal = a.Revenue.Channels.amounts(m), a.Revenue.sum(m)
-	d.Leads, d.LeadsTotal = a.Leads.Channels.amounts(m), a.Leads.sum(m)
-	d.Trend = mergeTrend(a.Pipeline.Trend.Buckets, a.Revenue.Trend.Buckets, m)
-	d.Campaigns = mergeCampaigns(a.Pipeline.Campaigns.amounts(m), a.Revenue.Campaigns.amounts(m))
-	for _, b := range a.Pipeline.Channels.Buckets {
+	p, r, l := res.Aggregations.Pipeline, res.Aggregations.Revenue, res.Aggregations.Leads.Touches
+	d.Pipeline, d.PipelineTotal = p.Touches.Channels.amounts(m), p.Touches.sum(m)
+	d.Revenue, d.RevenueTotal = r.Touches.Channels.amounts(m), r.Touches.sum(m)
+	d.Leads, d.LeadsTotal = l.Channels.amounts(m), l.sum(m)
+	d.Trend = mergeTrend(p.Trend.Buckets, r.Trend.Buckets, m)
+	d.Campaigns = mergeCampaigns(p.Touches.Campaigns.amounts(m), r.Touches.Campaigns.amounts(m))
+	for _, b := range p.Touches.Channels.Buckets {
 		row := ModelRow{Channel: b.key()}
 		for _, cm := range q.Compare {
 			row.Values = append(row.Values, b.sum("m_"+cm))
@@ -178,30 +143,36 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 		d.Comparison = append(d.Comparison, row)
 	}
 	for _, cm := range q.Compare {
-		d.ComparisonTotals = append(d.ComparisonTotals, a.Pipeline.sum("m_"+cm))
+		d.ComparisonTotals = append(d.ComparisonTotals, p.Touches.sum("m_"+cm))
 	}
 	return d, nil
 }
 
-// section is a filter aggregation with sums, channel and campaign terms and a trend.
+// section is a filter aggregation on opportunities: the sums, channel and campaign
+// terms of their touches, and a trend of the opportunities by date.
 type section struct {
+	Touches touchAggs `json:"touches"`
+	Trend   termsAgg  `json:"trend"`
+}
+
+// touchAggs is a nested aggregation on touches with sums and channel and campaign terms.
+type touchAggs struct {
 	Channels  termsAgg `json:"channels"`
 	Campaigns termsAgg `json:"campaigns"`
-	Trend     termsAgg `json:"trend"`
 	raw       bucket
 }
 
-func (s *section) UnmarshalJSON(b []byte) error {
-	type plain section
+func (t *touchAggs) UnmarshalJSON(b []byte) error {
+	type plain touchAggs
 	var p plain
 	if err := json.Unmarshal(b, &p); err != nil {
 		return err
 	}
-	*s = section(p)
-	return json.Unmarshal(b, &s.raw)
+	*t = touchAggs(p)
+	return json.Unmarshal(b, &t.raw)
 }
 
-func (s section) sum(name string) float64 { return s.raw.sum(name) }
+func (t touchAggs) sum(name string) float64 { return t.raw.sum(name) }
 
 type termsAgg struct {
 	Buckets []bucket `json:"buckets"`
@@ -236,11 +207,18 @@ func (b bucket) keyTime() time.Time {
 	return time.UnixMilli(ms).UTC()
 }
 
-// sub is a sub-aggregation that is itself a bucket (a filter aggregation).
+// sub is a sub-aggregation that is itself a bucket (a filter, nested or
+// reverse_nested aggregation).
 func (b bucket) sub(name string) bucket {
 	var out bucket
 	_ = json.Unmarshal(b[name], &out)
 	return out
+}
+
+func (b bucket) docCount() int64 {
+	var n int64
+	_ = json.Unmarshal(b["doc_count"], &n)
+	return n
 }
 
 func (b bucket) sum(name string) float64 {
@@ -266,10 +244,10 @@ func mergeTrend(pipeline, revenue []bucket, m string) []TrendPoint {
 		return p
 	}
 	for _, b := range pipeline {
-		point(b.keyTime()).Pipeline = b.sum(m)
+		point(b.keyTime()).Pipeline = b.sub("touches").sum(m)
 	}
 	for _, b := range revenue {
-		point(b.keyTime()).Revenue = b.sum(m)
+		point(b.keyTime()).Revenue = b.sub("touches").sum(m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start.Before(out[j].Start) })
 	res := make([]TrendPoint, len(out))

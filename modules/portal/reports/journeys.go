@@ -220,23 +220,6 @@ func (s *Service) OpportunityJourney(ctx context.Context, tenant string, tenantI
 	return opps[0], tl, nil
 }
 
-// creditDoc is a credits index document, as far as reports read it.
-type creditDoc struct {
-	OpportunityID string             `json:"opportunity_id"`
-	TouchpointID  string             `json:"touchpoint_id"`
-	PersonID      string             `json:"person_id"`
-	Kind          string             `json:"kind"`
-	Channel       string             `json:"channel"`
-	ChannelRule   string             `json:"channel_rule"`
-	Campaign      string             `json:"campaign"`
-	Source        string             `json:"source"`
-	Medium        string             `json:"medium"`
-	LandingPage   string             `json:"landing_page"`
-	TouchedAt     esDate             `json:"touched_at"`
-	Credit        map[string]float64 `json:"credit"`
-	Fractions     map[string]float64 `json:"fractions"`
-}
-
 // touchDoc is a touchpoints index document, as far as reports read it.
 type touchDoc struct {
 	EventID     string    `json:"event_id"`
@@ -254,26 +237,6 @@ type touchDoc struct {
 
 var touchSourceFields = []string{"event_id", "type", "occurred_at", "url", "title", "channel", "channel_rule",
 	"utm_campaign", "utm_source", "utm_medium", "person_id"}
-
-// credits lists the credits whose field is value, touch order, at most 10,000.
-func (s *Service) credits(ctx context.Context, tenant, field, value string) ([]creditDoc, error) {
-	body := map[string]any{
-		"size":    10000,
-		"query":   map[string]any{"bool": map[string]any{"filter": []any{map[string]any{"term": map[string]any{field: value}}}}},
-		"sort":    []any{map[string]any{"touched_at": "asc"}, map[string]any{"touchpoint_id": "asc"}, map[string]any{"opportunity_id": "asc"}},
-		"_source": []string{"opportunity_id", "touchpoint_id", "person_id", "kind", "channel", "channel_rule", "campaign", "source", "medium", "landing_page", "touched_at", "credit", "fractions"},
-	}
-	var out []creditDoc
-	err := s.hits(ctx, tenant, creditsIndex, body, func(raw json.RawMessage) error {
-		var c creditDoc
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return fmt.Errorf("reports: credit document: %w", err)
-		}
-		out = append(out, c)
-		return nil
-	})
-	return out, err
-}
 
 // hits runs one search and calls fn with each hit's source; it returns the total.
 func (s *Service) hits(ctx context.Context, tenant, kind string, body any, fn func(json.RawMessage) error) error {

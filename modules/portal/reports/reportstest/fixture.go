@@ -65,8 +65,9 @@ func At(s string) time.Time {
 	return t
 }
 
-// credit is a fixture credit document in the credits index's v2 shape.
-type credit struct {
+// Credit is a fixture credit: what each model credited to one touchpoint of an
+// opportunity, with the opportunity's kind, amount and dates.
+type Credit struct {
 	Opp, Touch, Person, Account, Kind string
 	Amount                            float64
 	Channel, Rule, Campaign, Source   string
@@ -75,28 +76,50 @@ type credit struct {
 	Credit                            map[string]float64
 }
 
-func (c credit) doc() map[string]any {
+func (c Credit) touch() map[string]any {
 	fr := map[string]float64{}
 	for m, v := range c.Credit {
 		fr[m] = v / c.Amount
 	}
-	d := map[string]any{
-		"credit_id": c.Opp + "/" + c.Touch, "tenant": "acme", "settings_hash": "h", "opportunity_id": c.Opp, "touchpoint_id": c.Touch,
-		"person_id": c.Person, "account_id": c.Account, "kind": c.Kind, "currency": "USD", "opportunity_amount": c.Amount,
-		"channel": c.Channel, "channel_rule": c.Rule, "landing_page": "https://acme.example/" + c.Touch,
-		"touched_at": epochMillis(c.Touched), "opportunity_created_at": epochMillis(c.Created), "computed_at": epochMillis("2024-05-01T00:00:00Z"),
-		"credit": c.Credit, "fractions": fr, "model_versions": map[string]string{"linear": "1"},
+	t := map[string]any{
+		"credit_id": c.Opp + "/" + c.Touch, "touchpoint_id": c.Touch, "currency": "USD", "channel": c.Channel,
+		"landing_page": "https://acme.example/" + c.Touch, "touched_at": epochMillis(c.Touched), "credit": c.Credit, "fractions": fr,
 	}
-	if c.Campaign != "" {
-		d["campaign"] = c.Campaign
+	for k, v := range map[string]string{"person_id": c.Person, "account_id": c.Account, "channel_rule": c.Rule, "campaign": c.Campaign, "source": c.Source} {
+		if v != "" {
+			t[k] = v
+		}
 	}
-	if c.Source != "" {
-		d["source"] = c.Source
+	return t
+}
+
+// CreditDocs are the credits index documents of tenant that hold credits: one per
+// opportunity (mapping version 4), its touches nested in the order given.
+func CreditDocs(tenant string, credits []Credit) []search.Doc {
+	var docs []search.Doc
+	byOpp := map[string]map[string]any{}
+	var opps []string
+	for _, c := range credits {
+		d, ok := byOpp[c.Opp]
+		if !ok {
+			d = map[string]any{
+				"opportunity_id": c.Opp, "tenant": tenant, "settings_hash": "h", "kind": c.Kind, "currency": "USD", "opportunity_amount": c.Amount,
+				"opportunity_created_at": epochMillis(c.Created), "computed_at": epochMillis("2024-05-01T00:00:00Z"),
+				"model_versions": map[string]string{"linear": "1"}, "touches": []map[string]any{},
+			}
+			if c.Closed != "" {
+				d["closed_at"] = epochMillis(c.Closed)
+			}
+			byOpp[c.Opp] = d
+			opps = append(opps, c.Opp)
+		}
+		d["touches"] = append(d["touches"].([]map[string]any), c.touch())
 	}
-	if c.Closed != "" {
-		d["closed_at"] = epochMillis(c.Closed)
+	for _, id := range opps {
+		raw, _ := json.Marshal(byOpp[id])
+		docs = append(docs, search.Doc{Tenant: tenant, Kind: search.Credits, ID: id, Source: raw})
 	}
-	return d
+	return docs
 }
 
 // epochMillis is an RFC 3339 time as the credits index holds it, in epoch
@@ -113,7 +136,7 @@ func epochMillis(rfc3339 string) int64 {
 // after a Paid Search and an Email touch; hubspot:2 open (400, March) after one
 // Paid Search touch; hubspot:3 lost (200) but created in January, before the range;
 // a lead conversion in March after a Paid Social and a Direct touch.
-var fixtureCredits = []credit{
+var fixtureCredits = []Credit{
 	{Opp: "hubspot:1", Touch: "t1", Person: "1", Account: "1", Kind: "revenue", Amount: 1000, Channel: "Paid Search", Rule: "paid-search-click-id",
 		Campaign: "brand", Source: "google", Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Closed: "2024-04-10T00:00:00Z",
 		Credit: map[string]float64{"linear": 500, "first_touch": 1000}},
@@ -197,40 +220,50 @@ func NewIn(t testing.TB, cfg config.Config) *Env {
 		(?, 'linkedin_ads', 'l1', '222', 'Prospecting', '2024-03-02', 50, 'USD', 5, 500),
 		(?, 'google_ads', 'g9', '999', 'Other tenant', '2024-03-02', 70, 'USD', 1, 1)`, e.Acme, e.Acme, e.Acme, e.Acme, e.Other)
 
-	var docs []search.Doc
-	for _, c := range fixtureCredits {
-		raw, _ := json.Marshal(c.doc())
-		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Credits, ID: c.Opp + "/" + c.Touch, Source: raw})
-	}
+	docs := CreditDocs("acme", fixtureCredits)
 	for _, tp := range fixtureTouches {
 		raw, _ := json.Marshal(tp)
 		docs = append(docs, search.Doc{Tenant: "acme", Kind: search.Touchpoints, ID: tp["event_id"].(string), Source: raw})
 	}
 	// The other tenant has a credit of its own, which acme's reports never see.
-	other, _ := json.Marshal(credit{Opp: "hubspot:9", Touch: "x1", Kind: "pipeline", Amount: 50, Channel: "Paid Search", Campaign: "brand",
-		Source: "google", Touched: "2024-03-18T10:00:00Z", Created: "2024-03-20T00:00:00Z", Credit: map[string]float64{"linear": 50}}.doc())
-	docs = append(docs, search.Doc{Tenant: "other", Kind: search.Credits, ID: "x", Source: other})
+	docs = append(docs, CreditDocs("other", []Credit{{Opp: "hubspot:9", Touch: "x1", Kind: "pipeline", Amount: 50, Channel: "Paid Search",
+		Campaign: "brand", Source: "google", Touched: "2024-03-18T10:00:00Z", Created: "2024-03-20T00:00:00Z", Credit: map[string]float64{"linear": 50}}})...)
+	e.Index(t, docs)
+	e.Matcher = &FixedMatcher{Refs: map[reports.CampaignKey]reports.CampaignRef{
+		{Campaign: "brand", Source: "google"}: {Platform: "google_ads", ID: "111", Name: "Brand"},
+	}}
+	e.Svc = reports.New(e.DB, e.ES, e.Matcher)
+	return e
+}
+
+// Index indexes docs and makes them searchable.
+func (e *Env) Index(t testing.TB, docs []search.Doc) {
+	t.Helper()
+	ctx := context.Background()
 	itemErrs, err := e.ES.BulkIndex(ctx, docs)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, ie := range itemErrs {
 		if ie != nil {
-			t.Fatalf("fixture document %d: %v", i, ie)
+			t.Fatalf("document %d (%s %s): %v", i, docs[i].Kind, docs[i].ID, ie)
 		}
 	}
-	for _, slug := range []string{"acme", "other"} {
-		for _, kind := range search.Kinds {
-			if err := e.ES.Refresh(ctx, slug, kind); err != nil {
+	refreshed := map[[2]string]bool{}
+	for _, d := range docs {
+		if k := [2]string{d.Tenant, d.Kind}; !refreshed[k] {
+			refreshed[k] = true
+			if err := e.ES.Refresh(ctx, d.Tenant, d.Kind); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
-	e.Matcher = &FixedMatcher{Refs: map[reports.CampaignKey]reports.CampaignRef{
-		{Campaign: "brand", Source: "google"}: {Platform: "google_ads", ID: "111", Name: "Brand"},
-	}}
-	e.Svc = reports.New(e.DB, e.ES, e.Matcher)
-	return e
+}
+
+// Exec runs a statement under the system scope, to add rows of any tenant.
+func (e *Env) Exec(t testing.TB, sql string, args ...any) {
+	t.Helper()
+	mustExec(t, e.DB, sql, args...)
 }
 
 // mustExec runs a fixture statement under the system scope: the fixture writes the
