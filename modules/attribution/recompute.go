@@ -306,9 +306,10 @@ type prepared struct {
 	changed []*opportunity
 	hashes  []string
 	counts  []int
-	// before holds the opportunities that had been computed before.
-	before map[string]bool
-	docs   []Credit
+	// stale are the opportunities computed before that now credit no touch (they
+	// lost their journey, or were deleted): their documents were not replaced.
+	stale []string
+	docs  []Credit
 }
 
 // recomputeAll recomputes the opportunities; a full run sets the credit index up
@@ -382,7 +383,7 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 	if err != nil {
 		return nil, err
 	}
-	p := &prepared{before: make(map[string]bool, min(len(prev), len(opps)))}
+	p := &prepared{}
 	for _, o := range opps {
 		touches := journeys[o.ID]
 		h := journeyHash(r.settingsHash, o, touches)
@@ -393,14 +394,15 @@ func (r *run) prepare(ctx context.Context, opps []*opportunity) (*prepared, erro
 		if before && old == h {
 			continue
 		}
-		if before {
-			p.before[o.ID] = true
-		}
 		p.changed = append(p.changed, o)
 		p.hashes = append(p.hashes, h)
 		p.counts = append(p.counts, len(touches))
+		encoded := len(r.encoder.docs)
 		if err := r.encoder.add(o, touches); err != nil {
 			return nil, err
+		}
+		if before && len(r.encoder.docs) == encoded {
+			p.stale = append(p.stale, o.ID)
 		}
 	}
 	p.docs = r.encoder.take()
@@ -495,26 +497,18 @@ func (r *run) commit(ctx context.Context, p *prepared) error {
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	// An opportunity computed before that now credits no touch (it lost its
-	// journey, or was deleted) has a document this run did not replace.
-	written := make(map[string]bool, len(docs))
 	for _, d := range docs {
-		written[d.ID] = true
 		r.res.Credits += d.Touches
 	}
-	changedIDs := make([]string, len(p.changed))
-	var stale []string
-	for i, o := range p.changed {
-		changedIDs[i] = o.ID
-		if p.before[o.ID] && !written[o.ID] {
-			stale = append(stale, o.ID)
-		}
-	}
-	if len(stale) > 0 {
-		if err := r.s.store.DeleteCredits(ctx, r.tenant, stale); err != nil {
+	if len(p.stale) > 0 {
+		if err := r.s.store.DeleteCredits(ctx, r.tenant, p.stale); err != nil {
 			return err
 		}
-		r.res.Deleted += len(stale)
+		r.res.Deleted += len(p.stale)
+	}
+	changedIDs := make([]string, len(p.changed))
+	for i, o := range p.changed {
+		changedIDs[i] = o.ID
 	}
 	r.res.Write += time.Since(t0)
 	touchCounts := make([]string, len(p.counts))
