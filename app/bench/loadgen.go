@@ -42,6 +42,9 @@ type loadResult struct {
 	FirstErr string
 	// ServerCPU is the CPU time srg used during the step (set by the ingest run).
 	ServerCPU time.Duration
+	// Steal is the CPU time the hypervisor gave to other machines during the step,
+	// over all processors (set by the ingest run).
+	Steal time.Duration
 }
 
 // RPS is the rate of acknowledged (2xx) requests.

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -55,44 +56,52 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
-// machineBusy is the CPU time all processors have spent on anything but idling,
-// from /proc/stat: set against the bench's and the server's own, it shows what the
-// rest of a shared machine (Elasticsearch, Postgres, other work) took.
-func machineBusy() (time.Duration, error) {
+// machineCPU reads /proc/stat: busy is the CPU time all processors have spent on
+// anything but idling, steal the part of it the hypervisor gave to other machines.
+// Set against the bench's and the server's own, busy shows what the rest of a shared
+// machine (Elasticsearch, Postgres, other work) took.
+func machineCPU() (busy, steal time.Duration, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return 0, errNoProc
+		return 0, 0, errNoProc
 	}
 	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPULine(line)
+}
+
+func parseCPULine(line string) (busy, steal time.Duration, err error) {
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
-		return 0, fmt.Errorf("bench: malformed /proc/stat")
+		return 0, 0, fmt.Errorf("bench: malformed /proc/stat")
 	}
-	var busy int64
+	var ticks, stolen int64
 	for i, v := range f[1:9] { // user nice system idle iowait irq softirq steal
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			return 0, fmt.Errorf("bench: malformed /proc/stat")
+			return 0, 0, fmt.Errorf("bench: malformed /proc/stat")
 		}
 		if i != 3 && i != 4 {
-			busy += n
+			ticks += n
+		}
+		if i == 7 {
+			stolen = n
 		}
 	}
-	return time.Duration(busy) * 10 * time.Millisecond, nil
+	return time.Duration(ticks) * 10 * time.Millisecond, time.Duration(stolen) * 10 * time.Millisecond, nil
 }
 
 // cpuMeter measures how the CPU was shared over an interval.
 type cpuMeter struct {
-	pid                int
-	self, srv, machine time.Duration
-	at                 time.Time
+	pid                       int
+	self, srv, machine, steal time.Duration
+	at                        time.Time
 }
 
 func startCPUMeter(pid int) cpuMeter {
 	m := cpuMeter{pid: pid, at: time.Now()}
 	m.self, _ = cpuTime(os.Getpid())
 	m.srv, _ = cpuTime(pid)
-	m.machine, _ = machineBusy()
+	m.machine, m.steal, _ = machineCPU()
 	return m
 }
 
@@ -105,14 +114,60 @@ func (m cpuMeter) Server() time.Duration {
 	return srv - m.srv
 }
 
+// Steal is the CPU time the hypervisor gave to other machines since the start.
+func (m cpuMeter) Steal() time.Duration {
+	_, steal, err := machineCPU()
+	if err != nil {
+		return 0
+	}
+	return steal - m.steal
+}
+
 // String reports the CPU use since the start, in percent of one core, as
-// "cpu: bench 15% srg 75% rest 80%".
+// "cpu: bench 15% srg 75% rest 80% steal 2%" (steal is part of rest: CPU time the
+// hypervisor gave to other machines).
 func (m cpuMeter) String() string {
 	self, _ := cpuTime(os.Getpid())
 	srv, _ := cpuTime(m.pid)
-	machine, _ := machineBusy()
+	machine, steal, _ := machineCPU()
 	secs := time.Since(m.at).Seconds()
 	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / max(secs, 1e-9) }
 	rest := (machine - m.machine) - (self - m.self) - (srv - m.srv)
-	return fmt.Sprintf("cpu: bench %3.0f%% srg %3.0f%% rest %3.0f%%", pct(self-m.self), pct(srv-m.srv), pct(max(rest, 0)))
+	return fmt.Sprintf("cpu: bench %3.0f%% srg %3.0f%% rest %3.0f%% steal %2.0f%%", pct(self-m.self), pct(srv-m.srv), pct(max(rest, 0)), pct(steal-m.steal))
+}
+
+// quietShare is the busy share of all processors under which the machine counts as
+// quiet enough to start loading it: a freshly started Elasticsearch compiles and
+// merges for minutes, and a step run meanwhile measures that as much as srg.
+const quietShare = 0.25
+
+// waitQuiet samples busy (cumulative CPU time of all processors) every interval
+// until one interval's share of the cpus is under quietShare or limit has passed.
+// It returns the last interval's busy time in percent of one core and whether the
+// machine became quiet.
+func waitQuiet(ctx context.Context, busy func() (time.Duration, error), cpus int, interval, limit time.Duration) (pct float64, quiet bool, err error) {
+	last, err := busy()
+	if err != nil {
+		return 0, false, err
+	}
+	deadline := time.Now().Add(limit)
+	for {
+		select {
+		case <-ctx.Done():
+			return 0, false, ctx.Err()
+		case <-time.After(interval):
+		}
+		now, err := busy()
+		if err != nil {
+			return 0, false, err
+		}
+		share := (now - last).Seconds() / interval.Seconds()
+		last = now
+		if share < quietShare*float64(cpus) {
+			return 100 * share, true, nil
+		}
+		if time.Now().After(deadline) {
+			return 100 * share, false, nil
+		}
+	}
 }
