@@ -61,6 +61,16 @@ func (s *Service) ResetPassword(ctx context.Context, tx *gorm.DB, userID int64) 
 	return password, ended, nil
 }
 
+// LiveTokensOf counts the API tokens the user created that are not revoked, in tx:
+// they keep working after a password reset, which an administrator should know.
+func (s *Service) LiveTokensOf(ctx context.Context, tx *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	if err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM api_tokens WHERE created_by = ? AND revoked_at IS NULL`, userID).Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("auth: count tokens: %w", err)
+	}
+	return n, nil
+}
+
 // ChooseNewPassword sets the password of a user whose password an administrator reset,
 // from the session they signed in with it (keepSession, which stays; any other ends).
 func (s *Service) ChooseNewPassword(ctx context.Context, userID, keepSession int64, next, confirm string, cl Client) error {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -145,5 +146,35 @@ func TestSignOutWhileHeld(t *testing.T) {
 	}
 	if n := en.count(`SELECT count(*) FROM sessions`); n != 0 {
 		t.Fatalf("%d sessions after signing out", n)
+	}
+}
+
+// TestLiveTokensOf counts the tokens a user created that still work: those a reset
+// leaves be, which the administrator resetting is told about.
+func TestLiveTokensOf(t *testing.T) {
+	en := newEnv(t, envOptions{})
+	ann := en.browser()
+	ann.SignIn(annEmail, annPassword, annPhone)
+	ann.Get("/account")
+	createToken(t, ann, "acme", "warehouse loader", "marketer")
+	revoked := createToken(t, ann, "acme", "old loader", "viewer")
+	if r := ann.Do(http.MethodDelete, "/api/tenants/acme/tokens/"+strconv.FormatInt(revoked.ID, 10), nil,
+		map[string]string{"X-CSRF-Token": ann.CSRF, "Accept": "application/json"}); r.Status != http.StatusNoContent {
+		t.Fatalf("revoke: %d %s", r.Status, r.Body)
+	}
+	ctx := db.WithTenant(context.Background(), en.acme)
+	for _, tt := range []struct {
+		email string
+		want  int64
+	}{{annEmail, 1}, {bobEmail, 0}} {
+		var n int64
+		err := en.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			n, err = en.mod.Service().LiveTokensOf(ctx, tx, en.users[tt.email])
+			return err
+		})
+		if err != nil || n != tt.want {
+			t.Errorf("LiveTokensOf(%s) = %d, %v; want %d", tt.email, n, err, tt.want)
+		}
 	}
 }

@@ -35,6 +35,8 @@ type PasswordReset struct {
 	Password string
 	// HasPhone is false when the password alone cannot let them in yet.
 	HasPhone bool
+	// LiveTokens is how many API tokens they created that still work.
+	LiveTokens int64
 }
 
 // notices are the messages a change redirects to the page with (?done=...).
@@ -136,7 +138,7 @@ func (p *Pages) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	member, password, rerr := p.m.members.ResetPassword(c.Request().Context(), ch.tenantID, ch.actor, ch.userID, p.passwords)
+	reset, rerr := p.m.members.ResetPassword(c.Request().Context(), ch.tenantID, ch.actor, ch.userID, p.passwords)
 	if rerr != nil {
 		if errs.KindOf(rerr) == errs.KindNotFound {
 			return rerr
@@ -147,7 +149,7 @@ func (p *Pages) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Reset = &PasswordReset{Email: member.Email, Password: password, HasPhone: member.HasPhone}
+	v.Reset = &PasswordReset{Email: reset.Email, Password: reset.Password, HasPhone: reset.HasPhone, LiveTokens: reset.LiveTokens}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Render(http.StatusOK, "tenants/users", v)
 }

@@ -25,6 +25,12 @@ func (tablePasswords) ResetPassword(ctx context.Context, tx *gorm.DB, userID int
 	return fmt.Sprintf("temporary-of-%d", userID), res.RowsAffected, res.Error
 }
 
+func (tablePasswords) LiveTokensOf(ctx context.Context, tx *gorm.DB, userID int64) (int64, error) {
+	var n int64
+	err := tx.WithContext(ctx).Raw(`SELECT count(*) FROM api_tokens WHERE created_by = ? AND revoked_at IS NULL`, userID).Scan(&n).Error
+	return n, err
+}
+
 func TestResetPasswordPage(t *testing.T) {
 	p := newPortal(t)
 	const users = "/t/acme/settings/users"
@@ -43,13 +49,27 @@ func TestResetPasswordPage(t *testing.T) {
 		step("foreign user", "owner", u("gviewer@globex.test"), 404),
 		step("user id not a number", "owner", users+"/me/password-reset", 400, "a user id is a positive whole number"),
 	})
+	if strings.Contains(apptest.DoAs(p.e, "owner", "POST", u("analyst@acme.test"), form()).Body.String(), `id="reset-live-tokens"`) {
+		t.Error("the reset of a member who created no token warns of live tokens")
+	}
 	apptest.System(p.db).Exec(`UPDATE users SET phone = '' WHERE email = 'marketer@acme.test'`)
+	apptest.System(p.db).Exec(`INSERT INTO api_tokens (tenant_id, name, role, token_hash, created_by, revoked_at)
+		VALUES (?, 'loader', 'viewer', '\x01', ?, NULL), (?, 'old loader', 'viewer', '\x02', ?, now())`,
+		p.ids["acme"], p.users["marketer@acme.test"], p.ids["acme"], p.users["marketer@acme.test"])
 	rec := apptest.DoAs(p.e, "owner", "POST", u("marketer@acme.test"), form())
 	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("reset page: %d, Cache-Control %q", rec.Code, rec.Header().Get("Cache-Control"))
 	}
 	if !strings.Contains(rec.Body.String(), `id="reset-no-phone"`) {
 		t.Error("resetting a member without a phone does not warn that they cannot sign in")
+	}
+	if body := rec.Body.String(); !strings.Contains(body, "created 1 API token that still works") || !strings.Contains(body, `href="/t/acme/settings/tokens"`) {
+		t.Error("resetting a member who created a live API token does not name it with a way to revoke it")
+	}
+	var audited int64
+	apptest.System(p.db).Raw(`SELECT count(*) FROM audit_log WHERE action = 'member.password_reset' AND (details->>'live_api_tokens')::int = 1`).Scan(&audited)
+	if audited != 1 {
+		t.Error("the audit log does not record the live tokens at the reset")
 	}
 	page := apptest.DoAs(p.e, "owner", "GET", users, nil).Body.String()
 	if strings.Contains(page, "temporary-of-") {
@@ -70,7 +90,7 @@ func TestResetPasswordPage(t *testing.T) {
 	var logged []string
 	apptest.System(p.db).Raw(`SELECT target || ' ' || actor FROM audit_log WHERE action = 'member.password_reset' AND tenant_id = ? ORDER BY id`, p.ids["acme"]).Scan(&logged)
 	owner := p.users["owner@acme.test"]
-	want := fmt.Sprintf("analyst@acme.test user:%d|marketer@acme.test user:%d|marketer@acme.test user:%d", p.users["admin@acme.test"], owner, owner)
+	want := fmt.Sprintf("analyst@acme.test user:%d|analyst@acme.test user:%d|marketer@acme.test user:%d|marketer@acme.test user:%d", p.users["admin@acme.test"], owner, owner, owner)
 	if strings.Join(logged, "|") != want {
 		t.Errorf("audited %q, want %q", strings.Join(logged, "|"), want)
 	}

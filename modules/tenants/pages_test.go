@@ -120,8 +120,8 @@ func TestAccountChangeRoles(t *testing.T) {
 			return err
 		},
 		"password": func(a tenants.Actor) error {
-			_, password, err := m.ResetPassword(ctx, acme, a, analyst, tablePasswords{})
-			if err == nil && password == "" {
+			r, err := m.ResetPassword(ctx, acme, a, analyst, tablePasswords{})
+			if err == nil && r.Password == "" {
 				return fmt.Errorf("no temporary password")
 			}
 			return err
