@@ -286,9 +286,9 @@ func (r *ingestRun) step(ctx context.Context, name, addr string, events int, rat
 	cpu := startCPUMeter(r.srv.pid())
 	res, err := runLoad(ctx, loadConfig{Addr: addr, Conns: r.o.Connections, Duration: d, Rate: rate,
 		Events: events, Run: r.token, Tag: fixed36(r.steps, tagLen), Seed: r.steps})
-	usage := cpu.String()
-	res.ServerCPU = cpu.Server()
-	res.Steal = cpu.Steal()
+	usage := cpu.stop()
+	res.ServerCPU = usage.srv
+	res.Steal = usage.steal
 	if toSrg {
 		r.acked += int64(res.Events)
 		r.unknown += res.Unknown
@@ -352,7 +352,7 @@ func (r *ingestRun) settle(ctx context.Context) error {
 		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events after %s; going on\n", n, r.acked, indexWait)
 		return nil
 	}
-	fmt.Fprintf(r.log, "indexed %d events, %.1f s after the step; %s\n", n, reached.Sub(start).Seconds(), cpu)
+	fmt.Fprintf(r.log, "indexed %d events, %.1f s after the step; %s\n", n, reached.Sub(start).Seconds(), cpu.stop())
 	return nil
 }
 

@@ -105,35 +105,34 @@ func startCPUMeter(pid int) cpuMeter {
 	return m
 }
 
-// Server is the CPU time the server used since the start.
-func (m cpuMeter) Server() time.Duration {
+// cpuUsage is the CPU time spent over a cpuMeter's interval.
+type cpuUsage struct {
+	self, srv, machine, steal time.Duration
+	elapsed                   time.Duration
+}
+
+// stop reads the CPU time spent since the start, once for every figure of it.
+func (m cpuMeter) stop() cpuUsage {
+	self, _ := cpuTime(os.Getpid())
 	srv, err := cpuTime(m.pid)
 	if err != nil {
-		return 0
+		srv = m.srv
 	}
-	return srv - m.srv
-}
-
-// Steal is the CPU time the hypervisor gave to other machines since the start.
-func (m cpuMeter) Steal() time.Duration {
-	_, steal, err := machineCPU()
+	machine, steal, err := machineCPU()
 	if err != nil {
-		return 0
+		machine, steal = m.machine, m.steal
 	}
-	return steal - m.steal
+	return cpuUsage{self: self - m.self, srv: srv - m.srv, machine: machine - m.machine, steal: steal - m.steal, elapsed: time.Since(m.at)}
 }
 
-// String reports the CPU use since the start, in percent of one core, as
+// String reports the CPU use, in percent of one core, as
 // "cpu: bench 15% srg 75% rest 80% steal 2%" (steal is part of rest: CPU time the
 // hypervisor gave to other machines).
-func (m cpuMeter) String() string {
-	self, _ := cpuTime(os.Getpid())
-	srv, _ := cpuTime(m.pid)
-	machine, steal, _ := machineCPU()
-	secs := time.Since(m.at).Seconds()
+func (u cpuUsage) String() string {
+	secs := u.elapsed.Seconds()
 	pct := func(d time.Duration) float64 { return 100 * d.Seconds() / max(secs, 1e-9) }
-	rest := (machine - m.machine) - (self - m.self) - (srv - m.srv)
-	return fmt.Sprintf("cpu: bench %3.0f%% srg %3.0f%% rest %3.0f%% steal %2.0f%%", pct(self-m.self), pct(srv-m.srv), pct(max(rest, 0)), pct(steal-m.steal))
+	rest := u.machine - u.self - u.srv
+	return fmt.Sprintf("cpu: bench %3.0f%% srg %3.0f%% rest %3.0f%% steal %2.0f%%", pct(u.self), pct(u.srv), pct(max(rest, 0)), pct(u.steal))
 }
 
 // quietShare is the busy share of all processors under which the machine counts as

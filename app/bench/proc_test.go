@@ -24,7 +24,7 @@ func TestProcReadings(t *testing.T) {
 	if busy, steal, err := machineCPU(); err != nil || busy <= 0 || steal < 0 || steal > busy {
 		t.Errorf("machineCPU() = %s, %s, %v", busy, steal, err)
 	}
-	if s := startCPUMeter(os.Getpid()).String(); !strings.HasPrefix(s, "cpu: bench") {
+	if s := startCPUMeter(os.Getpid()).stop().String(); !strings.HasPrefix(s, "cpu: bench") {
 		t.Errorf("cpu meter says %q", s)
 	}
 }
