@@ -96,6 +96,9 @@ type Tracking struct {
 	SpoolDir string `koanf:"spool_dir"`
 	// SpoolMaxMB bounds the spool; beyond it collect answers 503 with Retry-After.
 	SpoolMaxMB int `koanf:"spool_max_mb"`
+	// SpoolSyncInterval is the least time between the starts of two spool fsyncs:
+	// appends arriving in between share the next one. 0 syncs as soon as the last ended.
+	SpoolSyncInterval time.Duration `koanf:"spool_sync_interval"`
 	// TrustedProxies are the addresses (or CIDR ranges) whose X-Forwarded-For is believed.
 	TrustedProxies []string `koanf:"trusted_proxies"`
 	// AnonymizeIP zeroes the last IPv4 octet and the last 80 IPv6 bits before storing.
@@ -241,12 +244,13 @@ func Default() Config {
 		},
 		Jobs: Jobs{Enabled: true, Schedules: map[string]string{}},
 		Tracking: Tracking{
-			SpoolDir:         ".data/spool",
-			SpoolMaxMB:       1024,
-			AnonymizeIP:      true,
-			RateLimitPerIP:   50,
-			RateLimitPerSite: 5000,
-			BulkSize:         2000,
+			SpoolDir:          ".data/spool",
+			SpoolMaxMB:        1024,
+			SpoolSyncInterval: time.Millisecond,
+			AnonymizeIP:       true,
+			RateLimitPerIP:    50,
+			RateLimitPerSite:  5000,
+			BulkSize:          2000,
 
 			IndexRateDuringBursts:  500,
 			BurstRequestsPerSecond: 1000,

@@ -120,6 +120,9 @@ func (c Config) Validate() Problems {
 	if c.Tracking.SpoolMaxMB < 1 {
 		add("tracking.spool_max_mb", "must be at least 1")
 	}
+	if c.Tracking.SpoolSyncInterval < 0 || c.Tracking.SpoolSyncInterval > 100*time.Millisecond {
+		add("tracking.spool_sync_interval", "must be between 0 and 100ms, got %s", c.Tracking.SpoolSyncInterval)
+	}
 	for i, tp := range c.Tracking.TrustedProxies {
 		if _, err := netip.ParsePrefix(tp); err != nil {
 			if _, err := netip.ParseAddr(tp); err != nil {

@@ -147,7 +147,7 @@ func (in *ingester) pace(ctx context.Context, indexed int, took time.Duration) {
 		in.lastSample, in.lastRequests = now, requests
 	}
 	_, bytes := in.spool.Len()
-	if d := paceDelay(in.burstRate, in.burstRequests, in.arrival.Load(), indexed, took, bytes, in.spool.maxBytes); d > 0 {
+	if d := paceDelay(in.burstRate, in.burstRequests, in.arrival.Load(), indexed, took, bytes, in.spool.opts.MaxBytes); d > 0 {
 		sleep(ctx, d)
 	}
 }
@@ -158,7 +158,7 @@ func (in *ingester) pace(ctx context.Context, indexed int, took time.Duration) {
 // both cores.
 func (in *ingester) batchRecords() int {
 	_, bytes := in.spool.Len()
-	if bursting(in.burstRate, in.burstRequests, in.arrival.Load(), bytes, in.spool.maxBytes) {
+	if bursting(in.burstRate, in.burstRequests, in.arrival.Load(), bytes, in.spool.opts.MaxBytes) {
 		return max(min(in.bulkSize, in.burstRate/10), 1)
 	}
 	return in.bulkSize

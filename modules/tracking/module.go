@@ -86,7 +86,11 @@ func New(d Deps) (*Module, error) {
 		}
 	}
 	met := newMetrics(d.Registry)
-	spool, err := OpenSpool(d.Config.SpoolDir, int64(d.Config.SpoolMaxMB)<<20, func(d time.Duration) { met.spoolWrite.Observe(d.Seconds()) })
+	spool, err := OpenSpool(d.Config.SpoolDir, SpoolOptions{
+		MaxBytes:     int64(d.Config.SpoolMaxMB) << 20,
+		SyncInterval: d.Config.SpoolSyncInterval,
+		Observe:      func(d time.Duration) { met.spoolWrite.Observe(d.Seconds()) },
+	})
 	if err != nil {
 		geo.Close()
 		return nil, err

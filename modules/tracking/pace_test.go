@@ -49,7 +49,7 @@ func TestBatchRecords(t *testing.T) {
 		{"burst with the spool half full: full bulks", 500, 4000, 600, 2000},
 	}
 	for _, tt := range tests {
-		spool, err := OpenSpool(t.TempDir(), 1<<20, nil)
+		spool, err := OpenSpool(t.TempDir(), SpoolOptions{MaxBytes: 1 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,10 +25,9 @@ var errSpoolClosed = errors.New("tracking: spool closed")
 // write-ahead log (tidwall/wal) on local disk. Append returns only after its records
 // are fsynced; concurrent appends share one fsync (group commit).
 type Spool struct {
-	log      *wal.Log
-	maxBytes int64
-	observe  func(time.Duration) // told how long each write and fsync took
-	bytes    atomic.Int64        // approximate bytes held: written minus acknowledged
+	log   *wal.Log
+	opts  SpoolOptions
+	bytes atomic.Int64 // approximate bytes held: written minus acknowledged
 
 	writes chan *spoolWrite
 	free   sync.Pool // of *spoolWrite, each with its channel
@@ -53,10 +52,26 @@ type spoolWrite struct {
 	err     chan error
 }
 
+// SpoolOptions configure a spool.
+type SpoolOptions struct {
+	// MaxBytes bounds the spool: Append fails with ErrSpoolFull beyond it.
+	MaxBytes int64
+	// SyncInterval is the least time between the starts of two writes (each with its
+	// fsync): appends queued meanwhile share the next one. A virtual disk may stall
+	// a flush for several milliseconds once it is asked for thousands a second (see
+	// the README's ingest figures); fewer, larger fsyncs avoid that. 0 writes as soon
+	// as the last write ended.
+	SyncInterval time.Duration
+	// Observe, when not nil, is told how long each group's write and fsync took.
+	Observe func(time.Duration)
+	// wait pauses the writer until the sync interval has passed: time.Sleep, but
+	// for tests that hold the writer while they queue appends.
+	wait func(time.Duration)
+}
+
 // OpenSpool opens (or creates) the spool in dir. Records left by an earlier process,
-// acknowledged to clients but not yet indexed, are handed out again first. observe,
-// when not nil, is told how long each group's write and fsync took.
-func OpenSpool(dir string, maxBytes int64, observe func(time.Duration)) (*Spool, error) {
+// acknowledged to clients but not yet indexed, are handed out again first.
+func OpenSpool(dir string, o SpoolOptions) (*Spool, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("tracking: spool dir: %w", err)
 	}
@@ -71,7 +86,10 @@ func OpenSpool(dir string, maxBytes int64, observe func(time.Duration)) (*Spool,
 		l.Close()
 		return nil, fmt.Errorf("tracking: spool: %w", err)
 	}
-	s := &Spool{log: l, maxBytes: maxBytes, observe: observe, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first, truncated: first}
+	if o.wait == nil {
+		o.wait = time.Sleep
+	}
+	s := &Spool{log: l, opts: o, writes: make(chan *spoolWrite, 4096), done: make(chan struct{}), next: first, truncated: first}
 	s.acked.Store(first - 1)
 	s.bytes.Store(dirSize(dir))
 	s.wg.Add(1)
@@ -102,7 +120,7 @@ func (s *Spool) Append(ctx context.Context, records [][]byte) error {
 	for _, r := range records {
 		size += int64(len(r)) + 8
 	}
-	if s.bytes.Load()+size > s.maxBytes {
+	if s.bytes.Load()+size > s.opts.MaxBytes {
 		return ErrSpoolFull
 	}
 	w, _ := s.free.Get().(*spoolWrite)
@@ -131,6 +149,7 @@ func (s *Spool) writer() {
 	defer s.wg.Done()
 	var batch wal.Batch
 	var group []*spoolWrite
+	var lastWrite time.Time
 	for {
 		var w *spoolWrite
 		select {
@@ -145,6 +164,9 @@ func (s *Spool) writer() {
 					return
 				}
 			}
+		}
+		if d := s.opts.SyncInterval - time.Since(lastWrite); d > 0 {
+			s.opts.wait(d)
 		}
 		group = append(group[:0], w)
 	more:
@@ -167,12 +189,12 @@ func (s *Spool) writer() {
 				}
 				size += g.size
 			}
-			start := time.Now()
+			lastWrite = time.Now()
 			if err = s.log.WriteBatch(&batch); err == nil {
 				s.bytes.Add(size)
 			}
-			if s.observe != nil {
-				s.observe(time.Since(start))
+			if s.opts.Observe != nil {
+				s.opts.Observe(time.Since(lastWrite))
 			}
 		}
 		for _, g := range group {

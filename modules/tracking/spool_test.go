@@ -6,13 +6,14 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
 
 func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, 1<<20, nil)
+	s, err := OpenSpool(dir, SpoolOptions{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func TestSpoolAppendReadAckAcrossReopen(t *testing.T) {
 }
 
 func TestSpoolRefusesWhenFull(t *testing.T) {
-	s, err := OpenSpool(t.TempDir(), 1000, nil)
+	s, err := OpenSpool(t.TempDir(), SpoolOptions{MaxBytes: 1000})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +109,7 @@ func TestSpoolRefusesWhenFull(t *testing.T) {
 
 func TestSpoolReportsEachWrite(t *testing.T) {
 	var took []time.Duration
-	s, err := OpenSpool(t.TempDir(), 1<<20, func(d time.Duration) { took = append(took, d) })
+	s, err := OpenSpool(t.TempDir(), SpoolOptions{MaxBytes: 1 << 20, Observe: func(d time.Duration) { took = append(took, d) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,8 +124,82 @@ func TestSpoolReportsEachWrite(t *testing.T) {
 	}
 }
 
+// A write that comes less than the sync interval after the last one waits out the
+// rest of it, and appends queued meanwhile share that write; with no interval the
+// writer never waits.
+func TestSpoolSyncInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		interval time.Duration
+		appends  int // queued together after a first append
+		writes   int32
+	}{
+		{"interval groups the appends queued while waiting", time.Hour, 5, 2},
+		{"no interval never waits", 0, 1, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			waits := make(chan time.Duration, 1)
+			release := make(chan struct{})
+			var writes atomic.Int32
+			s, err := OpenSpool(t.TempDir(), SpoolOptions{MaxBytes: 1 << 20, SyncInterval: tc.interval,
+				Observe: func(time.Duration) { writes.Add(1) },
+				wait:    func(d time.Duration) { waits <- d; <-release }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			appendAll := func(n int, tag string) chan error {
+				errs := make(chan error, n)
+				for i := range n {
+					go func() { errs <- s.Append(context.Background(), [][]byte{fmt.Appendf(nil, "%s%d", tag, i)}) }()
+				}
+				return errs
+			}
+			if err := <-appendAll(1, "first"); err != nil {
+				t.Fatal(err)
+			}
+			if len(waits) > 0 {
+				t.Fatalf("the first write waited %s", <-waits)
+			}
+			errs := appendAll(tc.appends, "queued")
+			if tc.interval > 0 {
+				select {
+				case d := <-waits:
+					if d <= 0 || d > tc.interval {
+						t.Fatalf("writer waited %s, want (0, %s]", d, tc.interval)
+					}
+				case <-time.After(10 * time.Second):
+					t.Fatal("the second write did not wait for the sync interval")
+				}
+				for deadline := time.Now().Add(10 * time.Second); len(s.writes) < tc.appends-1; {
+					if time.Now().After(deadline) {
+						t.Fatalf("%d of %d appends queued", len(s.writes)+1, tc.appends)
+					}
+					time.Sleep(time.Millisecond)
+				}
+			}
+			close(release)
+			for range tc.appends {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(waits) > 0 {
+				t.Fatalf("writer waited %s with an interval of %s", <-waits, tc.interval)
+			}
+			if got := writes.Load(); got != tc.writes {
+				t.Fatalf("%d writes, want %d", got, tc.writes)
+			}
+			_, recs, err := s.Read(100, 1<<20)
+			if err != nil || len(recs) != 1+tc.appends {
+				t.Fatalf("read %d records (%v), want %d", len(recs), err, 1+tc.appends)
+			}
+		})
+	}
+}
+
 func TestSpoolClosedRefusesAppends(t *testing.T) {
-	s, _ := OpenSpool(t.TempDir(), 1<<20, nil)
+	s, _ := OpenSpool(t.TempDir(), SpoolOptions{MaxBytes: 1 << 20})
 	s.Close()
 	if err := s.Append(context.Background(), [][]byte{[]byte("x")}); err == nil {
 		t.Fatal("append after close succeeded")
@@ -135,7 +210,7 @@ func TestSpoolClosedRefusesAppends(t *testing.T) {
 // but are never handed out again, counted, or replayed after a clean close.
 func TestSpoolAckedRecordsAreNotHandedOutAgain(t *testing.T) {
 	dir := t.TempDir()
-	s, err := OpenSpool(dir, 1<<20, nil)
+	s, err := OpenSpool(dir, SpoolOptions{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +249,7 @@ func reopenSpool(t *testing.T, s *Spool, dir string) *Spool {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := OpenSpool(dir, 1<<20, nil)
+	s, err := OpenSpool(dir, SpoolOptions{MaxBytes: 1 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
