@@ -78,7 +78,7 @@ var pageSamples = map[string]any{
 			Mappings: []auth.GroupRole{{Group: "<b>admins", Role: "admin"}, {}}}},
 	"tenants/users": tenants.UsersPage{Page: samplePage, Roles: []string{"owner", "viewer"}, Notice: "Role changed.", Error: "<b>", Field: "phone", ErrorUser: 2,
 		Members: []tenants.Member{{UserID: 2, Email: "ann@acme.example", Name: "Ann <b>", Role: "owner", Since: time.Now()}},
-		Form:    tenants.NewMember{Email: "<b>@x", Role: "viewer", Phone: "+1555"}, Reset: &tenants.PasswordReset{Email: "<b>@x", Password: "<b>-abcde"}},
+		Form:    tenants.NewMember{Email: "<b>@x", Role: "viewer", Phone: "+1555"}, Reset: &tenants.Reset{Member: tenants.Member{Email: "<b>@x"}, Password: "<b>-abcde"}},
 	"tenants/audit": tenants.AuditPage{Page: samplePage, Action: "member.<b>", NextBefore: 7, Paged: true,
 		Entries: []tenants.AuditRow{{Who: "ann@acme.example", Logged: audit.Logged{ID: 8, At: time.Now(), Actor: "user:2", Action: "member.added", Target: "<b>", RemoteAddr: "192.0.2.1"}}}},
 	"auth/tokens": auth.TokensPage{Page: samplePage, Roles: []string{"owner", "viewer"}, Notice: "Token revoked.", Error: "<b>", Field: "name",

@@ -25,18 +25,7 @@ type UsersPage struct {
 	// Form is the add form as submitted, shown again after an error.
 	Form NewMember
 	// Reset is the password reset just made, its temporary password shown this once.
-	Reset *PasswordReset
-}
-
-// PasswordReset is a member's new temporary password, for the administrator to hand
-// over.
-type PasswordReset struct {
-	Email    string
-	Password string
-	// HasPhone is false when the password alone cannot let them in yet.
-	HasPhone bool
-	// LiveTokens is how many API tokens they created that still work.
-	LiveTokens int64
+	Reset *Reset
 }
 
 // notices are the messages a change redirects to the page with (?done=...).
@@ -149,7 +138,7 @@ func (p *Pages) resetPassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v.Reset = &PasswordReset{Email: reset.Email, Password: reset.Password, HasPhone: reset.HasPhone, LiveTokens: reset.LiveTokens}
+	v.Reset = &reset
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.Render(http.StatusOK, "tenants/users", v)
 }
