@@ -188,6 +188,10 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 			r.figure(name+"_rps"+suffix, s.RPS(), 1)
 			// A step the hypervisor took CPU from measures the neighbours as much as srg.
 			r.figure(name+"_steal_pct"+suffix, 100*s.Steal.Seconds()/d.Seconds(), 1)
+			if s.Disk.ok {
+				// Every spool fsync waits for what the others wrote before it.
+				r.figure(name+"_disk_rest_mb_per_s"+suffix, s.Disk.rest/1e6, 1)
+			}
 			if err := r.spoolWrites(ctx, name, suffix, before); err != nil {
 				return err
 			}
@@ -284,9 +288,11 @@ func (r *ingestRun) step(ctx context.Context, name, addr string, events int, rat
 	r.steps++
 	toSrg := addr == r.srv.addr
 	cpu := startCPUMeter(r.srv.pid())
+	disk := startDiskMeter(r.srv.dir, r.srv.pid())
 	res, err := runLoad(ctx, loadConfig{Addr: addr, Conns: r.o.Connections, Duration: d, Rate: rate,
 		Events: events, Run: r.token, Tag: fixed36(r.steps, tagLen), Seed: r.steps})
 	usage := cpu.stop()
+	res.Disk = disk.stop()
 	res.ServerCPU = usage.srv
 	res.Steal = usage.steal
 	if toSrg {
@@ -308,6 +314,9 @@ func (r *ingestRun) step(ctx context.Context, name, addr string, events int, rat
 	fmt.Fprintf(&line, "%-18s %-7s %8.1f req/s  p50 %7.3f ms  p99 %7.3f ms  ok %d other %d neterr %d unknown %d missed %d  %s",
 		name, mode, res.RPS(), float64(res.Latency.Percentile(50))/1000, float64(res.Latency.Percentile(99))/1000,
 		res.OK, other, res.NetErrors, res.Unknown, res.Missed, usage)
+	if res.Disk.ok {
+		fmt.Fprintf(&line, "  %s", res.Disk)
+	}
 	if rate > 0 {
 		fmt.Fprintf(&line, "  send lag p99 %.3f ms", float64(res.SendLag.Percentile(99))/1000)
 	}

@@ -45,6 +45,9 @@ type loadResult struct {
 	// Steal is the CPU time the hypervisor gave to other machines during the step,
 	// over all processors (set by the ingest run).
 	Steal time.Duration
+	// Disk is what srg and every other process wrote to the spool's device during the
+	// step (set by the ingest run).
+	Disk diskUsage
 }
 
 // RPS is the rate of acknowledged (2xx) requests.
