@@ -132,6 +132,10 @@ func New(opt Options) (*Client, error) {
 // SetSleep replaces the wait between retries (tests use it to run fast).
 func (c *Client) SetSleep(sleep func(ctx context.Context, d time.Duration) error) { c.sleep = sleep }
 
+// Sleep waits d, or until ctx ends, with the client's wait: a connector that polls
+// (an asynchronous report) waits the way its retries do.
+func (c *Client) Sleep(ctx context.Context, d time.Duration) error { return c.sleep(ctx, d) }
+
 // Request is one API call. Path is relative to the base URL, or absolute (a next-page
 // link the API returned). Body, when not nil, is sent as JSON unless it is a
 // url.Values, which is sent as a form.

@@ -2,8 +2,10 @@ package metaads
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/srgplatform/srg/modules/sync/adspend"
@@ -35,8 +37,19 @@ func rateLimited(code, subcode int) bool {
 	return false
 }
 
-// Classify reads Graph API errors: code 190 (and 102, an expired session) means
-// the token is gone for good; rate limits are retried after the time the usage
+// errTooMuchData is Meta refusing a synchronous insights query as too large
+// (code 1, "Please reduce the amount of data you're asking for, then retry your
+// request"): retrying it the same way fails again, running it as an asynchronous
+// report does not.
+var errTooMuchData = errors.New("too much data for a synchronous insights query")
+
+func tooMuchData(code int, message string) bool {
+	return code == 1 && strings.Contains(strings.ToLower(message), "reduce the amount of data")
+}
+
+// Classify reads Graph API errors: a query too large to answer synchronously fails
+// with errTooMuchData; code 190 (and 102, an expired session) means the token is
+// gone for good; rate limits are retried after the time the usage
 // headers say access comes back (failing the run when that is longer than
 // adspend.MaxWait); transient errors are retried; anything else fails with
 // Meta's message.
@@ -51,6 +64,8 @@ func Classify(r *apiclient.Response) apiclient.Classification {
 	e := ge.Error
 	err := fmt.Errorf("%s (code %d, subcode %d, fbtrace_id %s): %s", e.Type, e.Code, e.Subcode, e.FBTraceID, e.Message)
 	switch {
+	case tooMuchData(e.Code, e.Message):
+		return apiclient.Classification{Verdict: apiclient.Fail, Err: fmt.Errorf("%w: %w", errTooMuchData, err)}
 	case e.Code == 190 || e.Code == 102:
 		return apiclient.Classification{Verdict: apiclient.Reauth, Err: err}
 	case rateLimited(e.Code, e.Subcode):

@@ -1,6 +1,7 @@
 // Package metaads pulls daily campaign spend from the Meta Marketing API (the ad
-// account's insights edge at campaign level, one day per row) into
-// ad_spend_daily, one stream per ad account, in the account's time zone.
+// account's insights edge at campaign level, one day per row, as an asynchronous
+// report when Meta finds a range too large) into ad_spend_daily, one stream per ad
+// account, in the account's time zone.
 package metaads
 
 import (
@@ -164,19 +165,39 @@ type insight struct {
 }
 
 // Fetch implements adspend.Source: the insights edge, following paging.next (an
-// absolute URL on the same host), one page per response.
+// absolute URL on the same host), one page per response. A range Meta finds too
+// large to answer at once is run as an asynchronous report instead.
 func (c *Connector) Fetch(ctx context.Context, a adspend.Account, rg adspend.Range, emit func([]connector.SpendDay) error) error {
 	timeRange, _ := json.Marshal(map[string]string{"since": rg.From.Format(adspend.DateLayout), "until": rg.To.Format(adspend.DateLayout)})
 	filter, _ := json.Marshal([]map[string]any{{"field": "campaign.effective_status", "operator": "IN", "value": statuses}})
-	req := apiclient.Request{Method: http.MethodGet, Path: "/act_" + a.ID + "/insights", Query: url.Values{
+	query := url.Values{
 		"level":          {"campaign"},
 		"time_increment": {"1"},
 		"time_range":     {string(timeRange)},
 		"filtering":      {string(filter)},
 		"fields":         {"campaign_id,campaign_name,spend,clicks,impressions,account_currency"},
 		"limit":          {fmt.Sprint(pageLimit)},
-	}}
-	for {
+	}
+	path := "/act_" + a.ID + "/insights"
+	tooLarge, err := c.pages(ctx, a, rg, apiclient.Request{Method: http.MethodGet, Path: path, Query: query}, emit)
+	if !tooLarge {
+		return err
+	}
+	id, err := c.runReport(ctx, path, query)
+	if err != nil {
+		return err
+	}
+	req := apiclient.Request{Method: http.MethodGet, Path: "/" + id + "/insights", Query: url.Values{"limit": {fmt.Sprint(pageLimit)}}}
+	if _, err := c.pages(ctx, a, rg, req, emit); err != nil {
+		return fmt.Errorf("report %s: %w", id, err)
+	}
+	return nil
+}
+
+// pages reads the insights pages from req on. tooLarge is Meta refusing the query
+// as too large on its first page, before anything was emitted.
+func (c *Connector) pages(ctx context.Context, a adspend.Account, rg adspend.Range, req apiclient.Request, emit func([]connector.SpendDay) error) (tooLarge bool, _ error) {
+	for first := true; ; first = false {
 		var resp struct {
 			Data   []insight `json:"data"`
 			Paging struct {
@@ -184,26 +205,100 @@ func (c *Connector) Fetch(ctx context.Context, a adspend.Account, rg adspend.Ran
 			} `json:"paging"`
 		}
 		if err := c.client.JSON(ctx, req, &resp); err != nil {
-			return err
+			return first && errors.Is(err, errTooMuchData), err
 		}
 		page := make([]connector.SpendDay, 0, len(resp.Data))
 		for _, in := range resp.Data {
 			s, err := spendDay(a, in)
 			if err != nil {
-				return err
+				return false, err
 			}
 			if s.Day.Before(rg.From) || s.Day.After(rg.To) {
-				return fmt.Errorf("campaign %s: day %s is outside the range asked for", s.CampaignID, in.DateStart)
+				return false, fmt.Errorf("campaign %s: day %s is outside the range asked for", s.CampaignID, in.DateStart)
 			}
 			page = append(page, s)
 		}
 		if err := emit(page); err != nil {
-			return err
+			return false, err
 		}
 		if resp.Paging.Next == "" || len(resp.Data) == 0 {
-			return nil
+			return false, nil
 		}
 		req = apiclient.Request{Method: http.MethodGet, Path: resp.Paging.Next}
+	}
+}
+
+// Polling an asynchronous report: the first wait, the longest, and how long a
+// report may take before the run gives up on it (Meta keeps unfinished reports
+// running; the next run asks again).
+const (
+	reportFirstPoll = 2 * time.Second
+	reportMaxPoll   = 30 * time.Second
+	reportTimeout   = 30 * time.Minute
+)
+
+// runReport starts the insights query as an asynchronous report (a POST to the
+// same edge) and waits until Meta has finished it, returning its report_run_id.
+func (c *Connector) runReport(ctx context.Context, path string, query url.Values) (string, error) {
+	var started struct {
+		ReportRunID string `json:"report_run_id"`
+	}
+	if err := c.client.JSON(ctx, apiclient.Request{Method: http.MethodPost, Path: path, Body: query}, &started); err != nil {
+		return "", fmt.Errorf("start an asynchronous report: %w", err)
+	}
+	id := started.ReportRunID
+	if id == "" || strings.Trim(id, "0123456789") != "" {
+		return "", fmt.Errorf("start an asynchronous report: report_run_id %q is not a report id", id)
+	}
+	wait, waited := reportFirstPoll, time.Duration(0)
+	for {
+		var run reportRun
+		req := apiclient.Request{Method: http.MethodGet, Path: "/" + id, Query: url.Values{"fields": {"async_status,async_percent_completion,error_code,error_message"}}}
+		if err := c.client.JSON(ctx, req, &run); err != nil {
+			return "", fmt.Errorf("report %s: %w", id, err)
+		}
+		done, err := run.finished()
+		if err != nil {
+			return "", fmt.Errorf("report %s: %w", id, err)
+		}
+		if done {
+			return id, nil
+		}
+		if waited >= reportTimeout {
+			return "", fmt.Errorf("report %s: still %q (%d%%) after %s", id, run.Status, run.Percent, reportTimeout)
+		}
+		if err := c.client.Sleep(ctx, wait); err != nil {
+			return "", err
+		}
+		waited += wait
+		wait = min(2*wait, reportMaxPoll)
+	}
+}
+
+// reportRun is an AdReportRun's status.
+type reportRun struct {
+	Status       string `json:"async_status"`
+	Percent      int    `json:"async_percent_completion"`
+	ErrorCode    int    `json:"error_code"`
+	ErrorMessage string `json:"error_message"`
+}
+
+// finished reports whether the report's rows can be read: Meta may say "Job
+// Completed" a moment before the completion reaches 100%, so both are needed.
+func (r reportRun) finished() (bool, error) {
+	switch r.Status {
+	case "Job Completed":
+		return r.Percent >= 100, nil
+	case "Job Not Started", "Job Started", "Job Running":
+		return false, nil
+	case "Job Failed", "Job Skipped":
+		msg := r.Status
+		if r.ErrorMessage != "" || r.ErrorCode != 0 {
+			msg += fmt.Sprintf(" (code %d): %s", r.ErrorCode, r.ErrorMessage)
+		}
+		return false, errors.New(msg)
+	default:
+		return false, fmt.Errorf("unknown async_status %q", r.Status)
 	}
 }
 

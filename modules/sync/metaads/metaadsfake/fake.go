@@ -1,7 +1,9 @@
 // Package metaadsfake is a local Meta Marketing API: ad account nodes and their
 // insights edge at campaign level with daily rows, cursor paging with absolute
 // next links, the effective_status filter (deleted and archived campaigns are
-// left out without it), usage headers, and Graph API error bodies. Tests and
+// left out without it), asynchronous reports (POST to the edge, the report run's
+// status, its insights) for queries too large to answer at once, usage headers,
+// and Graph API error bodies. Tests and
 // `srg bench sync` point the connector at it through base_url.
 package metaadsfake
 
@@ -29,6 +31,12 @@ type Options struct {
 	// UsagePct is the call_count and acc_id_util_pct reported on every insights
 	// response (5).
 	UsagePct int
+	// SyncRowLimit refuses a synchronous insights query of more rows with Meta's
+	// "Please reduce the amount of data" (code 1); 0 answers any.
+	SyncRowLimit int
+	// ReportPolls is how many status reads an asynchronous report answers "Job
+	// Running" after "Job Not Started", before "Job Completed" (2).
+	ReportPolls int
 }
 
 // Account is one ad account and its data.
@@ -50,11 +58,13 @@ type Fake struct {
 	// Tokens holds the one valid access token.
 	Tokens *spendfake.Tokens
 
-	opt      Options
-	mu       sync.Mutex
-	accounts map[string]*Account
-	refusal  graphErr
-	requests []string
+	opt         Options
+	mu          sync.Mutex
+	accounts    map[string]*Account
+	reports     map[string]*report
+	failReports string
+	refusal     graphErr
+	requests    []string
 }
 
 // Start runs a fake; Close it when done.
@@ -68,12 +78,16 @@ func Start(opt Options) *Fake {
 	if opt.UsagePct == 0 {
 		opt.UsagePct = 5
 	}
-	f := &Fake{opt: opt, accounts: map[string]*Account{}, refusal: invalidToken,
+	if opt.ReportPolls == 0 {
+		opt.ReportPolls = 2
+	}
+	f := &Fake{opt: opt, accounts: map[string]*Account{}, reports: map[string]*report{}, refusal: invalidToken,
 		Tokens: spendfake.NewTokens("", "", "", "", "")}
 	f.Tokens.AllowAccess(opt.AccessToken)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{version}/{node}", f.graph(f.node))
 	mux.HandleFunc("GET /{version}/{node}/insights", f.graph(f.insights))
+	mux.HandleFunc("POST /{version}/{node}/insights", f.graph(f.startReport))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, graphErr{code: 2500, message: "Unknown path components: " + r.URL.Path})
 	})
@@ -105,7 +119,7 @@ func (f *Fake) SetStatus(account, campaign, status string) {
 	f.accounts[account].Status[campaign] = status
 }
 
-// Requests are the request URIs received, in order.
+// Requests are the request methods and URIs received, in order ("GET /v24.0/…").
 func (f *Fake) Requests() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -172,7 +186,7 @@ var versionRe = regexp.MustCompile(`^v[0-9]+\.0$`)
 func (f *Fake) graph(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		f.mu.Lock()
-		f.requests = append(f.requests, r.URL.RequestURI())
+		f.requests = append(f.requests, r.Method+" "+r.URL.RequestURI())
 		f.mu.Unlock()
 		if !versionRe.MatchString(r.PathValue("version")) {
 			writeError(w, http.StatusBadRequest, graphErr{code: 2500, message: "Unknown path components: /" + r.PathValue("version")})

@@ -17,8 +17,12 @@ func badParam(w http.ResponseWriter, msg string) {
 	writeError(w, http.StatusBadRequest, graphErr{code: 100, message: "(#100) " + msg})
 }
 
-// node is GET /act_{id}?fields=…
+// node is GET /act_{id}?fields=… or a report run's status, GET /{report_run_id}.
 func (f *Fake) node(w http.ResponseWriter, r *http.Request) {
+	if rep := f.report(r.PathValue("node")); rep != nil {
+		f.reportStatus(w, rep)
+		return
+	}
 	a := f.find(r.PathValue("node"))
 	if a == nil {
 		writeError(w, http.StatusBadRequest, graphErr{code: 100, subcode: 33,
@@ -52,69 +56,67 @@ var (
 )
 
 // insights is the ad account's insights edge at campaign level, one row per
-// campaign and day, paged with cursors and an absolute next link.
+// campaign and day, paged with cursors and an absolute next link; or, for a
+// report run's id, the rows of that finished report.
 func (f *Fake) insights(w http.ResponseWriter, r *http.Request) {
+	if rep := f.report(r.PathValue("node")); rep != nil {
+		f.reportInsights(w, r, rep)
+		return
+	}
 	a := f.find(r.PathValue("node"))
 	if a == nil {
 		writeError(w, http.StatusBadRequest, graphErr{code: 100, subcode: 33, message: "Unsupported get request."})
 		return
 	}
-	q := r.URL.Query()
+	rows, limit, start, problem := f.insightRows(a, r.URL.Query())
+	if problem != "" {
+		badParam(w, problem)
+		return
+	}
+	if f.opt.SyncRowLimit > 0 && len(rows) > f.opt.SyncRowLimit {
+		writeError(w, http.StatusInternalServerError, graphErr{code: 1, subcode: 99,
+			message: "Please reduce the amount of data you're asking for, then retry your request"})
+		return
+	}
+	f.writePage(w, r, rows, limit, start)
+}
+
+// insightRows checks an insights query and returns its rows, the page size and
+// the first row asked for; problem is the message of a parameter Meta would refuse.
+func (f *Fake) insightRows(a *Account, q url.Values) (rows []map[string]string, limit, start int, problem string) {
 	for k := range q {
 		if !insightParams[k] {
-			badParam(w, "The parameter "+k+" is not supported by the fake")
-			return
+			return nil, 0, 0, "The parameter " + k + " is not supported by the fake"
 		}
 	}
 	if q.Get("level") != "campaign" {
-		badParam(w, "level must be one of the following values: ad, adset, campaign, account (the fake serves campaign)")
-		return
+		return nil, 0, 0, "level must be one of the following values: ad, adset, campaign, account (the fake serves campaign)"
 	}
 	if q.Get("time_increment") != "1" {
-		badParam(w, "the fake only serves time_increment=1")
-		return
+		return nil, 0, 0, "the fake only serves time_increment=1"
 	}
 	var tr struct{ Since, Until string }
 	if err := json.Unmarshal([]byte(q.Get("time_range")), &tr); err != nil {
-		badParam(w, "param time_range must be a JSON object with since and until")
-		return
+		return nil, 0, 0, "param time_range must be a JSON object with since and until"
 	}
 	since, err1 := time.Parse(adspend.DateLayout, tr.Since)
 	until, err2 := time.Parse(adspend.DateLayout, tr.Until)
 	if err1 != nil || err2 != nil || until.Before(since) {
-		badParam(w, "param time_range is invalid: since must be a date before or equal to until")
-		return
+		return nil, 0, 0, "param time_range is invalid: since must be a date before or equal to until"
 	}
 	fields := strings.Split(q.Get("fields"), ",")
 	for _, fld := range fields {
 		if !insightFields[fld] {
-			badParam(w, fld+" is not valid for fields param")
-			return
+			return nil, 0, 0, fld + " is not valid for fields param"
 		}
 	}
-	limit := 25
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			badParam(w, "param limit must be a positive integer")
-			return
-		}
-		limit = min(n, 5000)
+	limit, start, problem = pageParams(q)
+	if problem != "" {
+		return nil, 0, 0, problem
 	}
 	include, ok := statusFilter(q.Get("filtering"))
 	if !ok {
-		badParam(w, "Filtering field campaign.effective_status with operation IN and a list of statuses is the only filter the fake knows")
-		return
-	}
-	start := 0
-	if after := q.Get("after"); after != "" {
-		raw, err := base64.StdEncoding.DecodeString(after)
-		n, err2 := strconv.Atoi(string(raw))
-		if err != nil || err2 != nil || n < 0 {
-			badParam(w, "param after is not a valid cursor")
-			return
-		}
-		start = n
+		return nil, 0, 0, "Filtering field campaign.effective_status with operation IN and a list of statuses is the only filter the fake knows"
 	}
 
 	names := map[string]string{}
@@ -127,7 +129,6 @@ func (f *Fake) insights(w http.ResponseWriter, r *http.Request) {
 		status[k] = v
 	}
 	f.mu.Unlock()
-	var rows []map[string]string
 	for _, d := range a.Data.Rows(since, until) {
 		st := status[d.CampaignID]
 		if st == "" {
@@ -158,13 +159,40 @@ func (f *Fake) insights(w http.ResponseWriter, r *http.Request) {
 		}
 		rows = append(rows, row)
 	}
+	return rows, limit, start, ""
+}
+
+// pageParams reads limit (default 25, at most 5,000) and the after cursor.
+func pageParams(q url.Values) (limit, start int, problem string) {
+	limit = 25
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return 0, 0, "param limit must be a positive integer"
+		}
+		limit = min(n, 5000)
+	}
+	if after := q.Get("after"); after != "" {
+		raw, err := base64.StdEncoding.DecodeString(after)
+		n, err2 := strconv.Atoi(string(raw))
+		if err != nil || err2 != nil || n < 0 {
+			return 0, 0, "param after is not a valid cursor"
+		}
+		start = n
+	}
+	return limit, start, ""
+}
+
+// writePage answers one page of rows, with a next link repeating the request's own
+// parameters.
+func (f *Fake) writePage(w http.ResponseWriter, r *http.Request, rows []map[string]string, limit, start int) {
 	end := min(start+limit, len(rows))
 	page := rows[min(start, len(rows)):end]
 	cursor := func(n int) string { return base64.StdEncoding.EncodeToString([]byte(strconv.Itoa(n))) }
 	paging := map[string]any{"cursors": map[string]string{"before": cursor(start), "after": cursor(end)}}
 	if end < len(rows) {
 		next := url.Values{}
-		for k, v := range q {
+		for k, v := range r.URL.Query() {
 			next[k] = v
 		}
 		next.Set("after", cursor(end))
