@@ -1,8 +1,10 @@
 package metaads
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ func TestClassify(t *testing.T) {
 		{"a throttle for an hour fails the run", 400, graph(17, 0, false), buc("60", "100"), apiclient.Fail, 0},
 		{"transient", 500, graph(2, 0, true), http.Header{"Retry-After": {"3"}}, apiclient.Retry, 3 * time.Second},
 		{"unknown error", 500, graph(1, 0, false), nil, apiclient.Retry, 0},
+		{"too much data at once", 500, `{"error":{"message":"Please reduce the amount of data you're asking for, then retry your request","type":"OAuthException","code":1,"error_subcode":99,"fbtrace_id":"x"}}`, nil, apiclient.Fail, 0},
 		{"bad parameter", 400, graph(100, 0, false), nil, apiclient.Fail, 0},
 		{"permission", 403, graph(200, 0, false), nil, apiclient.Fail, 0},
 		{"non-JSON 502", 502, `<html>`, nil, apiclient.Retry, 0},
@@ -61,6 +64,9 @@ func TestClassify(t *testing.T) {
 			got := Classify(&apiclient.Response{Status: tt.status, Header: h, Body: []byte(tt.body)})
 			if got.Verdict != tt.want || got.RetryAfter != tt.wantAfter {
 				t.Errorf("Classify() = verdict %v after %v (%v), want %v after %v", got.Verdict, got.RetryAfter, got.Err, tt.want, tt.wantAfter)
+			}
+			if tooMuch := strings.Contains(tt.name, "too much data"); errors.Is(got.Err, errTooMuchData) != tooMuch {
+				t.Errorf("Classify() error %v: errTooMuchData %v, want %v", got.Err, !tooMuch, tooMuch)
 			}
 		})
 	}
