@@ -109,11 +109,7 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 	// Wait for what else runs (a freshly started Elasticsearch above all) to calm down:
 	// the steps are shares of one machine. This also lets srg's start-up garbage be
 	// collected before the idle reading.
-	busy := func() (time.Duration, error) {
-		b, _, err := machineCPU()
-		return b, err
-	}
-	pct, quiet, err := waitQuiet(ctx, busy, runtime.NumCPU(), time.Second, quietWait)
+	pct, quiet, err := waitMachineQuiet(ctx)
 	switch {
 	case errors.Is(err, errNoProc):
 		time.Sleep(time.Second)
@@ -348,8 +344,9 @@ func (r *ingestRun) spoolWrites(ctx context.Context, name, suffix string, before
 	return nil
 }
 
-// settle waits until the index holds every event acknowledged so far, so that the
-// indexing of one step does not take CPU from the next.
+// settle waits until the index holds every event acknowledged so far and the
+// machine is quiet again, so that the indexing of one step does not take CPU or
+// disk from the next.
 func (r *ingestRun) settle(ctx context.Context) error {
 	start := time.Now()
 	cpu := startCPUMeter(r.srv.pid())
@@ -359,10 +356,33 @@ func (r *ingestRun) settle(ctx context.Context) error {
 	}
 	if reached.IsZero() {
 		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events after %s; going on\n", n, r.acked, indexWait)
-		return nil
+	} else {
+		fmt.Fprintf(r.log, "indexed %d events, %.1f s after the step; %s\n", n, reached.Sub(start).Seconds(), cpu.stop())
 	}
-	fmt.Fprintf(r.log, "indexed %d events, %.1f s after the step; %s\n", n, reached.Sub(start).Seconds(), cpu.stop())
+	// Elasticsearch merges what it indexed for a while after; the next step would
+	// share the CPU and the disk with that.
+	start = time.Now()
+	pct, quiet, err := waitMachineQuiet(ctx)
+	switch {
+	case errors.Is(err, errNoProc):
+		return nil
+	case err != nil:
+		return err
+	case !quiet:
+		fmt.Fprintf(r.log, "the machine is still %.0f%% busy (of one core) after %s; going on\n", pct, quietWait)
+	default:
+		fmt.Fprintf(r.log, "quiet %.1f s later\n", time.Since(start).Seconds())
+	}
 	return nil
+}
+
+// waitMachineQuiet waits, up to quietWait, until the machine is quiet (waitQuiet).
+func waitMachineQuiet(ctx context.Context) (pct float64, quiet bool, err error) {
+	busy := func() (time.Duration, error) {
+		b, _, err := machineCPU()
+		return b, err
+	}
+	return waitQuiet(ctx, busy, runtime.NumCPU(), time.Second, quietWait)
 }
 
 func (r *ingestRun) figure(name string, v float64, decimals int) {
