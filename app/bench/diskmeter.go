@@ -95,18 +95,13 @@ func parseDiskstats(stats, dev string) (int64, error) {
 // processWrittenBytes is the bytes process pid has caused to be written to storage,
 // from /proc/<pid>/io.
 func processWrittenBytes(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/io")
+	v, err := procValue(pid, "io", "write_bytes")
 	if err != nil {
-		return 0, errNoProc
+		return 0, err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "write_bytes:"); ok {
-			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("bench: write_bytes of %d: %q", pid, v)
-			}
-			return n, nil
-		}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bench: write_bytes of %d: %q", pid, v)
 	}
-	return 0, fmt.Errorf("bench: no write_bytes for process %d", pid)
+	return n, nil
 }

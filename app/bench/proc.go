@@ -15,20 +15,30 @@ var errNoProc = errors.New("bench: /proc is not available")
 
 // rssKB is the resident set size of process pid from /proc/<pid>/status.
 func rssKB(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	v, err := procValue(pid, "status", "VmRSS")
 	if err != nil {
-		return 0, errNoProc
+		return 0, err
+	}
+	kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(v, "kB")), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bench: VmRSS of %d: %q", pid, v)
+	}
+	return kb, nil
+}
+
+// procValue is the value of the "key: value" line of /proc/<pid>/<file> (status,
+// io), without surrounding space.
+func procValue(pid int, file, key string) (string, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/" + file)
+	if err != nil {
+		return "", errNoProc
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("bench: VmRSS of %d: %q", pid, v)
-			}
-			return kb, nil
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			return strings.TrimSpace(v), nil
 		}
 	}
-	return 0, fmt.Errorf("bench: no VmRSS for process %d", pid)
+	return "", fmt.Errorf("bench: no %s for process %d", key, pid)
 }
 
 // cpuTime is the user plus system CPU time process pid has used, from
