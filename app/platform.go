@@ -187,6 +187,7 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
+	p.Search.OnIndexCreated(search.Credits, p.Attribution.CreditsIndexCreated)
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
 	p.Warehouse = warehouse.New(warehouse.Deps{DB: p.DB, Box: p.Secrets, Index: p.Search,

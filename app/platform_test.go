@@ -158,6 +158,31 @@ func TestStartServesWhileElasticsearchIsDown(t *testing.T) {
 	})
 }
 
+// A credit index the running binary creates (first start, an upgrade's rebuild, a
+// deletion) is filled by a recompute at once, with the scheduler off.
+func TestCreatedCreditIndexIsRecomputed(t *testing.T) {
+	cfg := apptest.Config(t)
+	cfg.Tenants = []config.Tenant{{Slug: "fresh", Name: "Fresh"}}
+	p := build(t, cfg)
+	lastRun := func() (at time.Time) {
+		apptest.System(p.DB).Raw(`SELECT coalesce(max(r.last_started), 'epoch') FROM attribution_runs r JOIN tenants t ON t.id = r.tenant_id
+			WHERE t.slug = 'fresh'`).Row().Scan(&at)
+		return at
+	}
+	waitFor(t, "the recompute after the declared tenant's credit index was created", func() bool { return lastRun().After(time.Unix(0, 0)) })
+	first := lastRun()
+	req, _ := http.NewRequest(http.MethodDelete, cfg.Elasticsearch.URL+"/"+p.Search.IndexName("fresh", "credits"), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("delete the credit index: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	if err := p.Search.EnsureTenant(context.Background(), "fresh"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the recompute after the credit index was created again", func() bool { return lastRun().After(first) })
+}
+
 func TestServeAppliesDeclarationsOnEveryStartWithoutDuplicates(t *testing.T) {
 	cfg := apptest.Config(t)
 	cfg.Tenants = []config.Tenant{{

@@ -32,6 +32,9 @@ type Client struct {
 
 	stop    context.CancelFunc
 	stopped chan struct{}
+
+	hooksMu sync.Mutex
+	created map[string][]func(tenant string) // by index kind
 }
 
 // New starts connecting to the nodes at urls. It returns at once; Wait blocks until the

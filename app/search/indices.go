@@ -118,7 +118,11 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 			}
 		}
 		if !exists {
-			if _, err := es.CreateIndex(name).Do(ctx); err != nil && !isAlreadyExists(err) {
+			_, err := es.CreateIndex(name).Do(ctx)
+			switch {
+			case err == nil:
+				c.indexCreated(tenant, kind)
+			case !isAlreadyExists(err):
 				return fmt.Errorf("search: create index %s: %w", name, err)
 			}
 			continue
@@ -145,6 +149,28 @@ func (c *Client) EnsureTenant(ctx context.Context, tenant string) error {
 		return fmt.Errorf("search: the indices of %s are %s after 30s", tenant, health.Status)
 	}
 	return stampUpdatedAt(ctx, es, c.IndexName(tenant, Touchpoints), c.log)
+}
+
+// OnIndexCreated registers fn to be called, in the goroutine of EnsureTenant, each
+// time EnsureTenant creates a tenant's index of the given kind: on a tenant's first
+// start-up, after an upgrade rebuilt it empty, or after someone deleted it. The
+// writer of derived data uses it to fill the index again at once.
+func (c *Client) OnIndexCreated(kind string, fn func(tenant string)) {
+	c.hooksMu.Lock()
+	defer c.hooksMu.Unlock()
+	if c.created == nil {
+		c.created = map[string][]func(string){}
+	}
+	c.created[kind] = append(c.created[kind], fn)
+}
+
+func (c *Client) indexCreated(tenant, kind string) {
+	c.hooksMu.Lock()
+	fns := c.created[kind]
+	c.hooksMu.Unlock()
+	for _, fn := range fns {
+		fn(tenant)
+	}
 }
 
 // DropTenant deletes a tenant's indices and templates (used by tests and tenant removal).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -165,9 +166,14 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 	if err != nil || before.IsZero() || time.Since(before) > time.Minute {
 		t.Fatalf("creation of the v2 index = %v, %v", before, err)
 	}
+	var created []string
+	c.OnIndexCreated(search.Credits, func(tenant string) { created = append(created, tenant) })
 	time.Sleep(5 * time.Millisecond)
 	if err := c.EnsureTenant(ctx, "acme"); err != nil {
 		t.Fatalf("ensure over v2: %v", err)
+	}
+	if !slices.Equal(created, []string{"acme"}) {
+		t.Fatalf("told of created credit indices %v, want [acme]", created)
 	}
 	rebuilt, err := c.IndexCreatedAt(ctx, "acme", search.Credits)
 	if err != nil || !rebuilt.After(before) {
@@ -209,6 +215,9 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 	}
 	if again, err := c.IndexCreatedAt(ctx, "acme", search.Credits); err != nil || !again.Equal(rebuilt) {
 		t.Fatalf("creation after ensuring again = %v, want %v (%v)", again, rebuilt, err)
+	}
+	if len(created) != 1 {
+		t.Fatalf("told of created credit indices %v after ensuring an index of the current version", created)
 	}
 	if err := c.Refresh(ctx, "acme", search.Credits); err != nil {
 		t.Fatal(err)

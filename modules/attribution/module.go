@@ -42,8 +42,11 @@ type Module struct {
 	log     *slog.Logger
 	layout  *web.Layout
 
-	// background holds recomputes started by a settings change; Close waits.
+	// background holds recomputes started by a settings change or a new credit
+	// index; Close waits. closed, under mu, stops new ones once Close began.
 	background sync.WaitGroup
+	mu         sync.Mutex
+	closed     bool
 	ctx        context.Context
 	cancel     context.CancelFunc
 }
@@ -56,6 +59,9 @@ func New(d Deps) *Module {
 
 // Close stops a recompute in progress and waits for it.
 func (m *Module) Close() error {
+	m.mu.Lock()
+	m.closed = true
+	m.mu.Unlock()
 	m.cancel()
 	m.background.Wait()
 	return nil
@@ -139,15 +145,38 @@ func (m *Module) setSettings(c echo.Context, tid int64, st Settings, actor strin
 	if err := m.svc.SetSettings(c.Request().Context(), tid, st, actor); err != nil {
 		return err
 	}
-	slug := c.Param("tenant")
+	m.recomputeInBackground(tid, c.Param("tenant"), true, "a settings change")
+	return nil
+}
+
+// CreditsIndexCreated fills a tenant's credit index that was just created (an
+// upgrade rebuilt it empty, or it was deleted) at once, rather than at the next
+// tick: the run finds the index newer than itself and writes every credit again.
+func (m *Module) CreditsIndexCreated(slug string) {
+	tid, err := m.tenants.TenantID(m.ctx, slug)
+	if err != nil {
+		m.log.Error("credit index created for a tenant not found", "tenant", slug, "err", err)
+		return
+	}
+	m.recomputeInBackground(tid, slug, false, "the credit index was created")
+}
+
+// recomputeInBackground starts a recompute that Close stops and waits for; a
+// recompute of the same tenant already running (here or in another instance)
+// finishes first.
+func (m *Module) recomputeInBackground(tid int64, slug string, full bool, after string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
 	m.background.Add(1)
 	go func() {
 		defer m.background.Done()
-		if _, err := m.svc.Recompute(m.ctx, tid, slug, true); err != nil && m.ctx.Err() == nil {
-			m.log.Error("recompute after a settings change failed", "tenant", slug, "err", err)
+		if _, err := m.svc.Recompute(m.ctx, tid, slug, full); err != nil && m.ctx.Err() == nil {
+			m.log.Error("recompute after "+after+" failed", "tenant", slug, "err", err)
 		}
 	}()
-	return nil
 }
 
 // getWeights shows what the data-driven models learnt: each channel's share with

@@ -25,15 +25,7 @@ func TestRecomputeAfterCreditIndexRebuilt(t *testing.T) {
 		t.Fatalf("first recompute = %+v, %v", res, err)
 	}
 	want := e.credits(t)
-	req, _ := http.NewRequest(http.MethodDelete, strings.TrimRight(e.cfg.Elasticsearch.URL, "/")+"/"+e.es.IndexName("acme", search.Credits), nil)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("delete the credit index: %v %v", res.Status, err)
-	}
-	res.Body.Close()
-	if err := e.es.EnsureTenant(ctx, "acme"); err != nil {
-		t.Fatal(err)
-	}
+	e.recreateCreditIndex(t)
 	again, err := e.svc.Recompute(ctx, e.tenant, "acme", false)
 	if err != nil || !again.Full || again.Changed != 2 || again.Deleted != 0 {
 		t.Fatalf("recompute over the rebuilt index = %+v, %v", again, err)
@@ -43,6 +35,52 @@ func TestRecomputeAfterCreditIndexRebuilt(t *testing.T) {
 	}
 	if res, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil || res.Full || res.Changed != 0 {
 		t.Fatalf("the next recompute = %+v, %v", res, err)
+	}
+}
+
+// The module fills a credit index EnsureTenant just created without waiting for
+// the next tick, and starts nothing once closed.
+func TestCreditsIndexCreatedRecomputes(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	if _, err := e.svc.Recompute(ctx, e.tenant, "acme", false); err != nil {
+		t.Fatal(err)
+	}
+	want := e.credits(t)
+	m := attribution.New(attribution.Deps{DB: e.db, Store: store{e.es}, Tenants: oneTenant{e.tenant}, Log: apptest.Logger(t)})
+	e.es.OnIndexCreated(search.Credits, m.CreditsIndexCreated)
+	e.recreateCreditIndex(t)
+	var got map[string]map[string]float64
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if got = e.credits(t); maps.EqualFunc(got, want, maps.Equal) {
+			break
+		}
+	}
+	if !maps.EqualFunc(got, want, maps.Equal) {
+		t.Fatalf("credits after the index was created = %v, want %v", got, want)
+	}
+	m.Close()
+	m.CreditsIndexCreated("acme")
+	m.CreditsIndexCreated("nobody") // logged, not started
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recreateCreditIndex deletes the credit index and has EnsureTenant create it.
+func (e *env) recreateCreditIndex(t *testing.T) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, strings.TrimRight(e.cfg.Elasticsearch.URL, "/")+"/"+e.es.IndexName("acme", search.Credits), nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("delete the credit index: %s", res.Status)
+	}
+	if err := e.es.EnsureTenant(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
 	}
 }
 
