@@ -92,13 +92,15 @@ func (e *elastic) dropAll(ctx context.Context) error {
 	return nil
 }
 
-// waitCount polls the count every interval until it reaches want, the context ends
-// or limit passes; it returns the last count and when it reached want (zero if it
-// did not). Each poll refreshes the index, which costs Elasticsearch work: poll no
-// more often than the measurement needs.
-func (e *elastic) waitCount(ctx context.Context, want int64, interval, limit time.Duration) (int64, time.Time, error) {
-	end := time.Now().Add(limit)
+// waitCount polls the count every interval until it reaches want or the context
+// ends, giving up once the count has not grown for stall (Elasticsearch takes as
+// long as it takes to index a backlog, but a count that stands still will not reach
+// want); it returns the last count and when it reached want (zero if it did not).
+// Each poll refreshes the index, which costs Elasticsearch work: poll no more often
+// than the measurement needs.
+func (e *elastic) waitCount(ctx context.Context, want int64, interval, stall time.Duration) (int64, time.Time, error) {
 	var n int64
+	last, grew := int64(-1), time.Now()
 	for ctx.Err() == nil {
 		var err error
 		if n, err = e.count(ctx); err != nil {
@@ -107,7 +109,9 @@ func (e *elastic) waitCount(ctx context.Context, want int64, interval, limit tim
 		if n >= want {
 			return n, time.Now(), nil
 		}
-		if time.Now().After(end) {
+		if n > last {
+			last, grew = n, time.Now()
+		} else if time.Since(grew) >= stall {
 			break
 		}
 		select {

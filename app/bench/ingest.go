@@ -48,7 +48,7 @@ var latencyShares = []struct {
 const (
 	e2eRequestsPerSecond = 500
 	e2eEvents            = 10
-	indexWait            = 120 * time.Second
+	indexStall           = 120 * time.Second
 	quietWait            = 180 * time.Second
 )
 
@@ -203,7 +203,7 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 		r.figure("srg_rss_load_peak_mb", float64(kb)/1024, 1)
 	}
 
-	indexed, _, err := r.srv.es.waitCount(ctx, r.acked, time.Second, indexWait)
+	indexed, _, err := r.srv.es.waitCount(ctx, r.acked, time.Second, indexStall)
 	if err != nil {
 		return err
 	}
@@ -212,7 +212,7 @@ func (r *ingestRun) run(ctx context.Context, bare string) error {
 		fmt.Fprintf(r.log, "%d requests to srg went unanswered (connection errors): their events may or may not be indexed\n", r.unknown)
 	}
 	if indexed < r.acked {
-		return fmt.Errorf("bench: %d acknowledged events are not in the index after %s", r.acked-indexed, indexWait)
+		return fmt.Errorf("bench: %d acknowledged events are not in the index, which has not grown for %s", r.acked-indexed, indexStall)
 	}
 	return nil
 }
@@ -267,12 +267,12 @@ func (r *ingestRun) endToEnd(ctx context.Context) error {
 	if span := last.at.Sub(samples[0].at).Seconds(); span > 0 {
 		r.figure("e2e_index_events_per_s", float64(last.n-samples[0].n)/span, 1)
 	}
-	n, reached, err := es.waitCount(ctx, r.acked, 200*time.Millisecond, indexWait)
+	n, reached, err := es.waitCount(ctx, r.acked, 200*time.Millisecond, indexStall)
 	if err != nil {
 		return err
 	}
 	if reached.IsZero() {
-		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events %s after the load\n", n, r.acked, indexWait)
+		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events after the load, and has not grown for %s\n", n, r.acked, indexStall)
 		return nil
 	}
 	r.figure("e2e_drain_seconds", max(reached.Sub(loadEnd).Seconds(), 0), 3)
@@ -350,12 +350,12 @@ func (r *ingestRun) spoolWrites(ctx context.Context, name, suffix string, before
 func (r *ingestRun) settle(ctx context.Context) error {
 	start := time.Now()
 	cpu := startCPUMeter(r.srv.pid())
-	n, reached, err := r.srv.es.waitCount(ctx, r.acked, time.Second, indexWait)
+	n, reached, err := r.srv.es.waitCount(ctx, r.acked, time.Second, indexStall)
 	if err != nil {
 		return err
 	}
 	if reached.IsZero() {
-		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events after %s; going on\n", n, r.acked, indexWait)
+		fmt.Fprintf(r.log, "index holds %d of %d acknowledged events and has not grown for %s; going on\n", n, r.acked, indexStall)
 	} else {
 		fmt.Fprintf(r.log, "indexed %d events, %.1f s after the step; %s\n", n, reached.Sub(start).Seconds(), cpu.stop())
 	}

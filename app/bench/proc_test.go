@@ -30,7 +30,7 @@ func TestProcReadings(t *testing.T) {
 }
 
 // TestWaitCount runs the index polling against a fake Elasticsearch whose count
-// grows by 10 on every _refresh.
+// grows by 10 on every _refresh up to 100.
 func TestWaitCount(t *testing.T) {
 	var mu sync.Mutex
 	var count, refreshes int
@@ -40,7 +40,7 @@ func TestWaitCount(t *testing.T) {
 		switch {
 		case r.Method == http.MethodPost && r.URL.Path == "/b1-bench-touchpoints/_refresh":
 			refreshes++
-			count += 10
+			count = min(count+10, 100) // then it stalls
 			w.Write([]byte(`{"_shards":{"total":1,"successful":1,"failed":0}}`))
 		case r.Method == http.MethodGet && r.URL.Path == "/b1-bench-touchpoints/_count":
 			w.Write([]byte(`{"count":` + strconv.Itoa(count) + `}`))
@@ -53,16 +53,16 @@ func TestWaitCount(t *testing.T) {
 	tests := []struct {
 		name      string
 		want      int64
-		limit     time.Duration
+		stall     time.Duration
 		reached   bool
 		wantCount int64
 	}{
 		{"reached", 30, time.Minute, true, 30},
-		{"given up", 1 << 40, 0, false, 40},
+		{"waits while it grows, gives up once it stalls", 1 << 40, 20 * time.Millisecond, false, 100},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			n, at, err := es.waitCount(context.Background(), tt.want, time.Millisecond, tt.limit)
+			n, at, err := es.waitCount(context.Background(), tt.want, time.Millisecond, tt.stall)
 			if err != nil {
 				t.Fatal(err)
 			}
