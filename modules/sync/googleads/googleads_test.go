@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,15 +24,12 @@ var today = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 type env struct {
 	fake *googleadsfake.Fake
 	conn *Connector
-	now  time.Time
-	mu   sync.Mutex
-	// slept are the waits the client asked for (retries and pauses).
-	slept []time.Duration
+	*adspendtest.Clock
 }
 
 func newEnv(t *testing.T, opt googleadsfake.Options, w adspend.Window) *env {
 	t.Helper()
-	e := &env{fake: googleadsfake.Start(opt), now: today.Add(15 * time.Hour)}
+	e := &env{fake: googleadsfake.Start(opt), Clock: adspendtest.NewClock(today.Add(15 * time.Hour))}
 	t.Cleanup(e.fake.Close)
 	from := today.AddDate(0, 0, -120)
 	e.fake.AddCustomer(googleadsfake.Customer{ID: "1234567890", Currency: "USD", TimeZone: "America/New_York",
@@ -46,37 +42,24 @@ func newEnv(t *testing.T, opt googleadsfake.Options, w adspend.Window) *env {
 
 func (e *env) connector(t *testing.T, settings json.RawMessage) *Connector {
 	t.Helper()
-	c, err := New(connector.Config{Credentials: e.fake.Credentials(), Settings: settings, Now: e.clock})
+	c, err := New(connector.Config{Credentials: e.fake.Credentials(), Settings: settings, Now: e.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.client.SetSleep(func(_ context.Context, d time.Duration) error {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.slept = append(e.slept, d)
-		return nil
-	})
+	c.client.SetSleep(e.Sleep)
 	return c
-}
-
-func (e *env) clock() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.now
 }
 
 // advance moves the clock and the fake's data on by days.
 func (e *env) advance(days int) {
-	e.mu.Lock()
-	e.now = e.now.AddDate(0, 0, days)
-	e.mu.Unlock()
+	e.AddDays(days)
 	for _, id := range []string{"1234567890", "9876543210"} {
-		e.fake.Customer(id).Data.Extend(adspend.Day(e.clock()))
+		e.fake.Customer(id).Data.Extend(adspend.Day(e.Now()))
 	}
 }
 
 func (e *env) expected(backfill int) []connector.SpendDay {
-	return e.fake.Expected(adspend.Day(e.clock()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.clock()))
+	return e.fake.Expected(adspend.Day(e.Now()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.Now()))
 }
 
 func (e *env) pull(t *testing.T, r connector.Run) error {
@@ -136,11 +119,11 @@ func TestIncrementalSyncRereadsTheTrailingWindow(t *testing.T) {
 	}
 	e.advance(2)
 	data := e.fake.Customer("1234567890").Data
-	restated := adspend.Day(e.clock()).AddDate(0, 0, -4)
+	restated := adspend.Day(e.Now()).AddDate(0, 0, -4)
 	if data.Restate(restated) == 0 {
 		t.Fatal("nothing to restate")
 	}
-	newID := data.AddCampaign("Launch", adspend.Day(e.clock()).AddDate(0, 0, -1))
+	newID := data.AddCampaign("Launch", adspend.Day(e.Now()).AddDate(0, 0, -1))
 	old, _ := data.Campaign("20000002")
 	data.Rename("20000002", "Renamed")
 	before := len(e.fake.Queries())
@@ -148,7 +131,7 @@ func TestIncrementalSyncRereadsTheTrailingWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Rows before the trailing window keep the name they were read with.
-	windowStart := adspend.Day(e.clock()).AddDate(0, 0, -4)
+	windowStart := adspend.Day(e.Now()).AddDate(0, 0, -4)
 	want := e.expected(32)
 	for i, s := range want {
 		if s.CampaignID == "20000002" && s.Day.Before(windowStart) {
@@ -211,8 +194,8 @@ func TestFaults(t *testing.T) {
 			if got := e.fake.Tokens.Refreshes(); got != tt.wantRefresh {
 				t.Errorf("%d token refreshes, want %d", got, tt.wantRefresh)
 			}
-			if tt.wantSleepMin > 0 && (len(e.slept) == 0 || e.slept[0] < tt.wantSleepMin) {
-				t.Errorf("slept %v, want at least %v first", e.slept, tt.wantSleepMin)
+			if slept := e.Slept(); tt.wantSleepMin > 0 && (len(slept) == 0 || slept[0] < tt.wantSleepMin) {
+				t.Errorf("slept %v, want at least %v first", slept, tt.wantSleepMin)
 			}
 			if tt.wantErr == errMalformed {
 				if err := e.pull(t, r); err != nil {

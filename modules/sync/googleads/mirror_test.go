@@ -40,8 +40,8 @@ func TestMirrorSyncs(t *testing.T) {
 	// campaign started: both show up, and nothing is duplicated.
 	e.advance(1)
 	data := e.fake.Customer("9876543210").Data
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -3))
-	data.AddCampaign("Spring launch", adspend.Day(e.clock()).AddDate(0, 0, -2))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -3))
+	data.AddCampaign("Spring launch", adspend.Day(e.Now()).AddDate(0, 0, -2))
 	if err := m.Pull(ctx, e.conn); err != nil {
 		t.Fatal(err)
 	}

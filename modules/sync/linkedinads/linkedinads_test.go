@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,11 +23,9 @@ import (
 var today = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 
 type env struct {
-	fake  *linkedinadsfake.Fake
-	conn  *Connector
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
+	fake *linkedinadsfake.Fake
+	conn *Connector
+	*adspendtest.Clock
 }
 
 // newEnv starts a fake with two accounts (the first one's campaigns paged three
@@ -36,7 +33,7 @@ type env struct {
 // credentials, or with accessOnly a bare access token.
 func newEnv(t *testing.T, opt linkedinadsfake.Options, w adspend.Window, accessOnly bool) *env {
 	t.Helper()
-	e := &env{fake: linkedinadsfake.Start(opt), now: today.Add(23 * time.Hour)}
+	e := &env{fake: linkedinadsfake.Start(opt), Clock: adspendtest.NewClock(today.Add(23 * time.Hour))}
 	t.Cleanup(e.fake.Close)
 	from := today.AddDate(0, 0, -120)
 	e.fake.AddAccount(linkedinadsfake.Account{ID: "501234567", Name: "Acme", Currency: "USD",
@@ -50,36 +47,23 @@ func newEnv(t *testing.T, opt linkedinadsfake.Options, w adspend.Window, accessO
 
 func (e *env) connector(t *testing.T, settings json.RawMessage, accessOnly bool) *Connector {
 	t.Helper()
-	c, err := New(connector.Config{Credentials: e.fake.Credentials(accessOnly), Settings: settings, Now: e.clock})
+	c, err := New(connector.Config{Credentials: e.fake.Credentials(accessOnly), Settings: settings, Now: e.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.client.SetSleep(func(_ context.Context, d time.Duration) error {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.slept = append(e.slept, d)
-		return nil
-	})
+	c.client.SetSleep(e.Sleep)
 	return c
 }
 
-func (e *env) clock() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.now
-}
-
 func (e *env) advance(days int) {
-	e.mu.Lock()
-	e.now = e.now.AddDate(0, 0, days)
-	e.mu.Unlock()
+	e.AddDays(days)
 	for _, id := range []string{"501234567", "502222222"} {
-		e.fake.Account(id).Data.Extend(adspend.Day(e.clock()))
+		e.fake.Account(id).Data.Extend(adspend.Day(e.Now()))
 	}
 }
 
 func (e *env) expected(backfill int) []connector.SpendDay {
-	return e.fake.Expected(adspend.Day(e.clock()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.clock()))
+	return e.fake.Expected(adspend.Day(e.Now()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.Now()))
 }
 
 func (e *env) pull(t *testing.T, r connector.Run) error {
@@ -126,8 +110,8 @@ func TestIncrementalSyncRereadsTheTrailingWindow(t *testing.T) {
 	}
 	e.advance(1)
 	data := e.fake.Account("502222222").Data
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -2))
-	data.AddCampaign("Webinar", adspend.Day(e.clock()))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -2))
+	data.AddCampaign("Webinar", adspend.Day(e.Now()))
 	before := len(e.fake.Requests())
 	if err := e.pull(t, r); err != nil {
 		t.Fatal(err)
@@ -186,8 +170,8 @@ func TestFaults(t *testing.T) {
 			if got := e.fake.Tokens.Refreshes(); got != tt.wantRefresh {
 				t.Errorf("%d token refreshes, want %d", got, tt.wantRefresh)
 			}
-			if tt.wantSleep > 0 && (len(e.slept) == 0 || e.slept[0] < tt.wantSleep) {
-				t.Errorf("slept %v, want at least %v first", e.slept, tt.wantSleep)
+			if slept := e.Slept(); tt.wantSleep > 0 && (len(slept) == 0 || slept[0] < tt.wantSleep) {
+				t.Errorf("slept %v, want at least %v first", slept, tt.wantSleep)
 			}
 			if diff := cmp.Diff(e.expected(10), r.Rows()); diff != "" {
 				t.Errorf("mirror (-want +got):\n%s", diff)

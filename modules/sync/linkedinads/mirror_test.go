@@ -36,9 +36,9 @@ func TestMirrorSyncs(t *testing.T) {
 
 	e.advance(2)
 	data := e.fake.Account("501234567").Data
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -4))
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -1))
-	data.AddCampaign("Event follow-up", adspend.Day(e.clock()).AddDate(0, 0, -1))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -4))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -1))
+	data.AddCampaign("Event follow-up", adspend.Day(e.Now()).AddDate(0, 0, -1))
 	if err := m.Pull(ctx, e.conn); err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,18 +20,16 @@ import (
 var today = time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC)
 
 type env struct {
-	fake  *metaadsfake.Fake
-	conn  *Connector
-	mu    sync.Mutex
-	now   time.Time
-	slept []time.Duration
+	fake *metaadsfake.Fake
+	conn *Connector
+	*adspendtest.Clock
 }
 
 // newEnv starts a fake with two ad accounts, the first with enough campaigns that
 // a chunk takes two pages.
 func newEnv(t *testing.T, opt metaadsfake.Options, w adspend.Window) *env {
 	t.Helper()
-	e := &env{fake: metaadsfake.Start(opt), now: today.Add(12 * time.Hour)}
+	e := &env{fake: metaadsfake.Start(opt), Clock: adspendtest.NewClock(today.Add(12 * time.Hour))}
 	t.Cleanup(e.fake.Close)
 	from := today.AddDate(0, 0, -120)
 	e.fake.AddAccount(metaadsfake.Account{ID: "1001", Currency: "USD", TimeZone: "America/Los_Angeles",
@@ -45,36 +42,23 @@ func newEnv(t *testing.T, opt metaadsfake.Options, w adspend.Window) *env {
 
 func (e *env) connector(t *testing.T, settings json.RawMessage) *Connector {
 	t.Helper()
-	c, err := New(connector.Config{Credentials: e.fake.Credentials(), Settings: settings, Now: e.clock})
+	c, err := New(connector.Config{Credentials: e.fake.Credentials(), Settings: settings, Now: e.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.client.SetSleep(func(_ context.Context, d time.Duration) error {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		e.slept = append(e.slept, d)
-		return nil
-	})
+	c.client.SetSleep(e.Sleep)
 	return c
 }
 
-func (e *env) clock() time.Time {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.now
-}
-
 func (e *env) advance(days int) {
-	e.mu.Lock()
-	e.now = e.now.AddDate(0, 0, days)
-	e.mu.Unlock()
+	e.AddDays(days)
 	for _, id := range []string{"1001", "1002"} {
-		e.fake.Account(id).Data.Extend(adspend.Day(e.clock()))
+		e.fake.Account(id).Data.Extend(adspend.Day(e.Now()))
 	}
 }
 
 func (e *env) expected(backfill int) []connector.SpendDay {
-	return e.fake.Expected(adspend.Day(e.clock()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.clock()))
+	return e.fake.Expected(adspend.Day(e.Now()).AddDate(0, 0, -(backfill-1)), adspend.Day(e.Now()))
 }
 
 func (e *env) pull(t *testing.T, r connector.Run) error {
@@ -124,13 +108,13 @@ func TestDeletedCampaignsAndRestatements(t *testing.T) {
 	e.fake.SetStatus("1001", "23850000000000003", "DELETED")
 	e.fake.SetStatus("1001", "23850000000000004", "ARCHIVED")
 	data := e.fake.Account("1001").Data
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -1))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -1))
 	data.Rename("23850000000000005", "Renamed")
 	if err := e.pull(t, r); err != nil {
 		t.Fatal(err)
 	}
 	want := e.expected(31)
-	windowStart := adspend.Day(e.clock()).AddDate(0, 0, -6)
+	windowStart := adspend.Day(e.Now()).AddDate(0, 0, -6)
 	for i, s := range want {
 		if s.CampaignID == "23850000000000005" && s.Day.Before(windowStart) {
 			want[i].CampaignName = "Campaign 5 — Search"
@@ -143,9 +127,7 @@ func TestDeletedCampaignsAndRestatements(t *testing.T) {
 
 func TestAccountTimeZoneDecidesToday(t *testing.T) {
 	e := newEnv(t, metaadsfake.Options{}, adspend.Window{TrailingDays: 1, BackfillDays: 1})
-	e.mu.Lock()
-	e.now = today.Add(2 * time.Hour) // 19:00 the day before in Los Angeles
-	e.mu.Unlock()
+	e.Set(today.Add(2 * time.Hour)) // 19:00 the day before in Los Angeles
 	r := adspendtest.New()
 	if err := e.pull(t, r); err != nil {
 		t.Fatal(err)
@@ -192,8 +174,8 @@ func TestFaults(t *testing.T) {
 			} else if err != nil {
 				t.Fatal(err)
 			}
-			if tt.wantSleep > 0 && (len(e.slept) == 0 || e.slept[0] < tt.wantSleep) {
-				t.Errorf("slept %v, want at least %v first", e.slept, tt.wantSleep)
+			if slept := e.Slept(); tt.wantSleep > 0 && (len(slept) == 0 || slept[0] < tt.wantSleep) {
+				t.Errorf("slept %v, want at least %v first", slept, tt.wantSleep)
 			}
 			if diff := cmp.Diff(e.expected(10), r.Rows()); diff != "" {
 				t.Errorf("mirror (-want +got):\n%s", diff)

@@ -38,8 +38,8 @@ func TestMirrorSyncs(t *testing.T) {
 	e.advance(1)
 	e.fake.SetStatus("1001", "23850000000000007", "DELETED")
 	data := e.fake.Account("1001").Data
-	data.Restate(adspend.Day(e.clock()).AddDate(0, 0, -2))
-	data.AddCampaign("Retargeting Q2", adspend.Day(e.clock()))
+	data.Restate(adspend.Day(e.Now()).AddDate(0, 0, -2))
+	data.AddCampaign("Retargeting Q2", adspend.Day(e.Now()))
 	if err := m.Pull(ctx, e.conn); err != nil {
 		t.Fatal(err)
 	}

@@ -65,10 +65,8 @@ func TestAsyncReports(t *testing.T) {
 			if posts == 0 || reportPages == 0 {
 				t.Errorf("%d reports started, %d report pages after the first read; want some of each", posts, reportPages)
 			}
-			e.mu.Lock()
-			defer e.mu.Unlock()
-			if len(e.slept) == 0 || e.slept[0] != reportFirstPoll {
-				t.Errorf("slept %v, want %v before the first status read", e.slept[:min(len(e.slept), 5)], reportFirstPoll)
+			if slept := e.Slept(); len(slept) == 0 || slept[0] != reportFirstPoll {
+				t.Errorf("slept %v, want %v before the first status read", slept[:min(len(slept), 5)], reportFirstPoll)
 			}
 		})
 	}
