@@ -154,8 +154,11 @@ func (m *Module) setSettings(c echo.Context, tid int64, st Settings, actor strin
 // tick: the run finds the index newer than itself and writes every credit again.
 func (m *Module) CreditsIndexCreated(slug string) {
 	tid, err := m.tenants.TenantID(m.ctx, slug)
+	if m.ctx.Err() != nil {
+		return // closing: the next start's tick writes them
+	}
 	if err != nil {
-		m.log.Error("credit index created for a tenant not found", "tenant", slug, "err", err)
+		m.log.Error("no recompute for a created credit index", "tenant", slug, "err", err)
 		return
 	}
 	m.recomputeInBackground(tid, slug, false, "the credit index was created")

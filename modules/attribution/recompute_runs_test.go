@@ -59,9 +59,9 @@ func TestCreditsIndexCreatedRecomputes(t *testing.T) {
 	if !maps.EqualFunc(got, want, maps.Equal) {
 		t.Fatalf("credits after the index was created = %v, want %v", got, want)
 	}
+	m.CreditsIndexCreated("nobody") // logged, nothing started
 	m.Close()
 	m.CreditsIndexCreated("acme")
-	m.CreditsIndexCreated("nobody") // logged, not started
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
