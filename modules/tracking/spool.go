@@ -59,7 +59,7 @@ type SpoolOptions struct {
 	// SyncInterval is the least time between the starts of two writes (each with its
 	// fsync): appends queued meanwhile share the next one. A virtual disk may stall
 	// a flush for several milliseconds once it is asked for thousands a second (see
-	// the README's ingest figures); fewer, larger fsyncs avoid that. 0 writes as soon
+	// docs/ingest-benchmark.md); fewer, larger fsyncs avoid that. 0 writes as soon
 	// as the last write ended.
 	SyncInterval time.Duration
 	// Observe, when not nil, is told how long each group's write and fsync took.
