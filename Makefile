@@ -11,8 +11,10 @@ CONFIG       ?= config/srg.example.yaml
 STATICCHECK  := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 GOVULNCHECK  := golang.org/x/vuln/cmd/govulncheck@v1.9.0
 # Starts the dev stack (or checks the one named by SRG_DATABASE_URL and
-# SRG_ELASTICSEARCH_URL) and exports its addresses into the recipe's shell.
-STACK        := eval "$$(scripts/devstack up)"
+# SRG_ELASTICSEARCH_URL) and exports its addresses into the recipe's shell; the
+# recipe stops when it cannot (eval of the empty output would go on, against
+# whatever answers on the default ports).
+STACK        := stack_env="$$(scripts/devstack up)" || exit 1; eval "$$stack_env"
 
 .PHONY: run test build lint vet fmt-check staticcheck vulncheck gotest jstest tools tracker portal-js stack-up stack-down stack-status clean
 
