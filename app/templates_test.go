@@ -98,7 +98,8 @@ var pageSamples = map[string]any{
 	"portal/campaigns": portal.CampaignsPage{Page: samplePage, Filter: sampleFilter},
 	"portal/campaigns#report": portal.CampaignsReport{Page: samplePage, Filter: sampleFilter, Campaigns: reports.Campaigns{
 		Rows:      []reports.CampaignRow{{Platform: "google_ads", CampaignID: "1", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "EUR", Clicks: 30, Pipeline: 900, Revenue: 500, Opportunities: 2}, {Name: "launch", Leads: 0.5}},
-		Platforms: []reports.PlatformRow{{Platform: "google_ads", CampaignRow: reports.CampaignRow{Spend: 300, SpendCurrency: "EUR"}}, {CampaignRow: reports.CampaignRow{Leads: 0.5}}}, ForeignSpend: true}},
+		Platforms: []reports.PlatformRow{{Platform: "google_ads", CampaignRow: reports.CampaignRow{Spend: 300, SpendCurrency: "EUR"}}, {CampaignRow: reports.CampaignRow{Leads: 0.5}}}, ForeignSpend: true,
+		Truncated: true, CampaignLimit: 2000, SourceLimit: 50}},
 	"portal/journeys": portal.JourneysPage{Page: samplePage, Query: "acme", Found: reports.Found{
 		People:        []reports.Person{{ID: 1, Email: "ann@acme.example"}},
 		Accounts:      []reports.Account{{ID: 1, Domain: "acme.example", Name: "Acme Corp"}},
@@ -114,6 +115,11 @@ var pageSamples = map[string]any{
 
 // TestEveryPageRenders renders every page (and every fragment sampled) of every
 // module with a sample view model, through the production template functions.
+// pageWants are what some samples' pages must show.
+var pageWants = map[string][]string{
+	"portal/campaigns#report": {"More than 2000 campaigns, or more than 50 sources of one campaign"},
+}
+
 func TestEveryPageRenders(t *testing.T) {
 	r := apptest.Renderer(t)
 	for _, name := range r.Names() {
@@ -139,6 +145,11 @@ func TestEveryPageRenders(t *testing.T) {
 			}
 			if strings.Contains(out, "/static/missing/") {
 				t.Errorf("%s links an asset that does not exist", name)
+			}
+			for _, want := range pageWants[name] {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s does not show %q", name, want)
+				}
 			}
 		})
 	}

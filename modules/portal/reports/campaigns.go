@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -81,7 +82,21 @@ type Campaigns struct {
 	Platforms []PlatformRow
 	// ForeignSpend is set when some spend is in another currency than the tenant's.
 	ForeignSpend bool
+	// Truncated is set when more campaigns (or sources of one campaign) had credited
+	// touches than the report sums: those with the fewest touches are left out.
+	Truncated bool
+	// CampaignLimit and SourceLimit are how many campaigns, and sources of each, the
+	// report sums.
+	CampaignLimit, SourceLimit int
 }
+
+// Default limits of the campaigns report: Elasticsearch's terms aggregation
+// returns the buckets with the most documents, and every bucket costs memory on
+// the cluster (search.max_buckets bounds them all).
+const (
+	defaultCampaignLimit = 2000
+	defaultSourceLimit   = 50
+)
 
 // spendRow is a row of spend_by_campaign.sql.
 type spendRow struct {
@@ -102,7 +117,7 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		map[string]any{"tenant": q.TenantID, "from": q.Range.From, "to": q.Range.To}).Scan(&spend).Error; err != nil {
 		return Campaigns{}, fmt.Errorf("reports: spend: %w", err)
 	}
-	credited, err := s.campaignCredits(ctx, q)
+	credited, truncated, err := s.campaignCredits(ctx, q)
 	if err != nil {
 		return Campaigns{}, err
 	}
@@ -128,7 +143,7 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		}
 		return r
 	}
-	var out Campaigns
+	out := Campaigns{Truncated: truncated, CampaignLimit: s.campaignLimit(), SourceLimit: s.sourceLimit()}
 	for _, sp := range spend {
 		r := row(sp.Platform+"\x00"+sp.CampaignID, CampaignRow{Platform: sp.Platform, CampaignID: sp.CampaignID, Name: sp.CampaignName})
 		r.Spend += sp.Spend
@@ -220,17 +235,21 @@ type campaignCredit struct {
 	Opportunities            int64
 }
 
+func (s *Service) campaignLimit() int { return cmp.Or(s.campaigns, defaultCampaignLimit) }
+func (s *Service) sourceLimit() int   { return cmp.Or(s.sources, defaultSourceLimit) }
+
 // campaignCredits sums, per campaign and source of the touches, what the model
 // credited to the touches of opportunities created and won in the range and of
-// lead conversions, and counts the opportunities credited.
-func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[CampaignKey]campaignCredit, error) {
+// lead conversions, and counts the opportunities credited. truncated says some
+// campaign or source was left out for the limits.
+func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[CampaignKey]campaignCredit, truncated bool, err error) {
 	m := "m_" + q.Model
 	sum := sums([]string{q.Model})
 	bySource := func(aggs map[string]any) map[string]any {
 		return nestedTouches(map[string]any{"campaigns": map[string]any{
-			"terms": map[string]any{"field": touchField("campaign"), "size": 2000},
+			"terms": map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()},
 			"aggs": map[string]any{"sources": map[string]any{
-				"terms": map[string]any{"field": touchField("source"), "size": 50, "missing": ""},
+				"terms": map[string]any{"field": touchField("source"), "size": s.sourceLimit(), "missing": ""},
 				"aggs":  aggs,
 			}},
 		}})
@@ -257,19 +276,23 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 	}
 	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
 	if err != nil {
-		return nil, fmt.Errorf("reports: campaign credits: %w", err)
+		return nil, false, fmt.Errorf("reports: campaign credits: %w", err)
 	}
 	out := map[CampaignKey]campaignCredit{}
 	if raw == nil {
-		return out, nil
+		return out, false, nil
 	}
 	type sources struct {
 		Touches struct {
 			Campaigns struct {
 				Buckets []struct {
-					Key     string   `json:"key"`
-					Sources termsAgg `json:"sources"`
+					Key     string `json:"key"`
+					Sources struct {
+						termsAgg
+						Other int64 `json:"sum_other_doc_count"`
+					} `json:"sources"`
 				} `json:"buckets"`
+				Other int64 `json:"sum_other_doc_count"`
 			} `json:"campaigns"`
 		} `json:"touches"`
 	}
@@ -281,7 +304,7 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 		} `json:"aggregations"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, fmt.Errorf("reports: campaign credits answer: %w", err)
+		return nil, false, fmt.Errorf("reports: campaign credits answer: %w", err)
 	}
 	for _, part := range []struct {
 		sources
@@ -294,7 +317,9 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 		{res.Aggregations.Revenue, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
 		{res.Aggregations.Leads, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
 	} {
+		truncated = truncated || part.Touches.Campaigns.Other > 0
 		for _, cb := range part.Touches.Campaigns.Buckets {
+			truncated = truncated || cb.Sources.Other > 0
 			for _, sb := range cb.Sources.Buckets {
 				k := CampaignKey{Campaign: cb.Key, Source: sb.key()}
 				c := out[k]
@@ -303,5 +328,5 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 			}
 		}
 	}
-	return out, nil
+	return out, truncated, nil
 }

@@ -74,6 +74,8 @@ type Service struct {
 	db      *gorm.DB
 	es      Search
 	matcher CampaignMatcher
+	// campaigns and sources are the campaigns report's limits (0: the defaults).
+	campaigns, sources int
 }
 
 // New builds the service.

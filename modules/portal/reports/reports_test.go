@@ -3,7 +3,9 @@ package reports_test
 import (
 	"context"
 	"encoding/csv"
+	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/srgplatform/srg/app/db"
 	"github.com/srgplatform/srg/app/errs"
+	"github.com/srgplatform/srg/app/search"
 	"github.com/srgplatform/srg/modules/portal/reports"
 	"github.com/srgplatform/srg/modules/portal/reports/reportstest"
 )
@@ -114,6 +117,54 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		}
 		if len(c.Platforms) != 3 || c.Platforms[2].Platform != "" || c.Platforms[0].Platform != "google_ads" || c.Platforms[0].Spend != 300 {
 			t.Errorf("platforms: %+v", c.Platforms)
+		}
+		if c.Truncated || c.CampaignLimit != 2000 || c.SourceLimit != 50 {
+			t.Errorf("truncated %v, limits %d and %d; want all campaigns, 2000 and 50", c.Truncated, c.CampaignLimit, c.SourceLimit)
+		}
+	})
+
+	// Over a limit the report says it left campaigns out, and sums the others. A
+	// tenant of its own: campaign c1 with touches from two sources, c2 and c3 one.
+	t.Run("campaigns over the limits", func(t *testing.T) {
+		if err := e.ES.EnsureTenant(ctx, "wide"); err != nil {
+			t.Fatal(err)
+		}
+		var credits []reportstest.Credit
+		for i, cs := range [][2]string{{"c1", "s1"}, {"c1", "s2"}, {"c2", "s1"}, {"c3", "s1"}} {
+			credits = append(credits, reportstest.Credit{Opp: "hubspot:w", Touch: fmt.Sprint("w", i), Kind: "pipeline", Amount: 100, Channel: "Email",
+				Campaign: cs[0], Source: cs[1], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 25}})
+		}
+		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("wide", credits)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ES.Refresh(ctx, "wide", search.Credits); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { reports.SetCampaignLimits(e.Svc, 0, 0) })
+		for _, tt := range []struct {
+			name               string
+			campaigns, sources int
+			truncated          bool
+			rows               []string
+		}{
+			{"default limits", 0, 0, false, []string{"c1", "c2", "c3"}},
+			{"two campaigns: those with the most touches, ties by name", 2, 0, true, []string{"c1", "c2"}},
+			{"one source each", 0, 1, true, []string{"c1", "c2", "c3"}},
+			{"at the limits", 3, 2, false, []string{"c1", "c2", "c3"}},
+		} {
+			reports.SetCampaignLimits(e.Svc, tt.campaigns, tt.sources)
+			c, err := e.Svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "wide", TenantID: e.Fresh, Range: march, Model: "linear", Currency: "USD"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []string
+			for _, r := range c.Rows {
+				rows = append(rows, r.Name)
+			}
+			slices.Sort(rows)
+			if c.Truncated != tt.truncated || !slices.Equal(rows, tt.rows) {
+				t.Errorf("%s: truncated %v with rows %v, want %v and %v", tt.name, c.Truncated, rows, tt.truncated, tt.rows)
+			}
 		}
 	})
 
