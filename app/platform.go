@@ -187,7 +187,6 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 	})
 	p.Attribution = attribution.New(attribution.Deps{DB: p.DB, Store: attributionStore{p.Search},
 		Tenants: attributionTenants{p.Tenants.Service()}, Log: log.With("module", "attribution"), Layout: p.Layout})
-	p.Search.OnIndexCreated(search.Credits, p.Attribution.CreditsIndexCreated)
 	p.Portal = portal.New(portal.Deps{Version: Version, DB: p.DB, Search: p.Search, Campaigns: portalCampaigns{p.DB},
 		Models: portalModels{p.Attribution.Service()}, Directory: directory, Layout: p.Layout, Log: log.With("module", "portal")})
 	p.Warehouse = warehouse.New(warehouse.Deps{DB: p.DB, Box: p.Secrets, Index: p.Search,
@@ -219,6 +218,10 @@ func Build(ctx context.Context, cfg config.Config, log *slog.Logger) (*Platform,
 // Start runs each module's start-up work, then loads permissions (after the declared
 // tenants' members are in place) and, when enabled, starts the scheduler.
 func (p *Platform) Start(ctx context.Context) error {
+	// A serving srg fills a credit index it creates at once; the CLI, which does not
+	// start the platform, runs its own recompute (srg recompute) or leaves it to
+	// the server's next tick.
+	p.Search.OnIndexCreated(search.Credits, p.Attribution.CreditsIndexCreated)
 	for _, m := range p.Modules {
 		if err := m.Start(ctx); err != nil {
 			return fmt.Errorf("app: start %s: %w", m.Name(), err)
