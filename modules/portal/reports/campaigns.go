@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -243,11 +244,73 @@ func (s *Service) sourceLimit() int   { return cmp.Or(s.sources, defaultSourceLi
 // lead conversions, and counts the opportunities credited. truncated says some
 // campaign or source was left out for the limits.
 func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[CampaignKey]campaignCredit, truncated bool, err error) {
+	out, more, truncated, err := s.creditsByCampaign(ctx, q, nil)
+	if err != nil || !more {
+		return out, truncated, err
+	}
+	// Each kind has its own top campaigns, so a campaign could keep its revenue and
+	// lose its pipeline: the campaigns with the most touches over all three kinds
+	// are chosen first, and every kind is summed over those.
+	top, err := s.topCampaigns(ctx, q)
+	if err != nil {
+		return nil, false, err
+	}
+	out, _, _, err = s.creditsByCampaign(ctx, q, top)
+	return out, true, err
+}
+
+// campaignQuery matches the credit documents of the report: opportunities created
+// or won in the range and lead conversions, with a touch of a tracked campaign.
+func campaignQuery(q CampaignQuery) map[string]any {
+	return map[string]any{"bool": map[string]any{
+		"should": []any{pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)}, "minimum_should_match": 1,
+		"filter": []any{hasTouch(map[string]any{"exists": map[string]any{"field": touchField("campaign")}})},
+	}}
+}
+
+// topCampaigns is the campaign limit's worth of campaigns with the most touches in
+// the report's documents.
+func (s *Service) topCampaigns(ctx context.Context, q CampaignQuery) ([]string, error) {
+	body := map[string]any{
+		"size": 0, "track_total_hits": false, "query": campaignQuery(q),
+		"aggs": map[string]any{"touches": nestedTouches(map[string]any{
+			"campaigns": map[string]any{"terms": map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}},
+		})},
+	}
+	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+	if err != nil || raw == nil {
+		return nil, fmt.Errorf("reports: top campaigns: %w", cmp.Or(err, errors.New("no credits index")))
+	}
+	var res struct {
+		Aggregations struct {
+			Touches struct {
+				Campaigns termsAgg `json:"campaigns"`
+			} `json:"touches"`
+		} `json:"aggregations"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("reports: top campaigns answer: %w", err)
+	}
+	top := make([]string, 0, len(res.Aggregations.Touches.Campaigns.Buckets))
+	for _, b := range res.Aggregations.Touches.Campaigns.Buckets {
+		top = append(top, b.key())
+	}
+	return top, nil
+}
+
+// creditsByCampaign runs the report's query, over the campaigns in include when
+// it is not nil. more says some kind had more campaigns than the limit; truncated
+// that it or some campaign's sources did.
+func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, include []string) (_ map[CampaignKey]campaignCredit, more, truncated bool, err error) {
 	m := "m_" + q.Model
 	sum := sums([]string{q.Model})
+	campaigns := map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}
+	if include != nil {
+		campaigns["include"] = include
+	}
 	bySource := func(aggs map[string]any) map[string]any {
 		return nestedTouches(map[string]any{"campaigns": map[string]any{
-			"terms": map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()},
+			"terms": campaigns,
 			"aggs": map[string]any{"sources": map[string]any{
 				"terms": map[string]any{"field": touchField("source"), "size": s.sourceLimit(), "missing": ""},
 				"aggs":  aggs,
@@ -260,27 +323,23 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[C
 		"filter": map[string]any{"exists": map[string]any{"field": creditField(q.Model)}},
 		"aggs":   map[string]any{"opportunities": map[string]any{"reverse_nested": map[string]any{}}},
 	}
-	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
 	body := map[string]any{
 		"size":             0,
 		"track_total_hits": false,
-		"query": map[string]any{"bool": map[string]any{
-			"should": []any{pf, rf, lf}, "minimum_should_match": 1,
-			"filter": []any{hasTouch(map[string]any{"exists": map[string]any{"field": touchField("campaign")}})},
-		}},
+		"query":            campaignQuery(q),
 		"aggs": map[string]any{
-			"pipeline": map[string]any{"filter": pf, "aggs": map[string]any{"touches": bySource(map[string]any{m: sum[m], "opps": opportunities})}},
-			"revenue":  map[string]any{"filter": rf, "aggs": map[string]any{"touches": bySource(sum)}},
-			"leads":    map[string]any{"filter": lf, "aggs": map[string]any{"touches": bySource(sum)}},
+			"pipeline": map[string]any{"filter": pipelineFilter(q.Range), "aggs": map[string]any{"touches": bySource(map[string]any{m: sum[m], "opps": opportunities})}},
+			"revenue":  map[string]any{"filter": revenueFilter(q.Range), "aggs": map[string]any{"touches": bySource(sum)}},
+			"leads":    map[string]any{"filter": leadFilter(q.Range), "aggs": map[string]any{"touches": bySource(sum)}},
 		},
 	}
 	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
 	if err != nil {
-		return nil, false, fmt.Errorf("reports: campaign credits: %w", err)
+		return nil, false, false, fmt.Errorf("reports: campaign credits: %w", err)
 	}
 	out := map[CampaignKey]campaignCredit{}
 	if raw == nil {
-		return out, false, nil
+		return out, false, false, nil
 	}
 	type sources struct {
 		Touches struct {
@@ -304,7 +363,7 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[C
 		} `json:"aggregations"`
 	}
 	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, false, fmt.Errorf("reports: campaign credits answer: %w", err)
+		return nil, false, false, fmt.Errorf("reports: campaign credits answer: %w", err)
 	}
 	for _, part := range []struct {
 		sources
@@ -317,7 +376,7 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[C
 		{res.Aggregations.Revenue, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
 		{res.Aggregations.Leads, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
 	} {
-		truncated = truncated || part.Touches.Campaigns.Other > 0
+		more = more || part.Touches.Campaigns.Other > 0
 		for _, cb := range part.Touches.Campaigns.Buckets {
 			truncated = truncated || cb.Sources.Other > 0
 			for _, sb := range cb.Sources.Buckets {
@@ -328,5 +387,5 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[C
 			}
 		}
 	}
-	return out, truncated, nil
+	return out, more, truncated || more, nil
 }

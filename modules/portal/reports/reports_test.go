@@ -124,15 +124,20 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 	})
 
 	// Over a limit the report says it left campaigns out, and sums the others. A
-	// tenant of its own: campaign c1 with touches from two sources, c2 and c3 one.
+	// tenant of its own: an opportunity touched by campaign c1 from two sources and
+	// by c2, and a lead conversion touched by c3.
 	t.Run("campaigns over the limits", func(t *testing.T) {
 		if err := e.ES.EnsureTenant(ctx, "wide"); err != nil {
 			t.Fatal(err)
 		}
 		var credits []reportstest.Credit
-		for i, cs := range [][2]string{{"c1", "s1"}, {"c1", "s2"}, {"c2", "s1"}, {"c3", "s1"}} {
-			credits = append(credits, reportstest.Credit{Opp: "hubspot:w", Touch: fmt.Sprint("w", i), Kind: "pipeline", Amount: 100, Channel: "Email",
-				Campaign: cs[0], Source: cs[1], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 25}})
+		for i, c := range [][3]string{{"hubspot:w", "c1", "s1"}, {"hubspot:w", "c1", "s2"}, {"hubspot:w", "c2", "s1"}, {"lead:w", "c3", "s1"}} {
+			kind := "pipeline"
+			if c[0] == "lead:w" {
+				kind = "lead"
+			}
+			credits = append(credits, reportstest.Credit{Opp: c[0], Touch: fmt.Sprint("w", i), Kind: kind, Amount: 100, Channel: "Email",
+				Campaign: c[1], Source: c[2], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 25}})
 		}
 		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("wide", credits)); err != nil {
 			t.Fatal(err)
@@ -148,7 +153,9 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 			rows               []string
 		}{
 			{"default limits", 0, 0, false, []string{"c1", "c2", "c3"}},
-			{"two campaigns: those with the most touches, ties by name", 2, 0, true, []string{"c1", "c2"}},
+			// Not c3, the only campaign of the leads: one list for every kind.
+			{"one campaign", 1, 0, true, []string{"c1"}},
+			{"two campaigns, as many as each kind has", 2, 0, false, []string{"c1", "c2", "c3"}},
 			{"one source each", 0, 1, true, []string{"c1", "c2", "c3"}},
 			{"at the limits", 3, 2, false, []string{"c1", "c2", "c3"}},
 		} {
