@@ -244,9 +244,9 @@ func (s *Service) sourceLimit() int   { return cmp.Or(s.sources, defaultSourceLi
 // lead conversions, and counts the opportunities credited. truncated says some
 // campaign or source was left out for the limits.
 func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[CampaignKey]campaignCredit, truncated bool, err error) {
-	out, more, truncated, err := s.creditsByCampaign(ctx, q, nil)
-	if err != nil || !more {
-		return out, truncated, err
+	out, moreCampaigns, moreSources, err := s.creditsByCampaign(ctx, q, nil)
+	if err != nil || !moreCampaigns {
+		return out, moreSources, err
 	}
 	// Each kind has its own top campaigns, so a campaign could keep its revenue and
 	// lose its pipeline: the campaigns with the most touches over all three kinds
@@ -274,12 +274,15 @@ func (s *Service) topCampaigns(ctx context.Context, q CampaignQuery) ([]string, 
 	body := map[string]any{
 		"size": 0, "track_total_hits": false, "query": campaignQuery(q),
 		"aggs": map[string]any{"touches": nestedTouches(map[string]any{
-			"campaigns": map[string]any{"terms": map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}},
+			"campaigns": map[string]any{"terms": s.campaignTerms(nil)},
 		})},
 	}
 	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
-	if err != nil || raw == nil {
-		return nil, fmt.Errorf("reports: top campaigns: %w", cmp.Or(err, errors.New("no credits index")))
+	if err != nil {
+		return nil, fmt.Errorf("reports: top campaigns: %w", err)
+	}
+	if raw == nil {
+		return nil, errors.New("reports: top campaigns: the credits index is gone")
 	}
 	var res struct {
 		Aggregations struct {
@@ -298,19 +301,25 @@ func (s *Service) topCampaigns(ctx context.Context, q CampaignQuery) ([]string, 
 	return top, nil
 }
 
+// campaignTerms is the terms aggregation of the report's campaigns, only those in
+// include when it is not nil.
+func (s *Service) campaignTerms(include []string) map[string]any {
+	t := map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}
+	if include != nil {
+		t["include"] = include
+	}
+	return t
+}
+
 // creditsByCampaign runs the report's query, over the campaigns in include when
-// it is not nil. more says some kind had more campaigns than the limit; truncated
-// that it or some campaign's sources did.
-func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, include []string) (_ map[CampaignKey]campaignCredit, more, truncated bool, err error) {
+// it is not nil. moreCampaigns says some kind had more campaigns than the limit,
+// moreSources some campaign more sources.
+func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, include []string) (_ map[CampaignKey]campaignCredit, moreCampaigns, moreSources bool, err error) {
 	m := "m_" + q.Model
 	sum := sums([]string{q.Model})
-	campaigns := map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}
-	if include != nil {
-		campaigns["include"] = include
-	}
 	bySource := func(aggs map[string]any) map[string]any {
 		return nestedTouches(map[string]any{"campaigns": map[string]any{
-			"terms": campaigns,
+			"terms": s.campaignTerms(include),
 			"aggs": map[string]any{"sources": map[string]any{
 				"terms": map[string]any{"field": touchField("source"), "size": s.sourceLimit(), "missing": ""},
 				"aggs":  aggs,
@@ -376,9 +385,9 @@ func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, includ
 		{res.Aggregations.Revenue, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
 		{res.Aggregations.Leads, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
 	} {
-		more = more || part.Touches.Campaigns.Other > 0
+		moreCampaigns = moreCampaigns || part.Touches.Campaigns.Other > 0
 		for _, cb := range part.Touches.Campaigns.Buckets {
-			truncated = truncated || cb.Sources.Other > 0
+			moreSources = moreSources || cb.Sources.Other > 0
 			for _, sb := range cb.Sources.Buckets {
 				k := CampaignKey{Campaign: cb.Key, Source: sb.key()}
 				c := out[k]
@@ -387,5 +396,5 @@ func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, includ
 			}
 		}
 	}
-	return out, more, truncated || more, nil
+	return out, moreCampaigns, moreSources, nil
 }
