@@ -99,7 +99,7 @@ var pageSamples = map[string]any{
 	"portal/campaigns#report": portal.CampaignsReport{Page: samplePage, Filter: sampleFilter, Campaigns: reports.Campaigns{
 		Rows:      []reports.CampaignRow{{Platform: "google_ads", CampaignID: "1", Name: "Brand", Sources: []string{"google"}, Spend: 300, SpendCurrency: "EUR", Clicks: 30, Pipeline: 900, Revenue: 500, Opportunities: 2}, {Name: "launch", Leads: 0.5}},
 		Platforms: []reports.PlatformRow{{Platform: "google_ads", CampaignRow: reports.CampaignRow{Spend: 300, SpendCurrency: "EUR"}}, {CampaignRow: reports.CampaignRow{Leads: 0.5}}}, ForeignSpend: true,
-		Truncated: true, CampaignLimit: 2000, SourceLimit: 50}},
+		Hidden: 3, RowLimit: 2000}},
 	"portal/journeys": portal.JourneysPage{Page: samplePage, Query: "acme", Found: reports.Found{
 		People:        []reports.Person{{ID: 1, Email: "ann@acme.example"}},
 		Accounts:      []reports.Account{{ID: 1, Domain: "acme.example", Name: "Acme Corp"}},
@@ -117,7 +117,7 @@ var pageSamples = map[string]any{
 // module with a sample view model, through the production template functions.
 // pageWants are what some samples' pages must show.
 var pageWants = map[string][]string{
-	"portal/campaigns#report": {"More than 2000 campaigns, or more than 50 sources of one campaign"},
+	"portal/campaigns#report": {"The 2000 campaigns with the most pipeline and revenue are listed, and 3 more left out"},
 }
 
 func TestEveryPageRenders(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"sort"
@@ -83,20 +82,17 @@ type Campaigns struct {
 	Platforms []PlatformRow
 	// ForeignSpend is set when some spend is in another currency than the tenant's.
 	ForeignSpend bool
-	// Truncated is set when more campaigns (or sources of one campaign) had credited
-	// touches than the report sums: those with the fewest touches are left out.
-	Truncated bool
-	// CampaignLimit and SourceLimit are how many campaigns, and sources of each, the
-	// report sums.
-	CampaignLimit, SourceLimit int
+	// Hidden counts the campaigns left out of Rows, those with the least credit past
+	// RowLimit; the platform rows include them.
+	Hidden, RowLimit int
 }
 
-// Default limits of the campaigns report: Elasticsearch's terms aggregation
-// returns the buckets with the most documents, and every bucket costs memory on
-// the cluster (search.max_buckets bounds them all).
+// The campaigns report sums every campaign and source, asking Elasticsearch for
+// defaultCampaignPage of them at a time (each bucket costs the cluster memory, and
+// search.max_buckets bounds a request's), and lists defaultCampaignRows of them.
 const (
-	defaultCampaignLimit = 2000
-	defaultSourceLimit   = 50
+	defaultCampaignPage = 1000
+	defaultCampaignRows = 2000
 )
 
 // spendRow is a row of spend_by_campaign.sql.
@@ -118,7 +114,7 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		map[string]any{"tenant": q.TenantID, "from": q.Range.From, "to": q.Range.To}).Scan(&spend).Error; err != nil {
 		return Campaigns{}, fmt.Errorf("reports: spend: %w", err)
 	}
-	credited, truncated, err := s.campaignCredits(ctx, q)
+	credited, err := s.campaignCredits(ctx, q)
 	if err != nil {
 		return Campaigns{}, err
 	}
@@ -144,7 +140,7 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		}
 		return r
 	}
-	out := Campaigns{Truncated: truncated, CampaignLimit: s.campaignLimit(), SourceLimit: s.sourceLimit()}
+	out := Campaigns{RowLimit: s.campaignRows()}
 	for _, sp := range spend {
 		r := row(sp.Platform+"\x00"+sp.CampaignID, CampaignRow{Platform: sp.Platform, CampaignID: sp.CampaignID, Name: sp.CampaignName})
 		r.Spend += sp.Spend
@@ -209,6 +205,10 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		}
 		return a.Name < b.Name
 	})
+	if len(out.Rows) > out.RowLimit {
+		out.Hidden = len(out.Rows) - out.RowLimit
+		out.Rows = out.Rows[:out.RowLimit]
+	}
 	for _, p := range platforms {
 		out.Platforms = append(out.Platforms, *p)
 	}
@@ -236,28 +236,8 @@ type campaignCredit struct {
 	Opportunities            int64
 }
 
-func (s *Service) campaignLimit() int { return cmp.Or(s.campaigns, defaultCampaignLimit) }
-func (s *Service) sourceLimit() int   { return cmp.Or(s.sources, defaultSourceLimit) }
-
-// campaignCredits sums, per campaign and source of the touches, what the model
-// credited to the touches of opportunities created and won in the range and of
-// lead conversions, and counts the opportunities credited. truncated says some
-// campaign or source was left out for the limits.
-func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (_ map[CampaignKey]campaignCredit, truncated bool, err error) {
-	out, moreCampaigns, moreSources, err := s.creditsByCampaign(ctx, q, nil)
-	if err != nil || !moreCampaigns {
-		return out, moreSources, err
-	}
-	// Each kind has its own top campaigns, so a campaign could keep its revenue and
-	// lose its pipeline: the campaigns with the most touches over all three kinds
-	// are chosen first, and every kind is summed over those.
-	top, err := s.topCampaigns(ctx, q)
-	if err != nil {
-		return nil, false, err
-	}
-	out, _, _, err = s.creditsByCampaign(ctx, q, top)
-	return out, true, err
-}
+func (s *Service) campaignPage() int { return cmp.Or(s.campaignPageSize, defaultCampaignPage) }
+func (s *Service) campaignRows() int { return cmp.Or(s.campaignRowLimit, defaultCampaignRows) }
 
 // campaignQuery matches the credit documents of the report: opportunities created
 // or won in the range and lead conversions, with a touch of a tracked campaign.
@@ -268,133 +248,102 @@ func campaignQuery(q CampaignQuery) map[string]any {
 	}}
 }
 
-// topCampaigns is the campaign limit's worth of campaigns with the most touches in
-// the report's documents.
-func (s *Service) topCampaigns(ctx context.Context, q CampaignQuery) ([]string, error) {
-	body := map[string]any{
-		"size": 0, "track_total_hits": false, "query": campaignQuery(q),
-		"aggs": map[string]any{"touches": nestedTouches(map[string]any{
-			"campaigns": map[string]any{"terms": s.campaignTerms(nil)},
-		})},
-	}
-	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
-	if err != nil {
-		return nil, fmt.Errorf("reports: top campaigns: %w", err)
-	}
-	if raw == nil {
-		return nil, errors.New("reports: top campaigns: the credits index is gone")
-	}
-	var res struct {
-		Aggregations struct {
-			Touches struct {
-				Campaigns termsAgg `json:"campaigns"`
-			} `json:"touches"`
-		} `json:"aggregations"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, fmt.Errorf("reports: top campaigns answer: %w", err)
-	}
-	top := make([]string, 0, len(res.Aggregations.Touches.Campaigns.Buckets))
-	for _, b := range res.Aggregations.Touches.Campaigns.Buckets {
-		top = append(top, b.key())
-	}
-	return top, nil
+// campaignKind is one of the report's sums: the documents of filter, summed by
+// aggs under each campaign and source, and read into a campaignCredit by add.
+type campaignKind struct {
+	name   string
+	filter map[string]any
+	aggs   map[string]any
+	add    func(c *campaignCredit, b bucket)
 }
 
-// campaignTerms is the terms aggregation of the report's campaigns, only those in
-// include when it is not nil.
-func (s *Service) campaignTerms(include []string) map[string]any {
-	t := map[string]any{"field": touchField("campaign"), "size": s.campaignLimit()}
-	if include != nil {
-		t["include"] = include
-	}
-	return t
+// campaignPageAnswer is one kind's page of campaign and source buckets.
+type campaignPageAnswer struct {
+	Touches struct {
+		Campaigns struct {
+			AfterKey json.RawMessage `json:"after_key"`
+			Buckets  []bucket        `json:"buckets"`
+		} `json:"campaigns"`
+	} `json:"touches"`
 }
 
-// creditsByCampaign runs the report's query, over the campaigns in include when
-// it is not nil. moreCampaigns says some kind had more campaigns than the limit,
-// moreSources some campaign more sources.
-func (s *Service) creditsByCampaign(ctx context.Context, q CampaignQuery, include []string) (_ map[CampaignKey]campaignCredit, moreCampaigns, moreSources bool, err error) {
+// campaignCredits sums, per campaign and source of the touches, what the model
+// credited to the touches of opportunities created and won in the range and of
+// lead conversions, and counts the opportunities credited. Every campaign and
+// source is summed: each request asks for the next page of a composite
+// aggregation of each kind that has more.
+func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[CampaignKey]campaignCredit, error) {
 	m := "m_" + q.Model
 	sum := sums([]string{q.Model})
-	bySource := func(aggs map[string]any) map[string]any {
-		return nestedTouches(map[string]any{"campaigns": map[string]any{
-			"terms": s.campaignTerms(include),
-			"aggs": map[string]any{"sources": map[string]any{
-				"terms": map[string]any{"field": touchField("source"), "size": s.sourceLimit(), "missing": ""},
-				"aggs":  aggs,
-			}},
-		}})
-	}
 	// Back at the root, each document is one opportunity: those with a touch of the
 	// bucket that the model credited.
 	opportunities := map[string]any{
 		"filter": map[string]any{"exists": map[string]any{"field": creditField(q.Model)}},
 		"aggs":   map[string]any{"opportunities": map[string]any{"reverse_nested": map[string]any{}}},
 	}
-	body := map[string]any{
-		"size":             0,
-		"track_total_hits": false,
-		"query":            campaignQuery(q),
-		"aggs": map[string]any{
-			"pipeline": map[string]any{"filter": pipelineFilter(q.Range), "aggs": map[string]any{"touches": bySource(map[string]any{m: sum[m], "opps": opportunities})}},
-			"revenue":  map[string]any{"filter": revenueFilter(q.Range), "aggs": map[string]any{"touches": bySource(sum)}},
-			"leads":    map[string]any{"filter": leadFilter(q.Range), "aggs": map[string]any{"touches": bySource(sum)}},
-		},
-	}
-	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
-	if err != nil {
-		return nil, false, false, fmt.Errorf("reports: campaign credits: %w", err)
-	}
-	out := map[CampaignKey]campaignCredit{}
-	if raw == nil {
-		return out, false, false, nil
-	}
-	type sources struct {
-		Touches struct {
-			Campaigns struct {
-				Buckets []struct {
-					Key     string `json:"key"`
-					Sources struct {
-						termsAgg
-						Other int64 `json:"sum_other_doc_count"`
-					} `json:"sources"`
-				} `json:"buckets"`
-				Other int64 `json:"sum_other_doc_count"`
-			} `json:"campaigns"`
-		} `json:"touches"`
-	}
-	var res struct {
-		Aggregations struct {
-			Pipeline sources `json:"pipeline"`
-			Revenue  sources `json:"revenue"`
-			Leads    sources `json:"leads"`
-		} `json:"aggregations"`
-	}
-	if err := json.Unmarshal(raw, &res); err != nil {
-		return nil, false, false, fmt.Errorf("reports: campaign credits answer: %w", err)
-	}
-	for _, part := range []struct {
-		sources
-		add func(c *campaignCredit, b bucket)
-	}{
-		{res.Aggregations.Pipeline, func(c *campaignCredit, b bucket) {
+	pending := []campaignKind{
+		{"pipeline", pipelineFilter(q.Range), map[string]any{m: sum[m], "opps": opportunities}, func(c *campaignCredit, b bucket) {
 			c.Pipeline = b.sum(m)
 			c.Opportunities = b.sub("opps").sub("opportunities").docCount()
 		}},
-		{res.Aggregations.Revenue, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
-		{res.Aggregations.Leads, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
-	} {
-		moreCampaigns = moreCampaigns || part.Touches.Campaigns.Other > 0
-		for _, cb := range part.Touches.Campaigns.Buckets {
-			moreSources = moreSources || cb.Sources.Other > 0
-			for _, sb := range cb.Sources.Buckets {
-				k := CampaignKey{Campaign: cb.Key, Source: sb.key()}
-				c := out[k]
-				part.add(&c, sb)
-				out[k] = c
+		{"revenue", revenueFilter(q.Range), sum, func(c *campaignCredit, b bucket) { c.Revenue = b.sum(m) }},
+		{"leads", leadFilter(q.Range), sum, func(c *campaignCredit, b bucket) { c.Leads = b.sum(m) }},
+	}
+	after := map[string]json.RawMessage{}
+	out := map[CampaignKey]campaignCredit{}
+	for len(pending) > 0 {
+		aggs := map[string]any{}
+		for _, k := range pending {
+			composite := map[string]any{"size": s.campaignPage(), "sources": []any{
+				map[string]any{"campaign": map[string]any{"terms": map[string]any{"field": touchField("campaign")}}},
+				map[string]any{"source": map[string]any{"terms": map[string]any{"field": touchField("source"), "missing_bucket": true}}},
+			}}
+			if a, ok := after[k.name]; ok {
+				composite["after"] = a
+			}
+			aggs[k.name] = map[string]any{"filter": k.filter, "aggs": map[string]any{"touches": nestedTouches(map[string]any{
+				"campaigns": map[string]any{"composite": composite, "aggs": k.aggs},
+			})}}
+		}
+		body := map[string]any{"size": 0, "track_total_hits": false, "query": campaignQuery(q), "aggs": aggs}
+		raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+		if err != nil {
+			return nil, fmt.Errorf("reports: campaign credits: %w", err)
+		}
+		if raw == nil {
+			return out, nil
+		}
+		var res struct {
+			Aggregations map[string]campaignPageAnswer `json:"aggregations"`
+		}
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, fmt.Errorf("reports: campaign credits answer: %w", err)
+		}
+		var more []campaignKind
+		for _, k := range pending {
+			page := res.Aggregations[k.name].Touches.Campaigns
+			for _, b := range page.Buckets {
+				var key struct {
+					Campaign string  `json:"campaign"`
+					Source   *string `json:"source"`
+				}
+				if err := json.Unmarshal(b["key"], &key); err != nil {
+					return nil, fmt.Errorf("reports: campaign credits answer: a bucket's key: %w", err)
+				}
+				ck := CampaignKey{Campaign: key.Campaign}
+				if key.Source != nil {
+					ck.Source = *key.Source
+				}
+				c := out[ck]
+				k.add(&c, b)
+				out[ck] = c
+			}
+			if len(page.Buckets) == s.campaignPage() && len(page.AfterKey) > 0 {
+				after[k.name] = page.AfterKey
+				more = append(more, k)
 			}
 		}
+		pending = more
 	}
-	return out, moreCampaigns, moreSources, nil
+	return out, nil
 }

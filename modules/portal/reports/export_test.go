@@ -1,7 +1,7 @@
 package reports
 
-// SetCampaignLimits lets the tests see the campaigns report truncate without
-// indexing thousands of campaigns (0 restores a default).
-func SetCampaignLimits(s *Service, campaigns, sources int) {
-	s.campaigns, s.sources = campaigns, sources
+// SetCampaignPaging lets the tests page the campaigns report and cut its list
+// without indexing thousands of campaigns (0 restores a default).
+func SetCampaignPaging(s *Service, page, rows int) {
+	s.campaignPageSize, s.campaignRowLimit = page, rows
 }

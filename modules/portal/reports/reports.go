@@ -74,8 +74,9 @@ type Service struct {
 	db      *gorm.DB
 	es      Search
 	matcher CampaignMatcher
-	// campaigns and sources are the campaigns report's limits (0: the defaults).
-	campaigns, sources int
+	// campaignPageSize and campaignRowLimit set the campaigns report's paging and
+	// the rows it lists (0: the defaults).
+	campaignPageSize, campaignRowLimit int
 }
 
 // New builds the service.

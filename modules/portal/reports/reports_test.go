@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"math"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -118,26 +117,27 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		if len(c.Platforms) != 3 || c.Platforms[2].Platform != "" || c.Platforms[0].Platform != "google_ads" || c.Platforms[0].Spend != 300 {
 			t.Errorf("platforms: %+v", c.Platforms)
 		}
-		if c.Truncated || c.CampaignLimit != 2000 || c.SourceLimit != 50 {
-			t.Errorf("truncated %v, limits %d and %d; want all campaigns, 2000 and 50", c.Truncated, c.CampaignLimit, c.SourceLimit)
+		if c.Hidden != 0 || c.RowLimit != 2000 {
+			t.Errorf("%d campaigns hidden past %d; want none past 2000", c.Hidden, c.RowLimit)
 		}
 	})
 
-	// Over a limit the report says it left campaigns out, and sums the others. A
-	// tenant of its own: an opportunity touched by campaign c1 from two sources and
-	// by c2, and a lead conversion touched by c3.
-	t.Run("campaigns over the limits", func(t *testing.T) {
+	// The report sums every campaign and source however many pages they take, and
+	// lists as many rows as its limit. A tenant of its own: an opportunity touched by
+	// campaigns c1 and c2, another by c1 from a second source, and a lead conversion
+	// touched by c3 and by c1 without a source.
+	t.Run("campaigns in pages", func(t *testing.T) {
 		if err := e.ES.EnsureTenant(ctx, "wide"); err != nil {
 			t.Fatal(err)
 		}
 		var credits []reportstest.Credit
-		for i, c := range [][3]string{{"hubspot:w", "c1", "s1"}, {"hubspot:w", "c1", "s2"}, {"hubspot:w", "c2", "s1"}, {"lead:w", "c3", "s1"}} {
+		for i, c := range [][3]string{{"hubspot:w", "c1", "s1"}, {"hubspot:v", "c1", "s2"}, {"hubspot:w", "c2", "s1"}, {"lead:w", "c3", "s1"}, {"lead:w", "c1", ""}} {
 			kind := "pipeline"
 			if c[0] == "lead:w" {
 				kind = "lead"
 			}
 			credits = append(credits, reportstest.Credit{Opp: c[0], Touch: fmt.Sprint("w", i), Kind: kind, Amount: 100, Channel: "Email",
-				Campaign: c[1], Source: c[2], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 25}})
+				Campaign: c[1], Source: c[2], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 20}})
 		}
 		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("wide", credits)); err != nil {
 			t.Fatal(err)
@@ -145,32 +145,43 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		if err := e.ES.Refresh(ctx, "wide", search.Credits); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { reports.SetCampaignLimits(e.Svc, 0, 0) })
-		for _, tt := range []struct {
-			name               string
-			campaigns, sources int
-			truncated          bool
-			rows               []string
-		}{
-			{"default limits", 0, 0, false, []string{"c1", "c2", "c3"}},
-			// Not c3, the only campaign of the leads: one list for every kind.
-			{"one campaign", 1, 0, true, []string{"c1"}},
-			{"two campaigns, as many as each kind has", 2, 0, false, []string{"c1", "c2", "c3"}},
-			{"one source each", 0, 1, true, []string{"c1", "c2", "c3"}},
-			{"at the limits", 3, 2, false, []string{"c1", "c2", "c3"}},
-		} {
-			reports.SetCampaignLimits(e.Svc, tt.campaigns, tt.sources)
+		t.Cleanup(func() { reports.SetCampaignPaging(e.Svc, 0, 0) })
+		report := func(page, rows int) reports.Campaigns {
+			t.Helper()
+			reports.SetCampaignPaging(e.Svc, page, rows)
 			c, err := e.Svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "wide", TenantID: e.Fresh, Range: march, Model: "linear", Currency: "USD"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			var rows []string
-			for _, r := range c.Rows {
-				rows = append(rows, r.Name)
+			return c
+		}
+		all := []reports.CampaignRow{
+			{Name: "c1", Sources: []string{"s1", "s2"}, Pipeline: 40, Leads: 20, Opportunities: 2},
+			{Name: "c2", Sources: []string{"s1"}, Pipeline: 20, Opportunities: 1},
+			{Name: "c3", Sources: []string{"s1"}, Leads: 20},
+		}
+		total := reports.PlatformRow{CampaignRow: reports.CampaignRow{Pipeline: 60, Leads: 40, Opportunities: 3}}
+		for _, tt := range []struct {
+			name       string
+			page, rows int
+			want       []reports.CampaignRow
+			hidden     int
+		}{
+			{"one page", 0, 0, all, 0},
+			// Three campaign and source pairs for the pipeline, two for the leads.
+			{"a bucket a page", 1, 0, all, 0},
+			{"two buckets a page", 2, 0, all, 0},
+			{"as many buckets as the pipeline has", 3, 0, all, 0},
+			{"one row listed", 0, 1, all[:1], 2},
+			{"paged, two rows listed", 1, 2, all[:2], 1},
+			{"as many rows as campaigns", 0, 3, all, 0},
+		} {
+			c := report(tt.page, tt.rows)
+			if diff := cmp.Diff(tt.want, c.Rows, approx); diff != "" {
+				t.Errorf("%s: rows (-want +got):\n%s", tt.name, diff)
 			}
-			slices.Sort(rows)
-			if c.Truncated != tt.truncated || !slices.Equal(rows, tt.rows) {
-				t.Errorf("%s: truncated %v with rows %v, want %v and %v", tt.name, c.Truncated, rows, tt.truncated, tt.rows)
+			if c.Hidden != tt.hidden || cmp.Diff([]reports.PlatformRow{total}, c.Platforms, approx) != "" {
+				t.Errorf("%s: %d hidden, platforms %+v; want %d hidden and every campaign in the platform totals", tt.name, c.Hidden, c.Platforms, tt.hidden)
 			}
 		}
 	})
