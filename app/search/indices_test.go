@@ -196,12 +196,12 @@ func TestEnsureTenantRebuildsOlderCredits(t *testing.T) {
 		props map[string]any
 		field string
 		want  any
-	}{{touchProps, "credit_id", false}, {touchProps, "landing_page", false}, {touchProps, "person_id", nil}, {props, "opportunity_id", nil}} {
+	}{{touchProps, "credit_id", false}, {touchProps, "landing_page", false}, {touchProps, "person_id", nil}, {touchProps, "campaign", nil}, {props, "opportunity_id", nil}} {
 		if f, _ := c.props[c.field].(map[string]any); f == nil || f["index"] != c.want {
 			t.Errorf("%s: %v, want index = %v", c.field, f, c.want)
 		}
 	}
-	if meta, _ := m["_meta"].(map[string]any); meta["srg_mapping_version"] != float64(4) {
+	if meta, _ := m["_meta"].(map[string]any); meta["srg_mapping_version"] != float64(5) {
 		t.Errorf("_meta = %v", m["_meta"])
 	}
 	// The current version is not rebuilt again: what was written stays.

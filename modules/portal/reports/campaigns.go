@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/srgplatform/srg/app/db"
@@ -37,7 +38,8 @@ type CampaignRow struct {
 	Impressions   int64
 
 	Pipeline, Revenue, Leads float64
-	// Opportunities counts the opportunities the campaign got credit for.
+	// Opportunities counts the opportunities the campaign got credit for, each once
+	// however many of its sources touched it.
 	Opportunities int64
 }
 
@@ -70,7 +72,8 @@ func costPer(spend, n float64) float64 {
 	return spend / n
 }
 
-// PlatformRow sums the campaigns of one platform.
+// PlatformRow sums the campaigns of one platform; an opportunity several of them
+// were credited for counts once.
 type PlatformRow struct {
 	Platform string
 	CampaignRow
@@ -151,34 +154,58 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 			out.ForeignSpend = true
 		}
 	}
+	// The pairs of campaign and source that credited an opportunity, by row and by
+	// platform: counted apart, an opportunity two pairs of a row touched would count
+	// twice.
+	rowPairs, platformPairs := map[string][]CampaignKey{}, map[string][]CampaignKey{}
 	for _, k := range keys {
 		c := credited[k]
-		var r *CampaignRow
+		key, init := "\x00\x00"+k.Campaign, CampaignRow{Name: k.Campaign}
 		if ref, ok := matches[k]; ok {
-			name := ref.Name
-			if name == "" {
-				name = k.Campaign
-			}
-			r = row(ref.Platform+"\x00"+ref.ID, CampaignRow{Platform: ref.Platform, CampaignID: ref.ID, Name: name})
-		} else {
-			r = row("\x00\x00"+k.Campaign, CampaignRow{Name: k.Campaign})
+			key, init = ref.Platform+"\x00"+ref.ID, CampaignRow{Platform: ref.Platform, CampaignID: ref.ID, Name: cmp.Or(ref.Name, k.Campaign)}
+		}
+		r := row(key, init)
+		if c.Opportunities > 0 {
+			rowPairs[key] = append(rowPairs[key], k)
+			platformPairs[r.Platform] = append(platformPairs[r.Platform], k)
 		}
 		r.Pipeline += c.Pipeline
 		r.Revenue += c.Revenue
 		r.Leads += c.Leads
 		r.Opportunities += c.Opportunities
-		if k.Source != "" && !contains(r.Sources, k.Source) {
+		if k.Source != "" && !slices.Contains(r.Sources, k.Source) {
 			r.Sources = append(r.Sources, k.Source)
 		}
 	}
+	var groups [][]CampaignKey
+	var counted []*int64
+	for key, pairs := range rowPairs {
+		if len(pairs) > 1 {
+			groups, counted = append(groups, pairs), append(counted, &rows[key].Opportunities)
+		}
+	}
 	platforms := map[string]*PlatformRow{}
+	for key, pairs := range platformPairs {
+		if len(pairs) > 1 {
+			p := &PlatformRow{Platform: key, CampaignRow: CampaignRow{Platform: key}}
+			platforms[key] = p
+			groups, counted = append(groups, pairs), append(counted, &p.Opportunities)
+		}
+	}
+	counts, err := s.countOpportunities(ctx, q, groups, rowPairs)
+	if err != nil {
+		return Campaigns{}, err
+	}
+	for i, n := range counts {
+		*counted[i] = n
+	}
 	for _, key := range order {
 		r := rows[key]
 		sort.Strings(r.Sources)
 		out.Rows = append(out.Rows, *r)
 		p, ok := platforms[r.Platform]
 		if !ok {
-			p = &PlatformRow{Platform: r.Platform, CampaignRow: CampaignRow{Platform: r.Platform, SpendCurrency: r.SpendCurrency}}
+			p = &PlatformRow{Platform: r.Platform, CampaignRow: CampaignRow{Platform: r.Platform}}
 			platforms[r.Platform] = p
 		}
 		p.Spend += r.Spend
@@ -187,7 +214,9 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		p.Pipeline += r.Pipeline
 		p.Revenue += r.Revenue
 		p.Leads += r.Leads
-		p.Opportunities += r.Opportunities
+		if len(platformPairs[r.Platform]) <= 1 {
+			p.Opportunities += r.Opportunities
+		}
 		if p.SpendCurrency == "" {
 			p.SpendCurrency = r.SpendCurrency
 		}
@@ -219,15 +248,6 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		return out.Platforms[i].Platform < out.Platforms[j].Platform
 	})
 	return out, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // campaignCredit is what a model credited to one tracked campaign and source.
@@ -346,4 +366,109 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 		pending = more
 	}
 	return out, nil
+}
+
+// countOpportunities counts, for each group of campaign and source pairs, the
+// opportunities of the report with a touch of one of the pairs that the model
+// credited. pairs holds every pair that credited an opportunity, by row: a
+// campaign all of whose pairs are in a group is matched by its name alone.
+func (s *Service) countOpportunities(ctx context.Context, q CampaignQuery, groups [][]CampaignKey, pairs map[string][]CampaignKey) ([]int64, error) {
+	pairsOf := map[string]int{}
+	for _, ps := range pairs {
+		for _, p := range ps {
+			pairsOf[p.Campaign]++
+		}
+	}
+	// A request of countGroups filters at most, each of a few clauses but for the
+	// campaigns whose pairs the group only partly holds.
+	const countGroups = 100
+	counts := make([]int64, 0, len(groups))
+	for chunk := range slices.Chunk(groups, countGroups) {
+		filters := make([]any, len(chunk))
+		for i, g := range chunk {
+			filters[i] = opportunitiesWith(q.Model, g, pairsOf)
+		}
+		body := map[string]any{"size": 0, "track_total_hits": false, "query": pipelineFilter(q.Range),
+			"aggs": map[string]any{"groups": map[string]any{"filters": map[string]any{"filters": filters}}}}
+		raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+		if err != nil {
+			return nil, fmt.Errorf("reports: campaign opportunities: %w", err)
+		}
+		var res struct {
+			Aggregations struct {
+				Groups struct {
+					Buckets []struct {
+						DocCount int64 `json:"doc_count"`
+					} `json:"buckets"`
+				} `json:"groups"`
+			} `json:"aggregations"`
+		}
+		if raw == nil { // the index is gone since the credits were summed
+			return make([]int64, len(groups)), nil
+		}
+		if err := json.Unmarshal(raw, &res); err != nil {
+			return nil, fmt.Errorf("reports: campaign opportunities answer: %w", err)
+		}
+		if len(res.Aggregations.Groups.Buckets) != len(chunk) {
+			return nil, fmt.Errorf("reports: campaign opportunities answer: %d counts for %d groups", len(res.Aggregations.Groups.Buckets), len(chunk))
+		}
+		for _, b := range res.Aggregations.Groups.Buckets {
+			counts = append(counts, b.DocCount)
+		}
+	}
+	return counts, nil
+}
+
+// opportunitiesWith matches the credit documents with a touch of one of the pairs
+// that the model credited; pairsOf counts each campaign's pairs.
+func opportunitiesWith(model string, pairs []CampaignKey, pairsOf map[string]int) map[string]any {
+	sources := map[string][]string{}
+	var campaigns []string
+	for _, p := range pairs {
+		if _, ok := sources[p.Campaign]; !ok {
+			campaigns = append(campaigns, p.Campaign)
+		}
+		sources[p.Campaign] = append(sources[p.Campaign], p.Source)
+	}
+	var whole []string
+	var either []any
+	for _, c := range campaigns {
+		if len(sources[c]) == pairsOf[c] {
+			whole = append(whole, c)
+			continue
+		}
+		either = append(either, and(term(touchField("campaign"), c), sourceIn(sources[c])))
+	}
+	// A terms query takes at most 65,536 values (index.max_terms_count).
+	for chunk := range slices.Chunk(whole, 65536) {
+		either = append(either, terms(touchField("campaign"), chunk...))
+	}
+	return hasTouch(and(
+		map[string]any{"exists": map[string]any{"field": creditField(model)}},
+		anyOf(either),
+	))
+}
+
+// anyOf matches what one of clauses matches. A bool query takes at most 1,024
+// clauses (indices.query.bool.max_clause_count), so more are nested in bools of
+// at most 1,000.
+func anyOf(clauses []any) map[string]any {
+	const most = 1000
+	for len(clauses) > most {
+		var nested []any
+		for chunk := range slices.Chunk(clauses, most) {
+			nested = append(nested, map[string]any{"bool": map[string]any{"should": chunk, "minimum_should_match": 1}})
+		}
+		clauses = nested
+	}
+	return map[string]any{"bool": map[string]any{"should": clauses, "minimum_should_match": 1}}
+}
+
+// sourceIn matches the touches with one of sources, "" for none (or an empty one).
+func sourceIn(sources []string) map[string]any {
+	either := []any{terms(touchField("source"), sources...)}
+	if slices.Contains(sources, "") {
+		either = append(either, map[string]any{"bool": map[string]any{"must_not": map[string]any{"exists": map[string]any{"field": touchField("source")}}}})
+	}
+	return anyOf(either)
 }

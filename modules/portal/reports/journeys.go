@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,7 +351,7 @@ func (s *Service) timeline(ctx context.Context, tenant, field, value string) (Ti
 		for m, v := range c.Credit {
 			e.Credits[m] += v
 		}
-		if !contains(e.Opportunities, c.OpportunityID) {
+		if !slices.Contains(e.Opportunities, c.OpportunityID) {
 			e.Opportunities = append(e.Opportunities, c.OpportunityID)
 		}
 	}

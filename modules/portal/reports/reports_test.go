@@ -160,7 +160,8 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 			{Name: "c2", Sources: []string{"s1"}, Pipeline: 20, Opportunities: 1},
 			{Name: "c3", Sources: []string{"s1"}, Leads: 20},
 		}
-		total := reports.PlatformRow{CampaignRow: reports.CampaignRow{Pipeline: 60, Leads: 40, Opportunities: 3}}
+		// Both opportunities, though c1 and c2 each credited hubspot:w.
+		total := reports.PlatformRow{CampaignRow: reports.CampaignRow{Pipeline: 60, Leads: 40, Opportunities: 2}}
 		for _, tt := range []struct {
 			name       string
 			page, rows int
@@ -183,6 +184,102 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 			if c.Hidden != tt.hidden || cmp.Diff([]reports.PlatformRow{total}, c.Platforms, approx) != "" {
 				t.Errorf("%s: %d hidden, platforms %+v; want %d hidden and every campaign in the platform totals", tt.name, c.Hidden, c.Platforms, tt.hidden)
 			}
+		}
+	})
+
+	// An opportunity touched through several pairs of campaign and source of one row,
+	// or several rows of one platform, counts once. A tenant of its own: hubspot:w
+	// touched by c1 from s1, s2 and s3, by c2 and by c4; hubspot:v by c1 from s2 and
+	// s3. c2's pair and c1 from s3 are the ad campaign Spring, so c1 is split
+	// between Spring and a row of its own.
+	t.Run("campaign opportunities counted once", func(t *testing.T) {
+		if err := e.ES.EnsureTenant(ctx, "overlap"); err != nil {
+			t.Fatal(err)
+		}
+		var credits []reportstest.Credit
+		for i, c := range [][3]string{{"hubspot:w", "c1", "s1"}, {"hubspot:w", "c1", "s2"}, {"hubspot:w", "c1", "s3"}, {"hubspot:w", "c2", "s1"},
+			{"hubspot:w", "c4", "s1"}, {"hubspot:v", "c1", "s2"}, {"hubspot:v", "c1", "s3"}} {
+			credits = append(credits, reportstest.Credit{Opp: c[0], Touch: fmt.Sprint("o", i), Kind: "pipeline", Amount: 100, Channel: "Email",
+				Campaign: c[1], Source: c[2], Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 20}})
+		}
+		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("overlap", credits)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ES.Refresh(ctx, "overlap", search.Credits); err != nil {
+			t.Fatal(err)
+		}
+		spring := reports.CampaignRef{Platform: "linkedin_ads", ID: "333", Name: "Spring"}
+		e.Matcher.Refs[reports.CampaignKey{Campaign: "c2", Source: "s1"}] = spring
+		e.Matcher.Refs[reports.CampaignKey{Campaign: "c1", Source: "s3"}] = spring
+		t.Cleanup(func() {
+			delete(e.Matcher.Refs, reports.CampaignKey{Campaign: "c2", Source: "s1"})
+			delete(e.Matcher.Refs, reports.CampaignKey{Campaign: "c1", Source: "s3"})
+			reports.SetCampaignPaging(e.Svc, 0, 0)
+		})
+		wantRows := []reports.CampaignRow{
+			{Platform: "linkedin_ads", CampaignID: "333", Name: "Spring", Sources: []string{"s1", "s3"}, Pipeline: 60, Opportunities: 2},
+			{Name: "c1", Sources: []string{"s1", "s2"}, Pipeline: 60, Opportunities: 2},
+			{Name: "c4", Sources: []string{"s1"}, Pipeline: 20, Opportunities: 1},
+		}
+		wantPlatforms := []reports.PlatformRow{
+			{Platform: "linkedin_ads", CampaignRow: reports.CampaignRow{Platform: "linkedin_ads", Pipeline: 60, Opportunities: 2}},
+			{CampaignRow: reports.CampaignRow{Pipeline: 80, Opportunities: 2}},
+		}
+		for _, page := range []int{0, 1} {
+			reports.SetCampaignPaging(e.Svc, page, 0)
+			c, err := e.Svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "overlap", TenantID: e.Fresh, Range: march, Model: "linear", Currency: "USD"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(wantRows, c.Rows, approx); diff != "" {
+				t.Errorf("pages of %d: rows (-want +got):\n%s", page, diff)
+			}
+			if diff := cmp.Diff(wantPlatforms, c.Platforms, approx); diff != "" {
+				t.Errorf("pages of %d: platforms (-want +got):\n%s", page, diff)
+			}
+		}
+	})
+
+	// Past the 1,024 clauses a bool query takes: 1,100 campaigns, each from source a
+	// (the ad campaign G) and b (a row of its own), on one opportunity, which G and the
+	// platform of the others each count once.
+	t.Run("campaign opportunities of many split campaigns", func(t *testing.T) {
+		if err := e.ES.EnsureTenant(ctx, "split"); err != nil {
+			t.Fatal(err)
+		}
+		const n = 1100
+		var credits []reportstest.Credit
+		for i := range n {
+			for _, src := range []string{"a", "b"} {
+				credits = append(credits, reportstest.Credit{Opp: "hubspot:s", Touch: fmt.Sprint("s", i, src), Kind: "pipeline", Amount: 100, Channel: "Email",
+					Campaign: fmt.Sprint("k", i), Source: src, Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 1}})
+			}
+			e.Matcher.Refs[reports.CampaignKey{Campaign: fmt.Sprint("k", i), Source: "a"}] = reports.CampaignRef{Platform: "google_ads", ID: "g", Name: "G"}
+		}
+		t.Cleanup(func() {
+			for i := range n {
+				delete(e.Matcher.Refs, reports.CampaignKey{Campaign: fmt.Sprint("k", i), Source: "a"})
+			}
+		})
+		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("split", credits)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ES.Refresh(ctx, "split", search.Credits); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.Svc.Campaigns(ctx, reports.CampaignQuery{Tenant: "split", TenantID: e.Fresh, Range: march, Model: "linear", Currency: "USD"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Rows) != n+1 || c.Rows[0].Name != "G" || c.Rows[0].Opportunities != 1 || math.Abs(c.Rows[0].Pipeline-n) > 1e-6 {
+			t.Fatalf("%d rows, the first %+v; want %d, G first with %d of pipeline and 1 opportunity", len(c.Rows), c.Rows[0], n+1, n)
+		}
+		want := []reports.PlatformRow{
+			{Platform: "google_ads", CampaignRow: reports.CampaignRow{Platform: "google_ads", Pipeline: n, Opportunities: 1}},
+			{CampaignRow: reports.CampaignRow{Pipeline: n, Opportunities: 1}},
+		}
+		if diff := cmp.Diff(want, c.Platforms, approx); diff != "" {
+			t.Errorf("platforms (-want +got):\n%s", diff)
 		}
 	})
 
