@@ -47,7 +47,8 @@ type Dashboard struct {
 	Pipeline, Revenue, Leads                []Amount
 	PipelineTotal, RevenueTotal, LeadsTotal float64
 	Trend                                   []TrendPoint
-	// Campaigns are the top campaigns by pipeline, with their revenue.
+	// Campaigns are the (at most) topCampaigns campaigns with the most pipeline and
+	// revenue, among those with the most of either.
 	Campaigns []CampaignAmount
 	// Comparison is the pipeline of each channel under each compared model;
 	// ComparisonTotals the total per model.
@@ -87,14 +88,14 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 		}
 	}
 	byChannel := map[string]any{"terms": map[string]any{"field": touchField("channel"), "size": 100}, "aggs": sums(models)}
-	topCampaigns := map[string]any{
-		"terms": map[string]any{"field": touchField("campaign"), "size": 10, "order": map[string]any{"m_" + q.Model: "desc"}},
+	campaignTerms := map[string]any{
+		"terms": map[string]any{"field": touchField("campaign"), "size": topCampaigns, "order": map[string]any{"m_" + q.Model: "desc"}},
 		"aggs":  sums([]string{q.Model}),
 	}
 	part := func(filter map[string]any, dateField string) map[string]any {
 		touches := sums(models)
 		touches["channels"] = byChannel
-		touches["campaigns"] = topCampaigns
+		touches["campaigns"] = campaignTerms
 		return map[string]any{"filter": filter, "aggs": map[string]any{"touches": nestedTouches(touches), "trend": histogram(dateField)}}
 	}
 	pf, rf, lf := pipelineFilter(q.Range), revenueFilter(q.Range), leadFilter(q.Range)
@@ -134,7 +135,9 @@ func (s *Service) Dashboard(ctx context.Context, q DashboardQuery) (Dashboard, e
 	d.Revenue, d.RevenueTotal = r.Touches.Channels.amounts(m), r.Touches.sum(m)
 	d.Leads, d.LeadsTotal = l.Channels.amounts(m), l.sum(m)
 	d.Trend = mergeTrend(p.Trend.Buckets, r.Trend.Buckets, m)
-	d.Campaigns = mergeCampaigns(p.Touches.Campaigns.amounts(m), r.Touches.Campaigns.amounts(m))
+	if d.Campaigns, err = s.topCampaigns(ctx, q, p.Touches.Campaigns.amounts(m), r.Touches.Campaigns.amounts(m)); err != nil {
+		return d, err
+	}
 	for _, b := range p.Touches.Channels.Buckets {
 		row := ModelRow{Channel: b.key()}
 		for _, cm := range q.Compare {
@@ -257,26 +260,98 @@ func mergeTrend(pipeline, revenue []bucket, m string) []TrendPoint {
 	return res
 }
 
-func mergeCampaigns(pipeline, revenue []Amount) []CampaignAmount {
+// topCampaigns is how many campaigns the dashboard lists.
+const topCampaigns = 10
+
+// topCampaigns merges the campaigns with the most pipeline and those with the most
+// revenue, ranks them by both and keeps topCampaigns. A campaign on one list only
+// has its other amount asked for: it is no zero for being past the other's top.
+func (s *Service) topCampaigns(ctx context.Context, q DashboardQuery, pipeline, revenue []Amount) ([]CampaignAmount, error) {
 	var out []CampaignAmount
 	idx := map[string]int{}
 	for _, a := range pipeline {
 		idx[a.Name] = len(out)
 		out = append(out, CampaignAmount{Campaign: a.Name, Pipeline: a.Value})
 	}
+	inBoth := 0
 	for _, a := range revenue {
 		if i, ok := idx[a.Name]; ok {
 			out[i].Revenue = a.Value
+			inBoth++
 			continue
 		}
 		idx[a.Name] = len(out)
 		out = append(out, CampaignAmount{Campaign: a.Name, Revenue: a.Value})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Pipeline+out[i].Revenue > out[j].Pipeline+out[j].Revenue })
-	if len(out) > 10 {
-		out = out[:10]
+	if inBoth < len(out) {
+		names := make([]string, len(out))
+		for i, c := range out {
+			names[i] = c.Campaign
+		}
+		exact, err := s.campaignAmounts(ctx, q, names)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Pipeline, out[i].Revenue = exact[out[i].Campaign].Pipeline, exact[out[i].Campaign].Revenue
+		}
 	}
-	return out
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Pipeline+out[i].Revenue > out[j].Pipeline+out[j].Revenue })
+	if len(out) > topCampaigns {
+		out = out[:topCampaigns]
+	}
+	return out, nil
+}
+
+// campaignAmounts is the pipeline and revenue the model credited to each of names.
+func (s *Service) campaignAmounts(ctx context.Context, q DashboardQuery, names []string) (map[string]CampaignAmount, error) {
+	m := "m_" + q.Model
+	byName := map[string]any{"touches": nestedTouches(map[string]any{"campaigns": map[string]any{
+		"terms": map[string]any{"field": touchField("campaign"), "include": names, "size": len(names)},
+		"aggs":  sums([]string{q.Model}),
+	}})}
+	pf, rf := pipelineFilter(q.Range), revenueFilter(q.Range)
+	body := map[string]any{
+		"size": 0, "track_total_hits": false,
+		"query": map[string]any{"bool": map[string]any{"should": []any{pf, rf}, "minimum_should_match": 1}},
+		"aggs": map[string]any{
+			"pipeline": map[string]any{"filter": pf, "aggs": byName},
+			"revenue":  map[string]any{"filter": rf, "aggs": byName},
+		},
+	}
+	raw, err := s.es.Query(ctx, q.Tenant, creditsIndex, body)
+	if err != nil {
+		return nil, fmt.Errorf("reports: dashboard campaigns: %w", err)
+	}
+	out := map[string]CampaignAmount{}
+	if raw == nil {
+		return out, nil
+	}
+	type byCampaign struct {
+		Touches struct {
+			Campaigns termsAgg `json:"campaigns"`
+		} `json:"touches"`
+	}
+	var res struct {
+		Aggregations struct {
+			Pipeline byCampaign `json:"pipeline"`
+			Revenue  byCampaign `json:"revenue"`
+		} `json:"aggregations"`
+	}
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, fmt.Errorf("reports: dashboard campaigns answer: %w", err)
+	}
+	for _, b := range res.Aggregations.Pipeline.Touches.Campaigns.Buckets {
+		c := out[b.key()]
+		c.Pipeline = b.sum(m)
+		out[b.key()] = c
+	}
+	for _, b := range res.Aggregations.Revenue.Touches.Campaigns.Buckets {
+		c := out[b.key()]
+		c.Revenue = b.sum(m)
+		out[b.key()] = c
+	}
+	return out, nil
 }
 
 func uniq(list []string) []string {

@@ -283,6 +283,45 @@ func TestReportsAgainstElasticsearch(t *testing.T) {
 		}
 	})
 
+	// The dashboard's top campaigns show what each earned, also a campaign on the top
+	// list of one kind only. A tenant of its own: campaigns r0 to r10 each on a won
+	// opportunity of 1,000 + 10 i, created and closed in the range, and x on an open
+	// one of 100,000 and one of 1 won in the range but created before it: x has the
+	// most pipeline and too little revenue for the top ten.
+	t.Run("dashboard top campaigns", func(t *testing.T) {
+		if err := e.ES.EnsureTenant(ctx, "tops"); err != nil {
+			t.Fatal(err)
+		}
+		won := func(opp, campaign string, amount float64, created string) reportstest.Credit {
+			return reportstest.Credit{Opp: opp, Touch: opp + "t", Kind: "revenue", Amount: amount, Channel: "Email", Campaign: campaign,
+				Touched: "2024-01-01T10:00:00Z", Created: created, Closed: "2024-03-20T00:00:00Z", Credit: map[string]float64{"linear": amount}}
+		}
+		var credits []reportstest.Credit
+		for i := range 11 {
+			credits = append(credits, won(fmt.Sprint("hubspot:r", i), fmt.Sprint("r", i), float64(1000+10*i), "2024-03-05T00:00:00Z"))
+		}
+		credits = append(credits, won("hubspot:x2", "x", 1, "2024-01-05T00:00:00Z"),
+			reportstest.Credit{Opp: "hubspot:x1", Touch: "x1t", Kind: "pipeline", Amount: 100000, Channel: "Email", Campaign: "x",
+				Touched: "2024-03-01T10:00:00Z", Created: "2024-03-05T00:00:00Z", Credit: map[string]float64{"linear": 100000}})
+		if _, err := e.ES.BulkIndex(ctx, reportstest.CreditDocs("tops", credits)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.ES.Refresh(ctx, "tops", search.Credits); err != nil {
+			t.Fatal(err)
+		}
+		d, err := e.Svc.Dashboard(ctx, reports.DashboardQuery{Tenant: "tops", Range: march, Model: "linear"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []reports.CampaignAmount{{Campaign: "x", Pipeline: 100000, Revenue: 1}}
+		for i := 10; i >= 2; i-- {
+			want = append(want, reports.CampaignAmount{Campaign: fmt.Sprint("r", i), Pipeline: float64(1000 + 10*i), Revenue: float64(1000 + 10*i)})
+		}
+		if diff := cmp.Diff(want, d.Campaigns, approx); diff != "" {
+			t.Errorf("top campaigns (-want +got):\n%s", diff)
+		}
+	})
+
 	t.Run("find", func(t *testing.T) {
 		f, err := e.Svc.Find(ctx, e.Acme, "acme")
 		if err != nil {

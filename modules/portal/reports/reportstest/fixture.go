@@ -94,7 +94,7 @@ func (c Credit) touch() map[string]any {
 }
 
 // CreditDocs are the credits index documents of tenant that hold credits: one per
-// opportunity (mapping version 4), its touches nested in the order given.
+// opportunity (mapping version 5), its touches nested in the order given.
 func CreditDocs(tenant string, credits []Credit) []search.Doc {
 	var docs []search.Doc
 	byOpp := map[string]map[string]any{}
