@@ -177,35 +177,21 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 			r.Sources = append(r.Sources, k.Source)
 		}
 	}
-	var groups [][]CampaignKey
-	var counted []*int64
-	for key, pairs := range rowPairs {
-		if len(pairs) > 1 {
-			groups, counted = append(groups, pairs), append(counted, &rows[key].Opportunities)
-		}
-	}
-	platforms := map[string]*PlatformRow{}
-	for key, pairs := range platformPairs {
-		if len(pairs) > 1 {
-			p := &PlatformRow{Platform: key, CampaignRow: CampaignRow{Platform: key}}
-			platforms[key] = p
-			groups, counted = append(groups, pairs), append(counted, &p.Opportunities)
-		}
-	}
-	counts, err := s.countOpportunities(ctx, q, groups, rowPairs)
+	rowCounts, platformCounts, err := s.distinctOpportunities(ctx, q, rowPairs, platformPairs)
 	if err != nil {
 		return Campaigns{}, err
 	}
-	for i, n := range counts {
-		*counted[i] = n
+	for key, n := range rowCounts {
+		rows[key].Opportunities = n
 	}
+	platforms := map[string]*PlatformRow{}
 	for _, key := range order {
 		r := rows[key]
 		sort.Strings(r.Sources)
 		out.Rows = append(out.Rows, *r)
 		p, ok := platforms[r.Platform]
 		if !ok {
-			p = &PlatformRow{Platform: r.Platform, CampaignRow: CampaignRow{Platform: r.Platform}}
+			p = &PlatformRow{Platform: r.Platform, CampaignRow: CampaignRow{Platform: r.Platform, SpendCurrency: r.SpendCurrency}}
 			platforms[r.Platform] = p
 		}
 		p.Spend += r.Spend
@@ -214,12 +200,13 @@ func (s *Service) Campaigns(ctx context.Context, q CampaignQuery) (Campaigns, er
 		p.Pipeline += r.Pipeline
 		p.Revenue += r.Revenue
 		p.Leads += r.Leads
-		if len(platformPairs[r.Platform]) <= 1 {
-			p.Opportunities += r.Opportunities
-		}
+		p.Opportunities += r.Opportunities
 		if p.SpendCurrency == "" {
 			p.SpendCurrency = r.SpendCurrency
 		}
+	}
+	for platform, n := range platformCounts {
+		platforms[platform].Opportunities = n
 	}
 	sort.SliceStable(out.Rows, func(i, j int) bool {
 		a, b := out.Rows[i], out.Rows[j]
@@ -368,13 +355,44 @@ func (s *Service) campaignCredits(ctx context.Context, q CampaignQuery) (map[Cam
 	return out, nil
 }
 
+// distinctOpportunities counts the opportunities of each row and platform made of
+// several campaign and source pairs (by key, the pairs that credited an
+// opportunity), as the opportunities with a touch of one of its pairs that the
+// model credited.
+func (s *Service) distinctOpportunities(ctx context.Context, q CampaignQuery, rowPairs, platformPairs map[string][]CampaignKey) (rows, platforms map[string]int64, err error) {
+	var groups [][]CampaignKey
+	var rowKeys, platformKeys []string
+	for key, ps := range rowPairs {
+		if len(ps) > 1 {
+			groups, rowKeys = append(groups, ps), append(rowKeys, key)
+		}
+	}
+	for key, ps := range platformPairs {
+		if len(ps) > 1 {
+			groups, platformKeys = append(groups, ps), append(platformKeys, key)
+		}
+	}
+	counts, err := s.countOpportunities(ctx, q, groups, rowPairs)
+	if err != nil {
+		return nil, nil, err
+	}
+	rows, platforms = map[string]int64{}, map[string]int64{}
+	for i, key := range rowKeys {
+		rows[key] = counts[i]
+	}
+	for i, key := range platformKeys {
+		platforms[key] = counts[len(rowKeys)+i]
+	}
+	return rows, platforms, nil
+}
+
 // countOpportunities counts, for each group of campaign and source pairs, the
 // opportunities of the report with a touch of one of the pairs that the model
-// credited. pairs holds every pair that credited an opportunity, by row: a
+// credited. all holds every pair that credited an opportunity, by row: a
 // campaign all of whose pairs are in a group is matched by its name alone.
-func (s *Service) countOpportunities(ctx context.Context, q CampaignQuery, groups [][]CampaignKey, pairs map[string][]CampaignKey) ([]int64, error) {
+func (s *Service) countOpportunities(ctx context.Context, q CampaignQuery, groups [][]CampaignKey, all map[string][]CampaignKey) ([]int64, error) {
 	pairsOf := map[string]int{}
-	for _, ps := range pairs {
+	for _, ps := range all {
 		for _, p := range ps {
 			pairsOf[p.Campaign]++
 		}
